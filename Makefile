@@ -1,0 +1,42 @@
+# tend — the two commands a new machine needs: `make run` and `make test`.
+# `make` builds build/tend and build/tendctl (release).
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+PYTEST ?= /usr/bin/python3 -m pytest
+DEMO ?= examples/demo.conf
+
+.PHONY: all deps configure run test unit asan blackbox bench clean format
+
+all: configure
+	cmake --build $(BUILD) -j$(JOBS) --target tend tendctl
+
+deps:
+	@bash scripts/install-deps.sh
+
+configure: deps
+	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+run: all
+	@bash examples/run-demo.sh $(BUILD)/tend $(DEMO)
+
+unit: configure
+	cmake --build $(BUILD) -j$(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+asan: deps
+	@[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTEND_SANITIZE=ON >/dev/null
+	cmake --build $(ASAN_BUILD) -j$(JOBS) --target unit_tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(ASAN_BUILD)/unit_tests --gtest_brief=1
+
+blackbox: all
+	TEND_BUILD=$(abspath $(BUILD)) $(PYTEST) -q tests/blackbox
+
+test: unit asan blackbox
+	$(MAKE) --no-print-directory bench QUICK=1
+
+bench: all
+	/usr/bin/python3 bench/run.py --build $(abspath $(BUILD)) $(if $(QUICK),--quick,)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

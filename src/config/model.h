@@ -1,0 +1,159 @@
+// The typed configuration: what a supervisord.conf means once parsed, expanded
+// and validated. Produced by config/loader, consumed by the supervisor core,
+// the RPC layer and tendctl. Plain data; equality compares every field (used
+// by reread/update to find changed programs).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tend {
+
+// Where a value came from, for messages ("file:line").
+struct SourcePos {
+  std::string file;
+  int line = 0;
+  bool operator==(const SourcePos&) const = default;
+};
+
+enum class AutoRestart { Never, Unexpected, Always };
+
+// A log target: none (NONE/OFF), automatic (AUTO: a file in childlogdir), syslog, or a path.
+struct LogTarget {
+  enum class Kind { None, Auto, Syslog, Path };
+  Kind kind = Kind::Auto;
+  std::string path;  // Kind::Path: absolute; Kind::Auto: filled in when the process is added
+  bool operator==(const LogTarget&) const = default;
+};
+
+struct ChannelConfig {  // one of stdout / stderr of a program
+  LogTarget logfile;
+  int64_t logfile_maxbytes = 50 * 1024 * 1024;
+  int logfile_backups = 10;
+  int64_t capture_maxbytes = 0;
+  bool events_enabled = false;
+  bool syslog = false;
+  bool operator==(const ChannelConfig&) const = default;
+};
+
+using EnvList = std::vector<std::pair<std::string, std::string>>;  // ordered; later wins
+
+// One process (a [program:x] with numprocs=N gives N of these).
+struct ProcessConfig {
+  std::string name;        // process_name after expansion
+  std::string group;       // group name
+  std::string program;     // the section's program name (x of [program:x])
+  std::string command;     // raw expanded command line (shlex-split at spawn)
+  int process_num = 0;
+  int priority = 999;
+  bool autostart = true;
+  AutoRestart autorestart = AutoRestart::Unexpected;
+  int startsecs = 1;
+  int startretries = 3;
+  std::vector<int> exitcodes{0};
+  int stopsignal = 15;  // SIGTERM
+  int stopwaitsecs = 10;
+  bool stopasgroup = false;
+  bool killasgroup = false;
+  std::optional<uid_t> uid;  // user=, resolved
+  std::string user;          // user= as written (for messages / getAllConfigInfo)
+  std::optional<std::string> directory;
+  std::optional<mode_t> umask;
+  bool redirect_stderr = false;
+  ChannelConfig stdout_ch;
+  ChannelConfig stderr_ch;
+  EnvList environment;      // [program] environment only (global env is in SupervisordConfig)
+  std::string serverurl;    // "" = default (AUTO)
+  // Event listeners ([eventlistener:x]); empty for programs.
+  std::vector<std::string> events;
+  int buffer_size = 10;
+  SourcePos pos;  // the section header
+
+  bool operator==(const ProcessConfig& o) const;  // every field except pos
+};
+
+struct GroupConfig {
+  std::string name;
+  int priority = 999;
+  enum class Kind { Program, Group, EventListener, FcgiProgram } kind = Kind::Program;
+  std::vector<ProcessConfig> processes;  // sorted by (priority, name)
+  SourcePos pos;
+  bool operator==(const GroupConfig& o) const {
+    return name == o.name && priority == o.priority && kind == o.kind && processes == o.processes;
+  }
+};
+
+struct HttpServerConfig {
+  enum class Kind { Unix, Inet } kind = Kind::Unix;
+  std::string section;  // e.g. "unix_http_server"
+  std::string file;     // unix: absolute socket path
+  mode_t chmod = 0700;
+  std::optional<uid_t> chown_uid;
+  std::optional<gid_t> chown_gid;
+  std::string host;  // inet: "" = all interfaces
+  int port = 0;
+  std::string username;
+  std::string password;  // plain, or "{SHA}" + hex sha1
+  SourcePos pos;
+};
+
+struct SupervisordConfig {
+  std::string logfile;  // absolute path, "syslog", or a special file such as /dev/stdout
+  int64_t logfile_maxbytes = 50 * 1024 * 1024;
+  int logfile_backups = 10;
+  std::string loglevel = "info";  // critical error warn info debug trace blather
+  std::string pidfile;
+  mode_t umask = 022;
+  bool nodaemon = false;
+  bool silent = false;
+  int minfds = 1024;
+  int minprocs = 200;
+  bool nocleanup = false;
+  std::string childlogdir = "/tmp";
+  std::optional<uid_t> uid;
+  std::string user;
+  std::optional<std::string> directory;
+  bool strip_ansi = false;
+  EnvList environment;
+  std::string identifier = "supervisor";
+  // tend extensions (documented in docs/config.md)
+  enum class ConsoleOutput { Auto, On, Off } console_output = ConsoleOutput::Auto;
+  double shutdown_grace = 5.0;  // seconds between the sweep's SIGTERM and SIGKILL
+  std::string main_program;     // a process whose exit ends tend with its status ("" = none)
+};
+
+struct CtlConfig {  // [supervisorctl]
+  std::string serverurl = "http://localhost:9001";
+  std::string username;
+  std::string password;
+  std::string prompt = "supervisor";
+  std::string history_file;
+  bool present = false;
+};
+
+// A non-fatal remark found while loading (unknown key, deprecated value...).
+struct ConfigWarning {
+  SourcePos pos;
+  std::string level;  // "WARN", "INFO", "CRIT"
+  std::string message;
+};
+
+struct Config {
+  std::string path;  // absolute path of the main file
+  std::string here;  // its directory
+  SupervisordConfig supervisord;
+  std::vector<HttpServerConfig> http_servers;
+  CtlConfig ctl;
+  std::vector<GroupConfig> groups;  // sorted by (priority, name)
+  std::vector<std::string> included_files;
+  std::vector<std::string> unmatched_includes;
+  std::vector<ConfigWarning> warnings;
+  bool has_rpcinterface_supervisor = false;
+};
+
+}  // namespace tend
