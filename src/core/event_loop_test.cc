@@ -1,0 +1,75 @@
+#include "core/event_loop.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+
+namespace tend {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(EventLoop, TimersFireInDeadlineOrderAndCancelWorks) {
+  auto loop = EventLoop::create();
+  ASSERT_TRUE(loop.ok()) << loop.error();
+  EventLoop& l = **loop;
+  std::vector<int> order;
+  MonoTime base = l.now();
+  l.add_timer(base + 3ms, [&] { order.push_back(3); l.stop(0); });
+  l.add_timer(base + 1ms, [&] { order.push_back(1); });
+  EventLoop::TimerId cancelled = l.add_timer(base + 2ms, [&] { order.push_back(2); });
+  l.cancel_timer(cancelled);
+  EXPECT_EQ(l.run(), 0);
+  EXPECT_EQ(order, (std::vector<int>{1, 3}));
+  EXPECT_EQ(l.timer_count(), 0u);
+}
+
+TEST(EventLoop, FdCallbackRunsOnReadableAndRemovalStopsDelivery) {
+  auto loop = EventLoop::create();
+  ASSERT_TRUE(loop.ok());
+  EventLoop& l = **loop;
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  Fd r(p[0]), w(p[1]);
+  int calls = 0;
+  ASSERT_TRUE(l.add_fd(r.get(), EPOLLIN, [&](uint32_t) {
+    char buf[16];
+    ASSERT_GT(read(r.get(), buf, sizeof buf), 0);
+    ++calls;
+    l.remove_fd(r.get());
+    l.stop(7);
+  }).ok());
+  ASSERT_EQ(write(w.get(), "x", 1), 1);
+  EXPECT_EQ(l.run(), 7);
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(l.watching(r.get()));
+}
+
+TEST(EventLoop, SignalIsDeliveredThroughSignalfd) {
+  auto loop = EventLoop::create();
+  ASSERT_TRUE(loop.ok());
+  EventLoop& l = **loop;
+  int got = 0;
+  ASSERT_TRUE(l.handle_signal(SIGUSR2, [&](const signalfd_siginfo& si) {
+    got = static_cast<int>(si.ssi_signo);
+    l.stop(0);
+  }).ok());
+  l.defer([] { kill(getpid(), SIGUSR2); });
+  l.run();
+  EXPECT_EQ(got, SIGUSR2);
+}
+
+TEST(EventLoop, IdleLoopDoesNotWakeWithoutEvents) {
+  auto loop = EventLoop::create();
+  ASSERT_TRUE(loop.ok());
+  EventLoop& l = **loop;
+  // One timer 30 ms out: exactly one wake-up, not a stream of polls.
+  l.add_timer_after(30ms, [&] { l.stop(0); });
+  l.run();
+  EXPECT_EQ(l.wakeups(), 1u);
+}
+
+}  // namespace
+}  // namespace tend
