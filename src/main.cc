@@ -1,5 +1,60 @@
+// tend: a supervisord-compatible process supervisor and container init.
+// The whole life of the daemon, in order.
 #include <fmt/format.h>
-int main() {
-  fmt::print(stderr, "tend: under construction\n");
-  return 1;
+
+#include "config/cli.h"
+#include "config/loader.h"
+#include "core/daemon.h"
+#include "init/init_main.h"
+
+namespace {
+
+int usage_error(const std::string& argv0, const std::string& msg) {
+  fmt::print(stderr, "Error: {}\nFor help, use {} -h\n", msg, argv0);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tend;
+  const std::string argv0 = argc > 0 ? argv[0] : "tend";
+  if (init::wants_init_mode(argc, argv)) {
+    return init::init_main(argc, argv);  // tend [options] -- CMD ARGS...
+  }
+  Result<ServerCli> cli = parse_server_cli(argc, argv);
+  if (!cli) {
+    return usage_error(argv0, cli.error());
+  }
+  if (cli->action == ServerCli::Action::Help) {
+    fmt::print("{}", server_help_text(argv0));
+    return 0;
+  }
+  if (cli->action == ServerCli::Action::Version) {
+    fmt::print("{}\n", TEND_VERSION);
+    return 0;
+  }
+  Result<std::string> path = locate_config(*cli, argv0);
+  if (!path) {
+    return usage_error(argv0, path.error());
+  }
+  // Loads and validates everything; the same function serves SIGHUP reloads.
+  auto load = [opts = *cli, file = *path]() -> Result<Config> {
+    LoadOptions lo;
+    lo.path = file;
+    lo.environ = current_environ();
+    Result<Config> cfg = load_config(lo);
+    if (cfg) {
+      if (Status st = apply_cli_overrides(opts, *cfg); !st) {
+        return make_error(st.error());
+      }
+    }
+    return cfg;
+  };
+  Result<Config> cfg = load();
+  if (!cfg) {
+    fmt::print(stderr, "Error: {}\n", cfg.error());
+    return 2;
+  }
+  return run_daemon(std::move(*cfg), load);
 }

@@ -83,8 +83,20 @@ struct GroupConfig {
   enum class Kind { Program, Group, EventListener, FcgiProgram } kind = Kind::Program;
   std::vector<ProcessConfig> processes;  // sorted by (priority, name)
   SourcePos pos;
+  // [fcgi-program:x] only: the socket tend binds and passes to every process as fd 0.
+  struct FcgiSocket {
+    std::string url;                   // "unix:///abs/path" or "tcp://host:port"
+    int backlog = 0;                   // 0 = SOMAXCONN
+    std::optional<uid_t> owner_uid;    // unix only; chown after bind
+    std::optional<gid_t> owner_gid;
+    mode_t mode = 0700;                // unix only
+    bool operator==(const FcgiSocket&) const = default;
+  };
+  std::optional<FcgiSocket> fcgi_socket;
+  std::string result_handler;  // [eventlistener:x] only, as written ("" = default)
   bool operator==(const GroupConfig& o) const {
-    return name == o.name && priority == o.priority && kind == o.kind && processes == o.processes;
+    return name == o.name && priority == o.priority && kind == o.kind && processes == o.processes &&
+           fcgi_socket == o.fcgi_socket && result_handler == o.result_handler;
   }
 };
 
@@ -140,7 +152,8 @@ struct CtlConfig {  // [supervisorctl]
 struct ConfigWarning {
   SourcePos pos;
   std::string level;  // "WARN", "INFO", "CRIT"
-  std::string message;
+  std::string message;  // complete as it is: tend's own warnings start with "<file>:<line>: ",
+                        // supervisor's (include, logfile) keep supervisor's wording
 };
 
 struct Config {

@@ -27,4 +27,9 @@ std::string encode_call(const std::string& method, const Array& params);
 // A well-formed response is either a value or a fault; malformed XML is an error.
 Result<std::variant<Value, Fault>> parse_response(std::string_view xml);
 
+// Helpers shared with tests and tendctl: one "<value>...</value>\n" element as
+// the encoders above write it, and a double laid out like Python's repr().
+std::string encode_value_xml(const Value& v);
+std::string format_double(double d);
+
 }  // namespace tend::rpc

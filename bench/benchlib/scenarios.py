@@ -1,0 +1,431 @@
+"""Scenarios. Each Case is one measured situation; a run of a Case gets a fresh Sandbox and
+returns {metric key: value}. A value may be Capped(x): the run hit its time cap, the real
+figure is at least x."""
+
+import os
+import signal
+import statistics
+import subprocess
+import time
+
+from . import procs, rpc
+from .products import Program
+
+MiB = 1 << 20
+
+
+class Capped(float):
+    """A lower bound: the run was stopped at its cap."""
+
+
+class Metric:
+    def __init__(self, key, label, unit, digits=3, better="lower", target=None, optional=False):
+        self.optional = optional  # a run may legitimately not produce it
+        self.key = key
+        self.label = label
+        self.unit = unit
+        self.digits = digits
+        self.better = better
+        # target: None or (op, value, text); value may be a callable(report) -> float | None
+        # for targets that depend on another measurement of the same run.
+        self.target = target
+
+
+class Case:
+    def __init__(self, scenario, name, metrics, run, kinds=("supervisor",), reps=3,
+                 est=5.0, reps_for=None, limits=None, note=None):
+        self.scenario = scenario
+        self.name = name
+        self.metrics = metrics
+        self.run = run            # run(product, sandbox) -> dict
+        self.kinds = kinds        # product kinds the case applies to
+        self.reps = reps
+        self.reps_for = reps_for or {}   # product name -> reps (e.g. a 100 s run done once)
+        self.est = est            # rough seconds per (product, rep); for the duration estimate
+        self.limits = limits or []       # [(name, fn(sandbox) -> dict)] measured alongside
+        self.note = note
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+def _sleepers(n, **opts):
+    return [Program(f"p{i:04d}", "/bin/sleep infinity", **opts) for i in range(n)]
+
+
+def _script(sb, name, body):
+    path = sb.path(name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n" + body.replace("@DIR@", sb.dir))
+    return path
+
+
+def _count(path):
+    try:
+        return len(os.listdir(path))
+    except OSError:
+        return 0
+
+
+def _wait_files(path, n, timeout, run):
+    deadline = time.monotonic() + timeout
+    while _count(path) < n:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {_count(path)}/{n} programs ready after {timeout:.0f} s")
+        if not run.alive():
+            raise RuntimeError(f"{run.product.name} exited early ({run.output_hint()})")
+        time.sleep(0.01)
+
+
+def _ready(run, n, timeout):
+    """Wait until `n` programs run: XML-RPC for supervisors, process count for inits."""
+    if run.product.kind == "supervisor":
+        run.wait_running(n, timeout)
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        # the launcher is the init's only child; the programs are the launcher's children
+        kids = procs.children(run.main_pid)
+        sleeping = len(procs.children(kids[0])) if kids else 0
+        if sleeping >= n:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {sleeping}/{n} programs started")
+        time.sleep(0.01)
+
+
+# ---- 1. startup ----------------------------------------------------------------------------
+
+def startup(n, startsecs):
+    def run(product, sb):
+        r = product.start(sb, _sleepers(n, startsecs=startsecs))
+        t1 = r.wait_running(n, timeout=60 + startsecs, interval=0.005)
+        return {"time": t1 - r.t_launch}
+    return run
+
+
+# ---- 2. shutdown ---------------------------------------------------------------------------
+
+_SHUTDOWN_SCRIPTS = {
+    # (a) dies on TERM
+    "a": ("a.sh", ': > @DIR@/ready/$1\nexec /bin/sleep infinity\n'),
+    # (b) needs 50 ms to exit after TERM
+    "b": ("b.sh", "trap '/bin/sleep 0.05; kill $pid 2>/dev/null; exit 0' TERM\n"
+                  "/bin/sleep infinity &\npid=$!\n: > @DIR@/ready/$1\nwait\n"),
+    # (c) ignores TERM (the ignore survives exec), must be SIGKILLed after stopwaitsecs
+    "c": ("c.sh", "trap '' TERM\n: > @DIR@/ready/$1\nexec /bin/sleep infinity\n"),
+    # (d) forks one child; both handle TERM and record a clean exit
+    "d": ("d.sh", "trap 'kill -TERM $child 2>/dev/null; wait $child; "
+                  "echo clean exit > @DIR@/graceful/$1.parent; exit 0' TERM\n"
+                  "/bin/sh @DIR@/d_child.sh $1 &\nchild=$!\n: > @DIR@/ready/$1.parent\nwait\n"),
+}
+_D_CHILD = ("trap 'kill $s 2>/dev/null; echo clean exit > @DIR@/graceful/$1.child; exit 0' TERM\n"
+            "/bin/sleep infinity &\ns=$!\n: > @DIR@/ready/$1.child\nwait\n")
+
+
+def shutdown(n, kind, cap):
+    def run(product, sb):
+        os.makedirs(sb.path("ready"))
+        os.makedirs(sb.path("graceful"))
+        name, body = _SHUTDOWN_SCRIPTS[kind]
+        script = _script(sb, name, body)
+        if kind == "d":
+            _script(sb, "d_child.sh", _D_CHILD)
+        opts = {"startsecs": 0, "stopwaitsecs": 1 if kind == "c" else 10}
+        programs = [Program(f"p{i:04d}", f"/bin/sh {script} p{i:04d}", **opts) for i in range(n)]
+        r = product.start(sb, programs)
+        expect = 2 * n if kind == "d" else n
+        if product.kind == "supervisor":
+            r.wait_running(n, timeout=120)
+        _wait_files(sb.path("ready"), expect, 120, r)
+        time.sleep(0.1)  # let the last trap handlers settle into `wait`
+        t0 = time.monotonic()
+        os.kill(r.main_pid, signal.SIGTERM)
+        t1 = sb.tracker.wait_empty(t0 + cap)
+        out = {"time": Capped(cap) if t1 is None else t1 - t0}
+        if kind == "d":
+            out["graceful"] = _count(sb.path("graceful"))
+        return out
+    return run
+
+
+# ---- 3. memory -----------------------------------------------------------------------------
+
+def memory(n, settle):
+    def run(product, sb):
+        r = product.start(sb, _sleepers(n, startsecs=0))
+        _ready(r, n, timeout=300)
+        time.sleep(settle)
+        rss, pss = procs.rss_pss_kib(r.main_pid)
+        out = {"rss": rss / 1024}
+        if pss is not None:
+            out["pss"] = pss / 1024
+        return out
+    return run
+
+
+# ---- 4. idle -------------------------------------------------------------------------------
+
+def idle(n, window, settle):
+    def run(product, sb):
+        r = product.start(sb, _sleepers(n, startsecs=0))
+        _ready(r, n, timeout=120)
+        time.sleep(settle)
+        cs0, cpu0 = procs.ctxt_switches(r.main_pid), procs.cpu_seconds(r.main_pid)
+        time.sleep(window)
+        cs1, cpu1 = procs.ctxt_switches(r.main_pid), procs.cpu_seconds(r.main_pid)
+        if not r.alive():
+            raise RuntimeError("product exited during the idle window")
+        return {"wakeups": cs1 - cs0, "cpu": (cpu1 - cpu0) * 1000}
+    return run
+
+
+# ---- 5. logs -------------------------------------------------------------------------------
+
+_WRITER = ("date +%s.%N > @DIR@/writer.start\n"
+           "/bin/dd if=/dev/zero bs=65536 count=@COUNT@ status=none\n"
+           "echo BENCH-END\n")
+_MARK = b"BENCH-END\n"
+
+
+def logs(total, rotate_bytes=0, backups=0):
+    count = total // 65536
+
+    def run(product, sb):
+        script = _script(sb, "writer.sh", _WRITER.replace("@COUNT@", str(count)))
+        log = sb.path("logs", "writer.log")
+        prog = Program("writer", f"/bin/sh {script}", startsecs=0, autorestart="false",
+                       stdout_logfile=log, stdout_logfile_maxbytes=rotate_bytes,
+                       stdout_logfile_backups=backups)
+        r = product.start(sb, [prog])
+        deadline = time.monotonic() + 60 + total / (4 * MiB)
+        last_size = -1
+        while True:
+            try:
+                size = os.stat(log).st_size
+            except FileNotFoundError:
+                size = -1
+            if size != last_size and size >= len(_MARK):
+                with open(log, "rb") as f:
+                    f.seek(size - len(_MARK))
+                    if f.read() == _MARK:
+                        t_end = time.time()
+                        break
+            last_size = size
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"end marker not in {log} (size {size})")
+            if not r.alive():
+                raise RuntimeError(f"product exited ({r.output_hint()})")
+            time.sleep(0.005)
+        with open(sb.path("writer.start")) as f:
+            t_start = float(f.read())
+        logdir = sb.path("logs")
+        kept = sum(os.stat(os.path.join(logdir, x)).st_size
+                   for x in os.listdir(logdir) if x.startswith("writer.log"))
+        return {"rate": (count * 65536 + len(_MARK)) / MiB / (t_end - t_start),
+                "retained": kept / MiB}
+    return run
+
+
+def pipe_limit(total, sink):
+    """The machine's pipe→file rate: dd from /dev/zero through a pipe into `sink` (cat or dd),
+    timed like a product run: from the writer's start to the last byte in the file."""
+    count = total // 65536
+    tail = {"cat": "cat > {out}", "dd": "dd of={out} bs=65536 status=none"}[sink]
+
+    def run(sb):
+        out = sb.path("sink.out")
+        cmd = (f"date +%s.%N > {sb.path('writer.start')}; "
+               f"dd if=/dev/zero bs=65536 count={count} status=none | " + tail.format(out=out))
+        p = sb.spawn(["/bin/sh", "-c", cmd])
+        p.wait(timeout=600)
+        t_end = time.time()
+        if p.returncode != 0 or os.stat(out).st_size != count * 65536:
+            raise RuntimeError(f"{sink} pipeline failed (status {p.returncode})")
+        with open(sb.path("writer.start")) as f:
+            t_start = float(f.read())
+        return {"rate": count * 65536 / MiB / (t_end - t_start)}
+    return run
+
+
+# ---- 6. control ----------------------------------------------------------------------------
+
+def control(n, calls, status_runs):
+    def run(product, sb):
+        r = product.start(sb, _sleepers(n, startsecs=0))
+        r.wait_running(n, timeout=300)
+        server = rpc.proxy(r.sock)
+        if len(server.supervisor.getAllProcessInfo()) != n:  # warm-up, opens the connection
+            raise RuntimeError("getAllProcessInfo returned the wrong number of programs")
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            server.supervisor.getAllProcessInfo()
+        t1 = time.perf_counter()
+        server("close")()
+        walls = []
+        for _ in range(status_runs):
+            s0 = time.perf_counter()
+            p = subprocess.run(product.ctl_argv(r.conf, "status"), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=60, stdin=subprocess.DEVNULL)
+            walls.append(time.perf_counter() - s0)
+            if p.returncode != 0:
+                raise RuntimeError(f"status exited {p.returncode}: "
+                                   f"{p.stdout.decode(errors='replace')[:200]}")
+        return {"gapi": (t1 - t0) / calls * 1000, "status": statistics.median(walls) * 1000}
+    return run
+
+
+# ---- 7. spawn ------------------------------------------------------------------------------
+
+def posix_spawn_limit(window):
+    def run(sb):
+        del sb
+        env = {"PATH": "/usr/bin:/bin"}
+        n = 0
+        t0 = time.monotonic()
+        while True:
+            pid = os.posix_spawn("/bin/true", ["true"], env)
+            os.waitpid(pid, 0)
+            n += 1
+            if n % 16 == 0 and time.monotonic() - t0 >= window:
+                break
+        return {"rate": n / (time.monotonic() - t0)}
+    return run
+
+
+def crash_loop(window):
+    def run(product, sb):
+        script = _script(sb, "crash.sh", "echo x >> @DIR@/crash.count\nexit 1\n")
+        counter = sb.path("crash.count")
+        prog = Program("crash", f"/bin/sh {script}", startsecs=0, autorestart="true",
+                       startretries=3)
+        r = product.start(sb, [prog])
+
+        def starts():
+            try:
+                return os.stat(counter).st_size // 2
+            except FileNotFoundError:
+                return 0
+        deadline = time.monotonic() + 20
+        while starts() < 3:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the program was started {starts()} times in 20 s")
+            if not r.alive():
+                raise RuntimeError(f"product exited ({r.output_hint()})")
+            time.sleep(0.01)
+        c0, cpu0, t0 = starts(), procs.cpu_seconds(r.main_pid), time.monotonic()
+        time.sleep(window)
+        c1, cpu1, t1 = starts(), procs.cpu_seconds(r.main_pid), time.monotonic()
+        rate = (c1 - c0) / (t1 - t0)
+        cpu = (cpu1 - cpu0) / (t1 - t0) * 100
+        out = {"restarts": rate, "cpu": cpu}
+        if c1 > c0:
+            out["cpu_per"] = (cpu1 - cpu0) / (c1 - c0) * 1e6
+        return out
+    return run
+
+
+# ---- the plan ------------------------------------------------------------------------------
+
+def _cat_rate(report):
+    return report.median("logs, no rotation", "rate", "limit: cat")
+
+
+def build(quick):
+    """The list of Cases for a full or a QUICK run."""
+    if quick:
+        p = dict(start_n=10, shut_n=5, cap=30, mem=(1, 100), idle_n=10, idle_w=2.0, settle=0.5,
+                 log=64 * MiB, rot=(4 * MiB, 3), ctl=(10, 100), calls=50, status_runs=2,
+                 spawn_w=1.0, crash_w=2.0, reps=1)
+    else:
+        p = dict(start_n=100, shut_n=100, cap=120, mem=(1, 100, 1000), idle_n=100, idle_w=20.0,
+                 settle=1.0, log=1 << 30, rot=(50 * 1000 * 1000, 10), ctl=(100, 1000),
+                 calls=200, status_runs=5, spawn_w=3.0, crash_w=10.0, reps=3)
+    full = not quick
+    R = p["reps"]
+
+    def tgt(op, value, text, applies=True):
+        return (op, value, text) if applies else None
+
+    cases = []
+    n = p["start_n"]
+    for ss, goal in ((0, 0.06), (1, 1.05)):
+        cases.append(Case(
+            "startup", f"startup N={n} startsecs={ss}",
+            [Metric("time", "launch → all RUNNING", "s",
+                    target=tgt("<=", goal, f"≤ {goal} s", n == 100))],
+            startup(n, ss), reps=1 if quick else 5, est=1.5 + ss + n * 0.004))
+
+    n = p["shut_n"]
+    goals = {"a": 0.020, "b": 0.080, "c": 1.1, "d": None}
+    titles = {"a": "die on TERM", "b": "50 ms to exit", "c": "ignore TERM, stopwaitsecs=1",
+              "d": "fork a child each"}
+    for kind in "abcd":
+        metrics = [Metric("time", "SIGTERM → all gone", "s",
+                          target=tgt("<=", goals[kind], f"≤ {goals[kind]} s",
+                                     goals[kind] and n == 100))]
+        if kind == "d":
+            metrics.append(Metric("graceful", f"clean exits (of {2 * n})", "", digits=0,
+                                  better="higher", target=("==", 2 * n, f"= {2 * n}")))
+        cases.append(Case(
+            "shutdown", f"shutdown ({kind}) {titles[kind]}, N={n}", metrics,
+            shutdown(n, kind, p["cap"]), kinds=("supervisor", "init"), reps=R,
+            reps_for={"supervisord": 1} if (kind == "c" and full) else None,
+            est={"a": 2.5, "b": 4, "c": 1.5 + n * 0.6, "d": 4}[kind]))
+
+    for n in p["mem"]:
+        goal = {1: 2.0, 1000: 8.0}.get(n)
+        cases.append(Case(
+            "memory", f"memory N={n}",
+            [Metric("rss", "RSS", "MiB", digits=1, target=tgt("<=", goal, f"≤ {goal} MiB", goal)),
+             Metric("pss", "PSS", "MiB", digits=1, optional=True)],
+            memory(n, p["settle"]), kinds=("supervisor", "init"), reps=R,
+            est=2 + n * 0.015))
+
+    n = p["idle_n"]
+    cases.append(Case(
+        "idle", f"idle N={n}, {p['idle_w']:g} s window",
+        [Metric("wakeups", "context switches", "", digits=0, target=("<=", 0, "0")),
+         Metric("cpu", "CPU time", "ms", digits=1)],
+        idle(n, p["idle_w"], p["settle"]), kinds=("supervisor", "init"),
+        reps=1 if quick else 2, est=p["idle_w"] + p["settle"] + 2))
+
+    size = p["log"]
+    label = f"{size // MiB} MiB"
+    cases.append(Case(
+        "logs", "logs, no rotation",
+        [Metric("rate", f"{label} stdout → file", "MiB/s", digits=0, better="higher",
+                target=(">=", _cat_rate, "≥ cat")),
+         Metric("retained", "bytes retained", "MiB", digits=1, better="higher")],
+        logs(size), reps=R, est=2 + size / (150 * MiB),
+        limits=[("limit: cat", pipe_limit(size, "cat")), ("limit: dd", pipe_limit(size, "dd"))]))
+    rot, backups = p["rot"]
+    cases.append(Case(
+        "logs", f"logs, rotation maxbytes={rot} backups={backups}",
+        [Metric("rate", f"{label} stdout → file", "MiB/s", digits=0, better="higher",
+                target=(">=", _cat_rate, "≥ cat")),
+         Metric("retained", "bytes retained", "MiB", digits=1, better="higher")],
+        logs(size, rot, backups), reps=R, est=2 + size / (150 * MiB)))
+
+    for n in p["ctl"]:
+        g = {100: 0.3, 1000: 3.0}.get(n)
+        cases.append(Case(
+            "control", f"control N={n}",
+            [Metric("gapi", f"getAllProcessInfo ({p['calls']} calls)", "ms/call",
+                    target=tgt("<=", g, f"≤ {g} ms", g)),
+             Metric("status", "own client `status` wall", "ms", digits=1,
+                    target=tgt("<=", 10.0, "≤ 10 ms", n == 100))],
+            control(n, p["calls"], p["status_runs"]), reps=R,
+            est=3 + n * 0.012 + p["calls"] * n * 0.00004))
+
+    cases.append(Case(
+        "spawn", "posix_spawn /bin/true (machine)",
+        [Metric("rate", "spawn+wait", "/s", digits=0, better="higher")],
+        None, kinds=(), reps=R, est=p["spawn_w"],
+        limits=[("limit: posix_spawn", posix_spawn_limit(p["spawn_w"]))]))
+    cases.append(Case(
+        "spawn", "crash loop (exit 1, startsecs=0, autorestart)",
+        [Metric("restarts", "restart rate", "/s", digits=1, better="higher"),
+         Metric("cpu", "supervisor CPU", "%", digits=1, target=("<=", 1.0, "≤ 1 %")),
+         Metric("cpu_per", "CPU per restart", "µs", digits=0, optional=True)],
+        crash_loop(p["crash_w"]), reps=R, est=p["crash_w"] + 2))
+    return cases

@@ -1,0 +1,67 @@
+// Value converters for config keys, each matching one supervisor datatype.
+// Every function takes the (already expanded) text and returns the typed
+// value or an Error whose message says what was wrong (no file:line; the
+// loader adds that).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/model.h"
+#include "util/result.h"
+
+namespace tend {
+
+// Python int(): optional surrounding whitespace, sign, digits with single
+// underscores between them. `base` is 10 or 8 (8 also takes a 0o prefix).
+Result<int64_t> parse_integer(std::string_view s, int base = 10);
+// parse_integer() restricted to the range of int.
+Result<int> parse_int(std::string_view s);
+
+Result<bool> parse_boolean(std::string_view s);                 // yes/true/on/1, no/false/off/0
+Result<int64_t> parse_byte_size(std::string_view s);            // 10, 10KB, 10mb, 1GB
+Result<mode_t> parse_octal(std::string_view s);                 // 022, 0o22, 22
+Result<int> parse_signal(std::string_view s);                   // TERM, sigterm, 15
+Result<std::vector<int>> parse_exitcodes(std::string_view s);   // 0,2 (each 0..255)
+Result<AutoRestart> parse_autorestart(std::string_view s);      // true/false/unexpected
+Result<std::string> parse_loglevel(std::string_view s);         // critical..blather (lower-cased)
+std::vector<std::string> parse_list_of_strings(std::string_view s);  // "a, b" -> {a, b}; "" -> {}
+
+// KEY=value,KEY2="v,2" as supervisor tokenises it (non-POSIX shlex with the
+// extra word characters /.+-():); quotes are stripped from the values.
+Result<EnvList> parse_env(std::string_view s);
+
+// A process or group name: stripped; may not contain ' ', ':' or '/'.
+Result<std::string> parse_name(std::string_view s);
+
+// os.path.expanduser(): "~" and "~user" prefixes. `home` is $HOME ("" = unset).
+std::string expand_user(std::string_view path, const std::string& home);
+// A directory that exists (after ~ expansion); returns the expanded path.
+Result<std::string> parse_existing_directory(std::string_view s, const std::string& home);
+// A path whose directory part exists (after ~ expansion); returns it expanded.
+Result<std::string> parse_existing_dirpath(std::string_view s, const std::string& home);
+// NONE/OFF -> None, AUTO -> Auto, syslog -> Syslog, else an existing_dirpath.
+Result<LogTarget> parse_logfile(std::string_view s, const std::string& home);
+
+// A user name or numeric uid that exists in the passwd database.
+Result<uid_t> parse_uid(std::string_view s);
+Result<gid_t> parse_gid(std::string_view s);
+// "user" or "user:group"; the group is nullopt when absent.
+Result<std::pair<uid_t, std::optional<gid_t>>> parse_user_group(std::string_view s);
+// "port", "host:port", "*:port", ":port" -> (lower-cased host, "" = any; port).
+Result<std::pair<std::string, int>> parse_inet_address(std::string_view s);
+
+// Python's os.path.normpath(os.path.abspath(p)) relative to the current directory.
+std::string normalize_path(std::string_view p);
+// Python's posixpath.dirname / join.
+std::string py_dirname(std::string_view p);
+std::string py_join(std::string_view a, std::string_view b);
+
+}  // namespace tend

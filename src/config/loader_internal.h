@@ -1,0 +1,73 @@
+// Shared pieces of the config loader (loader.cc, loader_programs.cc,
+// loader_keys.cc). Not part of the public API: use config/loader.h.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/expand.h"
+#include "config/ini_parser.h"
+#include "config/loader.h"
+#include "config/model.h"
+#include "util/result.h"
+
+namespace tend::config_detail {
+
+struct LoadContext {
+  const LoadOptions* opts = nullptr;
+  IniDocument doc;
+  Config cfg;
+  std::string host_node_name;
+  std::string home;              // $HOME, for "~" in paths
+  Expansions environ_expansions;  // ENV_*; grows with [supervisord] environment
+};
+
+// A looked-up (and usually expanded) key.
+struct Value {
+  std::string section;
+  std::string key;
+  std::string text;  // the expanded value, or the default when !present
+  SourcePos pos;     // the key's line, or the section header when absent
+  bool present = false;
+};
+
+inline Error error_at(const SourcePos& pos, const std::string& what) {
+  return Error{fmt::format("{}:{}: {}", pos.file, pos.line, what)};
+}
+
+// Looks `key` up in `section` (falling back to [DEFAULT]) and expands it with
+// `names` unless do_expand is false. A missing key yields `def` unexpanded.
+Result<Value> get_value(const LoadContext& ctx, const std::string& section, const std::string& key,
+                        std::string_view def, const Expansions& names, bool do_expand = true);
+
+// Converts a Value with one of the datatypes.h parsers, adding file:line and
+// the key to an error message.
+template <typename F>
+auto convert(const Value& v, F&& parse) -> decltype(parse(std::string_view())) {
+  auto r = parse(std::string_view(v.text));
+  if (!r) {
+    return error_at(v.pos, fmt::format("invalid value for '{}' in [{}]: {}", v.key, v.section, r.error()));
+  }
+  return r;
+}
+
+// `base` plus extra names (later ones win).
+Expansions with_names(const Expansions& base, std::initializer_list<std::pair<std::string, ExpandValue>> extra);
+
+// The position of a section's header.
+SourcePos section_pos(const LoadContext& ctx, const std::string& section);
+
+// loader_programs.cc: every [group:], [program:], [eventlistener:] and
+// [fcgi-program:] section, into ctx.cfg.groups (sorted).
+Status load_process_groups(LoadContext& ctx);
+
+// loader_keys.cc: warnings for unknown sections and keys.
+void warn_unknown_keys(LoadContext& ctx);
+// Levenshtein distance with adjacent transpositions (for "did you mean").
+size_t edit_distance(std::string_view a, std::string_view b);
+
+}  // namespace tend::config_detail

@@ -1,0 +1,190 @@
+#include "core/daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "core/event_loop.h"
+#include "core/fd.h"
+#include "log/auto_log.h"
+#include "log/logger.h"
+
+namespace tend {
+
+namespace {
+
+int startup_error(const std::string& msg) {
+  main_logger().flush_pending_to(2);
+  fmt::print(stderr, "Error: {}\n", msg);
+  return 2;
+}
+
+Status drop_privileges(const SupervisordConfig& sc) {
+  if (!sc.uid) {
+    return ok_status();
+  }
+  uid_t uid = *sc.uid;
+  if (getuid() == uid) {
+    return ok_status();
+  }
+  if (getuid() != 0) {
+    return make_error(fmt::format("unable to switch to user {}: tend is not running as root", sc.user));
+  }
+  struct passwd* pw = getpwuid(uid);
+  if (pw == nullptr) {
+    return make_error(fmt::format("unable to switch to user {}: not in the password database", sc.user));
+  }
+  if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(uid) != 0) {
+    return make_error(fmt::format("unable to switch to user {}: {}", sc.user, strerror(errno)));
+  }
+  main_logger().info("Set uid to user {} succeeded", uid);
+  return ok_status();
+}
+
+Status raise_limit(int resource, const char* name, rlim_t wanted) {
+  struct rlimit rl {};
+  if (getrlimit(resource, &rl) != 0) {
+    return make_error(fmt::format("unable to read {}: {}", name, strerror(errno)));
+  }
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < wanted) {
+    struct rlimit next = rl;
+    next.rlim_cur = wanted;
+    if (next.rlim_max != RLIM_INFINITY && next.rlim_max < wanted) {
+      next.rlim_max = wanted;  // only root may do this
+    }
+    if (setrlimit(resource, &next) != 0) {
+      return make_error(fmt::format("unable to raise {} to {} (soft {}, hard {}): {}", name, wanted, rl.rlim_cur,
+                                    rl.rlim_max, strerror(errno)));
+    }
+    main_logger().info("Increased {} limit to {}", name, wanted);
+  }
+  return ok_status();
+}
+
+// The classic double-fork-free daemonize of supervisord: fork, the parent
+// exits, the child starts a new session. Never called as PID 1.
+Status daemonize(const SupervisordConfig& sc) {
+  main_logger().info("daemonizing the tend process");
+  pid_t pid = fork();
+  if (pid < 0) {
+    return make_error(fmt::format("unable to fork: {}", strerror(errno)));
+  }
+  if (pid > 0) {
+    _exit(0);
+  }
+  if (sc.directory && chdir(sc.directory->c_str()) != 0) {
+    return make_error(fmt::format("unable to chdir to {}: {}", *sc.directory, strerror(errno)));
+  }
+  setsid();
+  umask(sc.umask);
+  Fd devnull(open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (devnull) {
+    dup2(devnull.get(), 0);
+    dup2(devnull.get(), 1);
+    dup2(devnull.get(), 2);
+  }
+  return ok_status();
+}
+
+Status write_pidfile(const std::string& path) {
+  if (path.empty()) {
+    return ok_status();
+  }
+  std::string text = fmt::format("{}\n", getpid());
+  Fd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd || write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    return make_error(fmt::format("unable to write pidfile {}: {}", path, strerror(errno)));
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+int run_daemon(Config cfg, Supervisor::ConfigLoader reload) {
+  SupervisordConfig& sc = cfg.supervisord;
+  bool pid1 = getpid() == 1;
+  bool nodaemon = sc.nodaemon || pid1;
+  // Writes to a closed control client or console must fail with EPIPE, not kill tend.
+  signal(SIGPIPE, SIG_IGN);
+
+  std::optional<Level> level = parse_level(sc.loglevel);
+  LoggerOptions lo;
+  lo.logfile = sc.logfile;
+  lo.maxbytes = sc.logfile_maxbytes;
+  lo.backups = sc.logfile_backups;
+  lo.level = level.value_or(Level::Info);
+  lo.echo_stdout = nodaemon && !sc.silent;
+  if (Status st = main_logger().open(lo); !st) {
+    return startup_error(st.error());
+  }
+  for (const ConfigWarning& w : cfg.warnings) {
+    std::string where = w.pos.file.empty() ? "" : fmt::format("{}:{}: ", w.pos.file, w.pos.line);
+    Level l = w.level == "CRIT" ? Level::Critical : w.level == "INFO" ? Level::Info : Level::Warn;
+    main_logger().log(l, where + w.message);
+  }
+  for (const std::string& f : cfg.included_files) {
+    main_logger().info("Included extra file \"{}\" during parsing", f);
+  }
+  for (const std::string& f : cfg.unmatched_includes) {
+    main_logger().warn("No file matches via include \"{}\"", f);
+  }
+  if (pid1 && !sc.nodaemon) {
+    main_logger().warn("nodaemon=false is ignored: as PID 1, tend stays in the foreground (daemonizing would end the container)");
+  }
+  if (Status st = drop_privileges(sc); !st) {
+    return startup_error(st.error());
+  }
+  if (Status st = raise_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE", static_cast<rlim_t>(sc.minfds)); !st) {
+    return startup_error(st.error());
+  }
+  if (Status st = raise_limit(RLIMIT_NPROC, "RLIMIT_NPROC", static_cast<rlim_t>(sc.minprocs)); !st) {
+    return startup_error(st.error());
+  }
+  if (!sc.nocleanup) {
+    AutoLogCleanup cleaned = clean_auto_logs(sc.childlogdir, sc.identifier);
+    for (const std::string& e : cleaned.errors) {
+      main_logger().warn("{}", e);
+    }
+  }
+  if (!nodaemon) {
+    if (Status st = daemonize(sc); !st) {
+      return startup_error(st.error());
+    }
+  }
+  if (Status st = write_pidfile(sc.pidfile); !st) {
+    main_logger().critical("{}", st.error());
+  }
+  main_logger().info("tend {} started with pid {}", TEND_VERSION, getpid());
+
+  Result<std::unique_ptr<EventLoop>> loop = EventLoop::create();
+  if (!loop) {
+    return startup_error(loop.error());
+  }
+  std::string pidfile = sc.pidfile;
+  int code = 0;
+  {
+    Supervisor sup(**loop, std::move(cfg), std::move(reload));
+    if (Status st = sup.start(); !st) {
+      main_logger().critical("{}", st.error());
+      code = 2;
+    } else {
+      (*loop)->run();
+      code = sup.exit_code();
+    }
+  }
+  if (!pidfile.empty()) {
+    unlink(pidfile.c_str());
+  }
+  main_logger().info("tend exiting with status {}", code);
+  return code;
+}
+
+}  // namespace tend

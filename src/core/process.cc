@@ -1,0 +1,214 @@
+#include "core/process.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "log/logger.h"
+
+namespace tend {
+
+namespace {
+// One read per readiness event, so a chatty program cannot starve the others.
+constexpr size_t k_read_chunk = 128 * 1024;
+char g_read_buffer[k_read_chunk];
+}  // namespace
+
+Process::Process(ProcessConfig cfg, EventLoop& loop, ProcessHost& host, std::unique_ptr<OutputChannel> out,
+                 std::unique_ptr<OutputChannel> err)
+    : m_cfg(std::move(cfg)), m_loop(loop), m_host(host), m_fsm(FsmParams::from(m_cfg), *this, loop.clock()) {
+  m_sinks[0] = std::move(out);
+  m_sinks[1] = std::move(err);
+}
+
+Process::~Process() {
+  m_loop.cancel_timer(m_timer);
+  for (Pipe& p : m_pipes) {
+    m_loop.remove_fd(p.fd.get());
+  }
+  for (Pipe& p : m_lingering) {
+    m_loop.remove_fd(p.fd.get());
+  }
+}
+
+void Process::sync_timer() {
+  m_loop.cancel_timer(m_timer);
+  m_timer = 0;
+  if (std::optional<MonoTime> d = m_fsm.deadline()) {
+    m_timer = m_loop.add_timer(*d, [this] {
+      m_timer = 0;
+      m_fsm.timer();
+      sync_timer();
+    });
+  }
+}
+
+void Process::added() {
+  m_fsm.added();
+  sync_timer();
+}
+
+bool Process::start() {
+  bool started = m_fsm.start();
+  sync_timer();
+  return started;
+}
+
+Status Process::stop() {
+  Status st = m_fsm.stop();
+  sync_timer();
+  return st;
+}
+
+void Process::stop_for_shutdown() {
+  m_fsm.stop_for_shutdown();
+  sync_timer();
+}
+
+Status Process::signal(int sig) { return m_fsm.signal(sig); }
+
+void Process::reaped(int wait_status) {
+  // Drain what the child wrote before it died, so its last lines are logged
+  // before "exited:"/"stopped:". A pipe still held open by a descendant stays
+  // watched (lingering) and keeps feeding the same sink until EOF.
+  std::vector<Pipe> pipes = std::move(m_pipes);
+  m_pipes.clear();
+  for (Pipe& p : pipes) {
+    bool open = true;
+    while (open) {
+      ssize_t before_eof = read(p.fd.get(), g_read_buffer, sizeof g_read_buffer);
+      if (before_eof > 0) {
+        m_sinks[static_cast<int>(p.channel)]->on_data(std::string_view(g_read_buffer, before_eof));
+        continue;
+      }
+      if (before_eof < 0 && errno == EINTR) {
+        continue;
+      }
+      open = before_eof < 0 && errno == EAGAIN;  // nothing now, but a writer remains
+      break;
+    }
+    if (open) {
+      m_lingering.push_back(std::move(p));
+    } else {
+      m_loop.remove_fd(p.fd.get());
+    }
+  }
+  for (auto& s : m_sinks) {
+    if (s) {
+      s->on_eof();
+    }
+  }
+  m_stdin.close();
+  m_last_status = wait_status;
+  m_has_exited = true;
+  m_fsm.exited(wait_status);
+  sync_timer();
+}
+
+Status Process::write_stdin(std::string_view data) {
+  if (m_fsm.pid() == 0 || !m_stdin) {
+    return make_error("not running");
+  }
+  while (!data.empty()) {
+    ssize_t n = write(m_stdin.get(), data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return make_error(fmt::format("unable to write to the stdin of {}: {}", m_cfg.name, strerror(errno)));
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return ok_status();
+}
+
+bool Process::read_available(int fd, Stream c) {
+  ssize_t n = read(fd, g_read_buffer, sizeof g_read_buffer);
+  if (n > 0) {
+    m_sinks[static_cast<int>(c)]->on_data(std::string_view(g_read_buffer, static_cast<size_t>(n)));
+    return true;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+    return true;
+  }
+  return false;
+}
+
+void Process::watch(Fd fd, Stream c, bool lingering) {
+  int raw = fd.get();
+  Status st = m_loop.add_fd(raw, EPOLLIN, [this, raw, c](uint32_t) {
+    if (!read_available(raw, c)) {
+      close_pipe(raw);
+    }
+  });
+  if (!st) {
+    main_logger().error("unable to watch output of {}: {}", m_cfg.name, st.error());
+  }
+  (lingering ? m_lingering : m_pipes).push_back(Pipe{std::move(fd), c});
+}
+
+void Process::close_pipe(int fd) {
+  m_loop.remove_fd(fd);
+  for (auto* list : {&m_pipes, &m_lingering}) {
+    for (auto it = list->begin(); it != list->end(); ++it) {
+      if (it->fd.get() == fd) {
+        if (list == &m_lingering) {
+          m_sinks[static_cast<int>(it->channel)]->on_eof();
+        }
+        list->erase(it);
+        return;
+      }
+    }
+  }
+}
+
+// --- ProcessOps ---------------------------------------------------------------
+
+Result<pid_t> Process::spawn() {
+  for (auto& s : m_sinks) {
+    if (s) {
+      if (Status st = s->open(); !st) {
+        return make_error(st.error());
+      }
+    }
+  }
+  SpawnSpec spec;
+  spec.command = m_cfg.command;
+  spec.inherited = m_host.inherited_environment(m_cfg);
+  spec.configured = m_host.global_environment();
+  env_merge(spec.configured, m_cfg.environment);
+  spec.uid = m_cfg.uid;
+  spec.directory = m_cfg.directory;
+  spec.umask = m_cfg.umask;
+  spec.redirect_stderr = m_cfg.redirect_stderr;
+  spec.search_path = env_get(spec.configured, "PATH", env_get(spec.inherited, "PATH"));
+  Result<Spawned> child = spawn_process(spec);
+  if (!child) {
+    return make_error(child.error());
+  }
+  m_stdin = std::move(child->stdin_w);
+  watch(std::move(child->stdout_r), Stream::Stdout, false);
+  if (child->stderr_r) {
+    watch(std::move(child->stderr_r), Stream::Stderr, false);
+  }
+  m_host.process_spawned(*this, child->pid);
+  return child->pid;
+}
+
+Status Process::send_signal(pid_t pid, int sig, bool group) {
+  if (::kill(group ? -pid : pid, sig) != 0 && errno != ESRCH) {
+    return make_error(strerror(errno));
+  }
+  return ok_status();
+}
+
+void Process::log(LogLevel level, const std::string& message) {
+  main_logger().log(static_cast<Level>(static_cast<int>(level)), message);
+}
+
+void Process::state_changed(ProcessState from, ProcessState to) { m_host.process_state_changed(*this, from, to); }
+
+}  // namespace tend

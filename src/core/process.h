@@ -1,0 +1,97 @@
+// Process: one supervised process as the daemon sees it. Owns the state
+// machine, the child's pipes and its output channels, and the one loop timer
+// that stands for the state machine's deadline. Implements ProcessOps with
+// real syscalls (spawn_process, kill) and the main logger.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/model.h"
+#include "core/event_loop.h"
+#include "core/fd.h"
+#include "core/process_fsm.h"
+#include "core/spawn.h"
+#include "log/output_channel.h"
+
+namespace tend {
+
+// What a Process needs from its owner (the Supervisor).
+class ProcessHost {
+ public:
+  virtual ~ProcessHost() = default;
+  // The inherited part of the child's environment (tend's env + SUPERVISOR_*).
+  virtual EnvList inherited_environment(const ProcessConfig& cfg) = 0;
+  // [supervisord] environment= (applied before the program's own environment=).
+  virtual const EnvList& global_environment() = 0;
+  virtual void process_spawned(class Process& p, pid_t pid) = 0;
+  virtual void process_state_changed(class Process& p, ProcessState from, ProcessState to) = 0;
+};
+
+class Process final : public ProcessOps {
+ public:
+  Process(ProcessConfig cfg, EventLoop& loop, ProcessHost& host, std::unique_ptr<OutputChannel> out,
+          std::unique_ptr<OutputChannel> err);
+  ~Process() override;
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  const ProcessConfig& config() const { return m_cfg; }
+  const ProcessFsm& fsm() const { return m_fsm; }
+  ProcessState state() const { return m_fsm.state(); }
+  pid_t pid() const { return m_fsm.pid(); }
+
+  // Events, each followed by re-arming the deadline timer.
+  void added();
+  bool start();
+  Status stop();
+  void stop_for_shutdown();
+  Status signal(int sig);
+  void set_shutting_down(bool v) { m_fsm.set_shutting_down(v); }
+  // The reaper collected our pid: drain the pipes, then tell the state machine.
+  void reaped(int wait_status);
+  // Writes to the child's stdin (sendProcessStdin). Error when not running or closed.
+  Status write_stdin(std::string_view data);
+  OutputChannel* sink(Stream c) { return m_sinks[static_cast<int>(c)].get(); }
+  // Pipes of earlier runs still held open by descendants; drained until EOF.
+  size_t lingering_pipes() const { return m_lingering.size(); }
+
+  // The wait status of the last exit (valid when has_exited()).
+  int last_wait_status() const { return m_last_status; }
+  bool has_exited() const { return m_has_exited; }
+
+  // ProcessOps
+  Result<pid_t> spawn() override;
+  Status send_signal(pid_t pid, int sig, bool group) override;
+  void log(LogLevel level, const std::string& message) override;
+  void state_changed(ProcessState from, ProcessState to) override;
+
+ private:
+  struct Pipe {
+    Fd fd;
+    Stream channel;
+  };
+  void sync_timer();
+  void watch(Fd fd, Stream c, bool lingering);
+  // Reads what is available; returns false at EOF or error.
+  bool read_available(int fd, Stream c);
+  void close_pipe(int fd);
+
+  ProcessConfig m_cfg;
+  EventLoop& m_loop;
+  ProcessHost& m_host;
+  ProcessFsm m_fsm;
+  std::array<std::unique_ptr<OutputChannel>, 2> m_sinks;
+  Fd m_stdin;
+  std::vector<Pipe> m_pipes;      // this run's stdout/stderr read ends
+  std::vector<Pipe> m_lingering;  // earlier runs' pipes still open elsewhere
+  EventLoop::TimerId m_timer = 0;
+  int m_last_status = 0;
+  bool m_has_exited = false;
+};
+
+}  // namespace tend

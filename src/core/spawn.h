@@ -1,0 +1,59 @@
+// Spawning one supervised process: resolve the command, make its pipes, fork,
+// and set the child up (own process group, fds 0-2 only, user, directory,
+// umask, environment, default signal dispositions and an empty mask) before
+// execve. Failures in the child are reported back through a close-on-exec
+// pipe, so the parent knows the exact step, path and errno before returning.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/model.h"
+#include "core/fd.h"
+#include "util/result.h"
+
+namespace tend {
+
+struct SpawnSpec {
+  std::string command;  // shlex-split here
+  EnvList inherited;    // tend's environment plus the SUPERVISOR_* variables
+  EnvList configured;   // [supervisord] then [program] environment=; wins over everything
+  std::optional<uid_t> uid;
+  std::optional<std::string> directory;
+  std::optional<mode_t> umask;
+  bool redirect_stderr = false;
+  // Where PATH lookup searches when argv[0] has no '/'; from env PATH if set.
+  std::string search_path;
+};
+
+struct Spawned {
+  pid_t pid = 0;
+  Fd stdin_w;   // parent's write end of the child's stdin
+  Fd stdout_r;  // parent's read end of the child's stdout (and stderr when redirected)
+  Fd stderr_r;  // parent's read end of the child's stderr (invalid when redirected)
+};
+
+// Resolves argv[0] the way supervisord does (PATH search, stat checks).
+// Errors are supervisord's spawnerr texts: "can't find command 'x'",
+// "command at '/x' is a directory", "command at '/x' is not executable",
+// "no permission to run command '/x'", "can't parse command 'x': ...".
+struct ResolvedCommand {
+  std::string filename;
+  std::vector<std::string> argv;
+};
+Result<ResolvedCommand> resolve_command(const std::string& command, const std::string& search_path);
+
+// Forks and execs. On error no child remains (a child that failed before
+// execve has been waited for), and the message names the failing step.
+Result<Spawned> spawn_process(const SpawnSpec& spec);
+
+// The environment of this process as an ordered list.
+EnvList process_environ();
+// Applies `overrides` to `base` (replacing existing names, appending new ones).
+void env_merge(EnvList& base, const EnvList& overrides);
+std::string env_get(const EnvList& env, const std::string& name, const std::string& fallback = "");
+
+}  // namespace tend

@@ -1,0 +1,123 @@
+// Supervisor: the daemon's core. Owns the process groups, the one reaper, the
+// signal policy, the staged shutdown and the final sweep of every leftover
+// descendant. Everything runs on the EventLoop; nothing here blocks or polls.
+//
+// Shutdown (TERM/INT/QUIT or the shutdown RPC): groups are stopped by
+// descending priority, all groups of one priority at once, each process with
+// its stopsignal and stopwaitsecs. When a process's main pid exits, members of
+// its process group that outlived it get its stopsignal at once. When every
+// program is down, the sweep sends SIGTERM to every remaining descendant
+// (forked children, setsid daemons, adopted orphans), SIGKILL after
+// shutdown_grace, and tend exits the moment it has no children left.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/model.h"
+#include "core/event_loop.h"
+#include "core/process.h"
+#include "log/console.h"
+
+namespace tend {
+
+class Supervisor final : public ProcessHost {
+ public:
+  enum class Mood { Running, Restarting, Shutdown };
+
+  struct Group {
+    GroupConfig cfg;
+    std::vector<std::unique_ptr<Process>> processes;  // in (priority, name) order
+  };
+  using ConfigLoader = std::function<Result<Config>()>;
+  using StateListener = std::function<void(Process&, ProcessState from, ProcessState to)>;
+
+  Supervisor(EventLoop& loop, Config cfg, ConfigLoader reload);
+  ~Supervisor() override;
+
+  // Installs signal handling, becomes a subreaper when not PID 1, adds every
+  // group (autostart programs spawn now).
+  Status start();
+  // The status tend exits with once the loop stops.
+  int exit_code() const { return m_exit_code; }
+
+  Mood mood() const { return m_mood; }
+  const Config& config() const { return m_config; }
+  double start_wall() const { return m_start_wall; }
+
+  // --- groups and processes (the RPC layer's view) ---
+  const std::vector<std::unique_ptr<Group>>& groups() const { return m_groups; }
+  Group* find_group(const std::string& name);
+  Process* find_process(const std::string& group, const std::string& name);
+  // Adds a group from the current config (autostarting its programs).
+  Status add_group(const GroupConfig& cfg);
+  // Fails unless every process of the group is in a stopped state.
+  Status remove_group(const std::string& name);
+  // Replaces the config used by later add_group calls (reloadConfig + update).
+  void set_config(Config cfg);
+  // Re-reads the config file(s) with the command-line overrides; applies nothing.
+  Result<Config> load_new_config() { return m_reload(); }
+
+  void request_shutdown(const std::string& reason);
+  void request_restart(const std::string& reason);
+  void reopen_logs();
+
+  uint64_t add_state_listener(StateListener l);
+  void remove_state_listener(uint64_t id);
+
+  // --- ProcessHost ---
+  EnvList inherited_environment(const ProcessConfig& cfg) override;
+  const EnvList& global_environment() override { return m_config.supervisord.environment; }
+  void process_spawned(Process& p, pid_t pid) override;
+  void process_state_changed(Process& p, ProcessState from, ProcessState to) override;
+
+ private:
+  void install_signals();
+  void on_signal(int sig);
+  void reap();
+  void schedule_advance();
+  void advance_stop();
+  void finish_restart();
+  void begin_sweep();
+  void sweep_signal_new(int sig);
+  void sweep_kill_rest();
+  void signal_group_leftovers(pid_t pgid, int sig);
+  void report_waiting();
+  void maybe_finish();
+  void finish();
+  void warn_stop_budget();
+  std::unique_ptr<Process> make_process(const ProcessConfig& pc);
+  std::string server_url() const;
+
+  EventLoop& m_loop;
+  Config m_config;
+  ConfigLoader m_reload;
+  std::optional<Config> m_pending_config;
+  std::vector<std::unique_ptr<Group>> m_groups;  // sorted by (priority, name)
+  std::unordered_map<pid_t, Process*> m_by_pid;
+  std::map<uint64_t, StateListener> m_listeners;
+  uint64_t m_next_listener = 1;
+  ConsoleMux m_console;
+  bool m_console_on = false;
+  EnvList m_base_env;
+  Mood m_mood = Mood::Running;
+  bool m_advance_scheduled = false;
+  bool m_sweeping = false;
+  bool m_no_children = false;
+  bool m_finished = false;
+  std::set<pid_t> m_swept;  // descendants already sent SIGTERM by the sweep
+  EventLoop::TimerId m_grace_timer = 0;
+  EventLoop::TimerId m_report_timer = 0;
+  int m_exit_code = 0;
+  bool m_is_pid1 = false;
+  double m_start_wall = 0;
+};
+
+}  // namespace tend

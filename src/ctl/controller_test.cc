@@ -1,0 +1,222 @@
+#include "ctl/controller.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <map>
+
+namespace tend::ctl {
+namespace {
+
+// Answers calls from a per-method queue of replies (the last one repeats);
+// records the calls made.
+class FakeBackend : public RpcBackend {
+ public:
+  Reply call(const std::string& method, const rpc::Array& params) override {
+    calls.push_back(method);
+    last_params[method] = params;
+    auto it = replies.find(method);
+    if (it == replies.end() || it->second.empty()) {
+      return rpc::Fault{1, "UNKNOWN_METHOD"};
+    }
+    Reply r = it->second.front();
+    if (it->second.size() > 1) {
+      it->second.pop_front();
+    }
+    return r;
+  }
+  std::map<std::string, std::deque<Reply>> replies;
+  std::map<std::string, rpc::Array> last_params;
+  std::vector<std::string> calls;
+};
+
+rpc::Value proc(const std::string& group, const std::string& name, int state,
+                const std::string& statename) {
+  return rpc::Value(rpc::Struct{{"name", rpc::Value(name)},
+                                {"group", rpc::Value(group)},
+                                {"state", rpc::Value(state)},
+                                {"statename", rpc::Value(statename)},
+                                {"description", rpc::Value("d")},
+                                {"pid", rpc::Value(state == 20 ? 42 : 0)}});
+}
+
+class ControllerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_out = open_memstream(&m_buf, &m_len);
+    auto fake = std::make_unique<FakeBackend>();
+    m_fake = fake.get();
+    m_fake->replies["supervisor.getVersion"] = {rpc::Value("3.0")};
+    m_fake->replies["supervisor.getAllProcessInfo"] = {rpc::Value(rpc::Array{
+        proc("a", "a", 20, "RUNNING"), proc("g", "x", 0, "STOPPED"), proc("g", "y", 20, "RUNNING")})};
+    CtlSettings s;
+    s.serverurl = "unix:///tmp/nowhere.sock";
+    ControllerIo io;
+    io.out = m_out;
+    m_ctl = std::make_unique<Controller>(s, io, std::move(fake));
+  }
+  void TearDown() override {
+    m_ctl.reset();
+    std::fclose(m_out);
+    std::free(m_buf);
+  }
+  std::string run(const std::string& line) {
+    m_ctl->onecmd(line);
+    std::fflush(m_out);
+    std::string text(m_buf, m_len);
+    std::string fresh = text.substr(m_seen);
+    m_seen = text.size();
+    return fresh;
+  }
+
+  FakeBackend* m_fake = nullptr;
+  std::unique_ptr<Controller> m_ctl;
+  std::FILE* m_out = nullptr;
+  char* m_buf = nullptr;
+  size_t m_len = 0;
+  size_t m_seen = 0;
+};
+
+TEST_F(ControllerTest, StatusExitsZeroWhenAllListedRun) {
+  run("status a g:y");
+  EXPECT_EQ(m_ctl->exit_status(), 0);
+}
+
+TEST_F(ControllerTest, StatusExits3ForAStoppedProcess) {
+  std::string out = run("status g:*");
+  EXPECT_EQ(m_ctl->exit_status(), 3);
+  EXPECT_NE(out.find("g:x"), std::string::npos);
+  EXPECT_NE(out.find("g:y"), std::string::npos);
+}
+
+TEST_F(ControllerTest, StatusUnknownNameExits4AndPrintsErrorsFirst) {
+  std::string out = run("status nope a");
+  EXPECT_EQ(m_ctl->exit_status(), 4);
+  EXPECT_EQ(out.substr(0, out.find('\n')), "nope: ERROR (no such process)");
+  EXPECT_EQ(run("status zz:"), "zz: ERROR (no such group)\n");
+}
+
+TEST_F(ControllerTest, StatusTurnsRefusedConnectionInto4) {
+  m_fake->replies["supervisor.getVersion"] = {
+      TransportError{TransportError::Kind::Connect, ECONNREFUSED, 0, {}, "refused"}};
+  EXPECT_EQ(run("status"), "unix:///tmp/nowhere.sock refused connection\n");
+  EXPECT_EQ(m_ctl->exit_status(), 4);
+}
+
+TEST_F(ControllerTest, UpcheckMissingSocketExits7) {
+  m_fake->replies["supervisor.getVersion"] = {
+      TransportError{TransportError::Kind::Connect, ENOENT, 0, {}, "enoent"}};
+  EXPECT_EQ(run("start a"), "unix:///tmp/nowhere.sock no such file\n");
+  EXPECT_EQ(m_ctl->exit_status(), 7);
+}
+
+TEST_F(ControllerTest, UpcheckWrongApiVersionExits5) {
+  m_fake->replies["supervisor.getVersion"] = {rpc::Value("2.0")};
+  run("pid");
+  EXPECT_EQ(m_ctl->exit_status(), 5);
+}
+
+TEST_F(ControllerTest, StartWithoutNameExits2) {
+  std::string out = run("start");
+  EXPECT_EQ(out.substr(0, out.find('\n')), "Error: start requires a process name");
+  EXPECT_EQ(m_ctl->exit_status(), 2);
+}
+
+TEST_F(ControllerTest, StartUnknownGroupExits2) {
+  m_fake->replies["supervisor.startProcessGroup"] = {rpc::Fault{10, "BAD_NAME: zz"}};
+  EXPECT_EQ(run("start zz:*"), "zz: ERROR (no such group)\n");
+  EXPECT_EQ(m_ctl->exit_status(), 2);
+}
+
+TEST_F(ControllerTest, StartSpawnErrorExits7AlreadyStartedIsIgnored) {
+  m_fake->replies["supervisor.startProcess"] = {rpc::Fault{60, "ALREADY_STARTED: a"}};
+  EXPECT_EQ(run("start a"), "a: ERROR (already started)\n");
+  EXPECT_EQ(m_ctl->exit_status(), 0);
+  m_fake->replies["supervisor.startProcess"] = {rpc::Fault{50, "SPAWN_ERROR: g:x"}};
+  EXPECT_EQ(run("start g:x"), "g:x: ERROR (spawn error)\n");
+  EXPECT_EQ(m_ctl->exit_status(), 7);
+}
+
+TEST_F(ControllerTest, StopNotRunningIsIgnored) {
+  m_fake->replies["supervisor.stopProcess"] = {rpc::Fault{70, "NOT_RUNNING: g:x"}};
+  EXPECT_EQ(run("stop g:x"), "g:x: ERROR (not running)\n");
+  EXPECT_EQ(m_ctl->exit_status(), 0);
+}
+
+TEST_F(ControllerTest, SignalNotRunningExits7) {
+  m_fake->replies["supervisor.signalProcess"] = {rpc::Fault{70, "NOT_RUNNING: g:x"}};
+  EXPECT_EQ(run("signal HUP g:x"), "g:x: ERROR (not running)\n");
+  EXPECT_EQ(m_ctl->exit_status(), 7);
+  EXPECT_EQ(m_fake->last_params["supervisor.signalProcess"][1], rpc::Value("HUP"));
+}
+
+TEST_F(ControllerTest, PidOfStoppedProcessExits7) {
+  m_fake->replies["supervisor.getProcessInfo"] = {proc("g", "x", 0, "STOPPED")};
+  EXPECT_EQ(run("pid g:x"), "0\n");
+  EXPECT_EQ(m_ctl->exit_status(), 7);
+}
+
+TEST_F(ControllerTest, TailAsksForTheLastBytes) {
+  m_fake->replies["supervisor.readProcessStderrLog"] = {rpc::Value("oops\n")};
+  EXPECT_EQ(run("tail -20 a stderr"), "oops\n\n");
+  EXPECT_EQ(m_fake->last_params["supervisor.readProcessStderrLog"][1], rpc::Value(int64_t{-20}));
+  EXPECT_EQ(run("tail a bogus"), "Error: bad channel 'bogus'\n");
+  EXPECT_EQ(m_ctl->exit_status(), 1);
+}
+
+TEST_F(ControllerTest, UnknownCommand) {
+  EXPECT_EQ(run("frobnicate now"), "*** Unknown syntax: frobnicate now\n");
+  EXPECT_EQ(m_ctl->exit_status(), 1);
+}
+
+TEST_F(ControllerTest, UnauthorizedWithoutShell) {
+  m_fake->replies["supervisor.getVersion"] = {
+      TransportError{TransportError::Kind::Http, 0, 401, "Unauthorized", "401"}};
+  std::string out = run("status");
+  EXPECT_EQ(out.substr(0, out.find('\n')), "Server requires authentication");
+  EXPECT_NE(out.find("error: "), std::string::npos);
+  EXPECT_EQ(m_ctl->exit_status(), 1);
+}
+
+TEST_F(ControllerTest, UnexpectedFaultIsReportedAsError) {
+  m_fake->replies["supervisor.getAllConfigInfo"] = {rpc::Fault{2, "INCORRECT_PARAMETERS"}};
+  std::string out = run("avail");
+  EXPECT_EQ(out.substr(0, 7), "error: ");
+  EXPECT_EQ(m_ctl->exit_status(), 1);
+}
+
+TEST_F(ControllerTest, UpdateStopsRemovesAndAdds) {
+  m_fake->replies["supervisor.reloadConfig"] = {rpc::Value(rpc::Array{rpc::Value(
+      rpc::Array{rpc::Value(rpc::Array{rpc::Value("new")}), rpc::Value(rpc::Array{rpc::Value("g")}),
+                 rpc::Value(rpc::Array{rpc::Value("a")})})})};
+  m_fake->replies["supervisor.stopProcessGroup"] = {rpc::Value(rpc::Array{})};
+  m_fake->replies["supervisor.removeProcessGroup"] = {rpc::Value(true)};
+  m_fake->replies["supervisor.addProcessGroup"] = {rpc::Value(true)};
+  EXPECT_EQ(run("update"),
+            "a: stopped\na: removed process group\ng: stopped\ng: updated process group\n"
+            "new: added process group\n");
+  EXPECT_EQ(m_ctl->exit_status(), 0);
+}
+
+TEST(Helpers, SplitWordsAndPyInt) {
+  EXPECT_EQ(split_words("  a \t b\n"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(parse_py_int("100"), 100);
+  EXPECT_EQ(parse_py_int("-5"), -5);
+  EXPECT_EQ(parse_py_int("1_000"), 1000);
+  EXPECT_FALSE(parse_py_int("f"));
+  EXPECT_FALSE(parse_py_int(""));
+  EXPECT_FALSE(parse_py_int("1__0"));
+}
+
+TEST(Helpers, ColumnizeFitsWidth) {
+  std::vector<std::string> lines = columnize({"aa", "b", "cc", "d"}, 8);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "aa  cc");
+  EXPECT_EQ(lines[1], "b   d ");
+}
+
+}  // namespace
+}  // namespace tend::ctl

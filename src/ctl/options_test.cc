@@ -1,0 +1,91 @@
+#include "ctl/options.h"
+
+#include <gtest/gtest.h>
+
+#include "ctl/transport.h"
+
+namespace tend::ctl {
+namespace {
+
+TEST(CliOptions, ShortLongAndCommand) {
+  Result<CliOptions> o = parse_cli({"-ic", "/x.conf", "--serverurl=unix:///s", "-uadmin", "status", "-c", "y"});
+  ASSERT_TRUE(o) << o.error();
+  EXPECT_TRUE(o->interactive);
+  EXPECT_EQ(*o->config_path, "/x.conf");
+  EXPECT_EQ(*o->serverurl, "unix:///s");
+  EXPECT_EQ(*o->username, "admin");
+  // Options end at the first non-option word.
+  EXPECT_EQ(o->args, (std::vector<std::string>{"status", "-c", "y"}));
+}
+
+TEST(CliOptions, LongPrefixesAndSeparateArgument) {
+  Result<CliOptions> o = parse_cli({"--conf", "a.conf", "--pass", "pw", "--", "-x"});
+  ASSERT_TRUE(o) << o.error();
+  EXPECT_EQ(*o->config_path, "a.conf");
+  EXPECT_EQ(*o->password, "pw");
+  EXPECT_EQ(o->args, std::vector<std::string>{"-x"});
+}
+
+TEST(CliOptions, Errors) {
+  EXPECT_EQ(parse_cli({"-x"}).error(), "option -x not recognized");
+  EXPECT_EQ(parse_cli({"-c"}).error(), "option -c requires argument");
+  EXPECT_EQ(parse_cli({"--configuration"}).error(), "option --configuration requires argument");
+  EXPECT_EQ(parse_cli({"--help=1"}).error(), "option --help must not have an argument");
+  EXPECT_EQ(parse_cli({"--h"}).error(), "option --h not a unique prefix");
+  EXPECT_EQ(parse_cli({"--bogus"}).error(), "option --bogus not recognized");
+  EXPECT_EQ(parse_cli({"-c", "a", "-c", "b"}).error(), "conflicting command line option '-c'");
+  EXPECT_EQ(parse_cli({"-s", "foo"}).error(),
+            "invalid value for -s 'foo': value 'foo' is not a URL");
+}
+
+TEST(CliOptions, HelpWinsOverLaterConflicts) {
+  Result<CliOptions> o = parse_cli({"-h", "-c", "a", "-c", "b"});
+  ASSERT_TRUE(o);
+  EXPECT_TRUE(o->help);
+  EXPECT_TRUE(parse_cli({"-?"})->help);
+  // ...but a syntax error anywhere comes first.
+  EXPECT_FALSE(parse_cli({"-h", "-z"}));
+}
+
+TEST(NormalizePath, CollapsesDotsAndSlashes) {
+  EXPECT_EQ(normalize_path("/a//b/./c/../d/"), "/a/b/d");
+  EXPECT_EQ(normalize_path("/../x"), "/x");
+  EXPECT_EQ(normalize_path("//x/y"), "//x/y");
+  EXPECT_EQ(normalize_path("///x"), "/x");
+}
+
+TEST(DefaultConfigPaths, HereIsTheParentOfTheProgramDirectory) {
+  std::vector<std::string> p = default_config_paths("/usr/bin/tendctl");
+  ASSERT_EQ(p.size(), 6u);
+  EXPECT_EQ(p[0], "/usr/etc/supervisord.conf");
+  EXPECT_EQ(p[1], "/usr/supervisord.conf");
+  EXPECT_EQ(p[2], "supervisord.conf");
+  EXPECT_EQ(p[3], "etc/supervisord.conf");
+  EXPECT_EQ(p[4], "/etc/supervisord.conf");
+  EXPECT_EQ(p[5], "/etc/supervisor/supervisord.conf");
+}
+
+TEST(ServerUrl, Parses) {
+  Result<ServerUrl> u = parse_server_url("unix:///run/s.sock");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->scheme, ServerUrl::Scheme::Unix);
+  EXPECT_EQ(u->path, "/run/s.sock");
+  u = parse_server_url("http://localhost");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->host, "localhost");
+  EXPECT_EQ(u->port, 80);
+  u = parse_server_url("http://127.0.0.1:9001/RPC2");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->host, "127.0.0.1");
+  EXPECT_EQ(u->port, 9001);
+  u = parse_server_url("http://[::1]:9002");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->host, "::1");
+  EXPECT_EQ(u->port, 9002);
+  EXPECT_FALSE(parse_server_url("ftp://x"));
+  EXPECT_FALSE(parse_server_url("http://x:notaport"));
+  EXPECT_FALSE(parse_server_url("http://:80"));
+}
+
+}  // namespace
+}  // namespace tend::ctl

@@ -1,0 +1,604 @@
+#include "http/connection.h"
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <cctype>
+#include <exception>
+
+#include <fmt/format.h>
+
+namespace tend::http {
+
+namespace {
+
+constexpr size_t k_read_chunk = 16 * 1024;
+constexpr int k_reads_per_event = 4;                        // then let other clients run
+constexpr size_t k_max_unparsed_input = 64 * 1024;          // stop reading beyond this
+constexpr size_t k_pipeline_high_water = 256 * 1024;        // answer no more until the client reads
+constexpr size_t k_linger_discard_limit = 1024 * 1024;      // leftovers we are willing to drain
+constexpr Duration k_linger_timeout = std::chrono::seconds(2);
+
+Connection* self_of(llhttp_t* p) { return static_cast<Connection*>(p->data); }
+
+std::string http_date() {
+  time_t t = time(nullptr);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  size_t n = strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return s;
+}
+
+}  // namespace
+
+// ---- Response ------------------------------------------------------------
+
+std::shared_ptr<Connection> Response::lock() const { return m_conn.lock(); }
+
+void Response::send(int status, std::string_view content_type, std::string body, const Headers& extra) const {
+  if (std::shared_ptr<Connection> c = lock()) {
+    c->respond(m_seq, status, content_type, std::move(body), extra);
+  }
+}
+
+void Response::send_error(int status) const { send(status, "text/html", error_body(status)); }
+
+bool Response::begin_stream(int status, std::string_view content_type, const Headers& extra) const {
+  std::shared_ptr<Connection> c = lock();
+  return c && c->begin_stream(m_seq, status, content_type, extra);
+}
+
+bool Response::write(std::string_view data) const {
+  std::shared_ptr<Connection> c = lock();
+  return c && c->stream_write(m_seq, data);
+}
+
+void Response::end_stream() const {
+  if (std::shared_ptr<Connection> c = lock()) {
+    c->stream_end(m_seq);
+  }
+}
+
+bool Response::alive() const {
+  std::shared_ptr<Connection> c = lock();
+  return c && c->current(m_seq);
+}
+
+size_t Response::buffered() const {
+  std::shared_ptr<Connection> c = lock();
+  return c ? c->out_pending() : 0;
+}
+
+void Response::on_abort(std::function<void()> cb) const {
+  std::shared_ptr<Connection> c = lock();
+  if (c && c->current(m_seq)) {
+    c->m_on_abort = std::move(cb);
+  }
+}
+
+// ---- llhttp callbacks ------------------------------------------------------
+
+const llhttp_settings_t& Connection::settings() {
+  static const llhttp_settings_t s = [] {
+    llhttp_settings_t v;
+    llhttp_settings_init(&v);
+    v.on_message_begin = cb_message_begin;
+    v.on_url = cb_url;
+    v.on_header_field = cb_header_field;
+    v.on_header_value = cb_header_value;
+    v.on_header_value_complete = cb_header_value_complete;
+    v.on_headers_complete = cb_headers_complete;
+    v.on_body = cb_body;
+    v.on_message_complete = cb_message_complete;
+    return v;
+  }();
+  return s;
+}
+
+bool Connection::count_header_bytes(size_t n) {
+  m_header_bytes += n;
+  if (m_header_bytes > m_limits.max_header_bytes) {
+    m_reject_status = 431;
+    return false;
+  }
+  return true;
+}
+
+int Connection::cb_message_begin(llhttp_t* p) {
+  Connection* c = self_of(p);
+  c->m_req = Request();
+  c->m_field.clear();
+  c->m_value.clear();
+  c->m_header_bytes = 0;
+  c->m_reject_status = 0;
+  return 0;
+}
+
+int Connection::cb_url(llhttp_t* p, const char* at, size_t len) {
+  Connection* c = self_of(p);
+  c->m_req.target.append(at, len);
+  return c->count_header_bytes(len) ? 0 : -1;
+}
+
+int Connection::cb_header_field(llhttp_t* p, const char* at, size_t len) {
+  Connection* c = self_of(p);
+  c->m_field.append(at, len);
+  return c->count_header_bytes(len) ? 0 : -1;
+}
+
+int Connection::cb_header_value(llhttp_t* p, const char* at, size_t len) {
+  Connection* c = self_of(p);
+  c->m_value.append(at, len);
+  return c->count_header_bytes(len) ? 0 : -1;
+}
+
+int Connection::cb_header_value_complete(llhttp_t* p) {
+  Connection* c = self_of(p);
+  c->m_req.headers.emplace_back(lower(std::move(c->m_field)), std::move(c->m_value));
+  c->m_field.clear();
+  c->m_value.clear();
+  return c->count_header_bytes(4) ? 0 : -1;  // ": " and CRLF
+}
+
+int Connection::cb_headers_complete(llhttp_t* p) {
+  Connection* c = self_of(p);
+  Request& r = c->m_req;
+  r.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
+  r.version_major = p->http_major;
+  r.version_minor = p->http_minor;
+  size_t q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  r.query = q == std::string::npos ? "" : r.target.substr(q + 1);
+  bool has_length = (p->flags & F_CONTENT_LENGTH) != 0;
+  if (p->method == HTTP_POST && !has_length) {
+    c->m_reject_status = 411;
+    return -1;
+  }
+  if (has_length && p->content_length > c->m_limits.max_body_bytes) {
+    c->m_reject_status = 413;  // refused before a single body byte is read
+    return -1;
+  }
+  if (has_length) {
+    r.body.reserve(p->content_length);
+  }
+  const std::string* expect = r.header("expect");
+  if (expect != nullptr && strcasecmp(expect->c_str(), "100-continue") == 0 && r.version_minor >= 1) {
+    c->m_out += "HTTP/1.1 100 Continue\r\n\r\n";
+  }
+  return 0;
+}
+
+int Connection::cb_body(llhttp_t* p, const char* at, size_t len) {
+  Connection* c = self_of(p);
+  if (c->m_req.body.size() + len > c->m_limits.max_body_bytes) {
+    c->m_reject_status = 413;
+    return -1;
+  }
+  c->m_req.body.append(at, len);
+  return 0;
+}
+
+int Connection::cb_message_complete(llhttp_t* p) {
+  Connection* c = self_of(p);
+  c->m_keep_alive = llhttp_should_keep_alive(p) != 0;
+  return HPE_PAUSED;  // one request at a time; the rest waits in m_in
+}
+
+// ---- lifecycle -------------------------------------------------------------
+
+Connection::Connection(EventLoop& loop, Fd fd, const HttpLimits& limits, std::shared_ptr<const Credentials> creds,
+                       const RequestHandler& route, std::function<void(Connection*)> on_closed)
+    : m_loop(loop),
+      m_fd(std::move(fd)),
+      m_limits(limits),
+      m_creds(std::move(creds)),
+      m_route(route),
+      m_on_closed(std::move(on_closed)) {
+  llhttp_init(&m_parser, HTTP_REQUEST, &settings());
+  m_parser.data = this;
+}
+
+Connection::~Connection() {
+  if (m_fd.valid()) {
+    m_loop.remove_fd(m_fd.get());
+  }
+  m_loop.cancel_timer(m_timer);
+}
+
+Status Connection::start() {
+  m_last_activity = m_loop.now();
+  m_interest = EPOLLIN | EPOLLRDHUP;
+  std::weak_ptr<Connection> weak = weak_from_this();
+  Status st = m_loop.add_fd(m_fd.get(), m_interest, [weak](uint32_t events) {
+    if (std::shared_ptr<Connection> self = weak.lock()) {
+      self->on_event(events);
+    }
+  });
+  if (st.ok()) {
+    update_timer();
+  }
+  return st;
+}
+
+void Connection::close() {
+  if (!m_fd.valid()) {
+    return;
+  }
+  std::shared_ptr<Connection> self = shared_from_this();
+  m_loop.remove_fd(m_fd.get());
+  m_loop.cancel_timer(m_timer);
+  m_timer = 0;
+  m_fd.close();
+  bool unanswered = m_state == State::Handling || m_state == State::Streaming;
+  m_state = State::Closed;
+  std::function<void()> abort = std::move(m_on_abort);
+  m_on_abort = nullptr;
+  if (unanswered && abort) {
+    abort();
+  }
+  if (m_on_closed) {
+    std::function<void(Connection*)> cb = std::move(m_on_closed);
+    m_on_closed = nullptr;
+    cb(this);
+  }
+}
+
+// ---- I/O -------------------------------------------------------------------
+
+void Connection::on_event(uint32_t events) {
+  if ((events & (EPOLLERR | EPOLLHUP)) != 0) {
+    close();
+    return;
+  }
+  if ((events & EPOLLOUT) != 0) {
+    flush();
+  }
+  if (!closed() && (events & (EPOLLIN | EPOLLRDHUP)) != 0) {
+    read_input();
+  }
+  if (!closed() && out_pending() > 0) {
+    flush();
+  }
+  if (!closed()) {
+    update_interest();
+    update_timer();
+  }
+}
+
+void Connection::read_input() {
+  char buf[k_read_chunk];
+  for (int i = 0; i < k_reads_per_event && !closed(); ++i) {
+    if (m_state != State::Lingering && m_in.size() - m_in_off >= k_max_unparsed_input) {
+      break;
+    }
+    ssize_t n = recv(m_fd.get(), buf, sizeof buf, 0);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        close();
+      }
+      break;
+    }
+    if (n == 0) {
+      // A client that leaves mid-answer is gone; one that only shut down its
+      // side after sending still gets what it asked for.
+      m_peer_eof = true;
+      if (m_state == State::Handling || m_state == State::Streaming || m_state == State::Lingering) {
+        close();
+        return;
+      }
+      break;
+    }
+    if (m_state == State::Lingering) {
+      m_discarded += static_cast<size_t>(n);
+      if (m_discarded > k_linger_discard_limit) {
+        close();
+        return;
+      }
+      continue;
+    }
+    m_last_activity = m_loop.now();
+    m_in.append(buf, static_cast<size_t>(n));
+    if (static_cast<size_t>(n) < sizeof buf) {
+      break;
+    }
+  }
+  if (!closed()) {
+    parse_input();
+  }
+}
+
+void Connection::parse_input() {
+  if (m_parsing) {
+    return;
+  }
+  m_parsing = true;
+  while (m_state == State::Reading && m_in_off < m_in.size() && out_pending() <= k_pipeline_high_water) {
+    const char* base = m_in.data() + m_in_off;
+    llhttp_errno_t err = llhttp_execute(&m_parser, base, m_in.size() - m_in_off);
+    if (err == HPE_OK) {
+      m_in_off = m_in.size();
+      break;
+    }
+    if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+      m_in_off += static_cast<size_t>(llhttp_get_error_pos(&m_parser) - base);
+      if (err == HPE_PAUSED_UPGRADE) {
+        m_keep_alive = false;  // we speak no other protocol: answer, then close
+      } else {
+        llhttp_resume(&m_parser);
+      }
+      handle_request();
+      continue;
+    }
+    reject(m_reject_status != 0 ? m_reject_status : 400);
+    break;
+  }
+  if (m_in_off == m_in.size()) {
+    m_in.clear();
+    m_in_off = 0;
+  } else if (m_in_off > k_max_unparsed_input) {
+    m_in.erase(0, m_in_off);
+    m_in_off = 0;
+  }
+  m_parsing = false;
+  if (m_peer_eof && m_state == State::Reading && out_pending() == 0) {
+    close();
+  }
+}
+
+void Connection::handle_request() {
+  m_state = State::Handling;
+  ++m_seq;
+  m_on_abort = nullptr;
+  m_head_only = m_req.method == "HEAD";
+  if (m_peer_eof) {
+    m_keep_alive = false;
+  }
+  if (!check_basic_auth(*m_creds, m_req.header("authorization"))) {
+    m_keep_alive = false;
+    queue_response(401, "text/html", error_body(401), 0, {{"WWW-Authenticate", "Basic realm=\"default\""}}, false);
+    finish_response();
+    return;
+  }
+  Response response(weak_from_this(), m_seq);
+  try {
+    m_route(m_req, response);
+  } catch (const std::exception&) {
+    response.send_error(500);  // handlers should not throw; the loop must not see it
+  } catch (...) {
+    response.send_error(500);
+  }
+}
+
+void Connection::reject(int status) {
+  m_state = State::Handling;
+  ++m_seq;  // any Response for an earlier request is now stale
+  m_keep_alive = false;
+  m_head_only = false;
+  queue_response(status, "text/html", error_body(status), 0, {}, false);
+  finish_response();
+}
+
+void Connection::queue_response(int status, std::string_view content_type, const std::string& body,
+                                size_t content_length, const Headers& extra, bool streaming) {
+  m_last_activity = m_loop.now();  // from here on we wait for the client to read
+  bool http11 = m_req.version_major == 1 && m_req.version_minor >= 1;
+  std::string head = fmt::format("HTTP/1.{} {} {}\r\nServer: tend\r\nDate: {}\r\n", http11 ? 1 : 0, status,
+                                 status_reason(status), http_date());
+  if (!content_type.empty()) {
+    head += fmt::format("Content-Type: {}\r\n", content_type);
+  }
+  m_chunked = streaming && http11;
+  if (streaming && !http11) {
+    m_keep_alive = false;  // the end of the body is the end of the connection
+  }
+  if (m_chunked) {
+    head += "Transfer-Encoding: chunked\r\n";
+  } else if (!streaming) {
+    head += fmt::format("Content-Length: {}\r\n", body.empty() ? content_length : body.size());
+  }
+  if (!m_keep_alive) {
+    head += "Connection: close\r\n";
+  } else if (!http11) {
+    head += "Connection: Keep-Alive\r\n";
+  }
+  for (const auto& [k, v] : extra) {
+    head += fmt::format("{}: {}\r\n", k, v);
+  }
+  head += "\r\n";
+  m_out += head;
+  if (!m_head_only) {
+    m_out += body;
+  }
+}
+
+void Connection::finish_response() {
+  m_on_abort = nullptr;
+  m_state = m_keep_alive ? State::Reading : State::Closing;
+  flush();
+  if (closed()) {
+    return;
+  }
+  parse_input();  // pipelined requests already received (no-op when nested)
+  if (!closed()) {
+    update_interest();
+    update_timer();
+  }
+}
+
+void Connection::flush() {
+  while (out_pending() > 0) {
+    ssize_t n = ::send(m_fd.get(), m_out.data() + m_out_off, out_pending(), MSG_NOSIGNAL);
+    if (n > 0) {
+      m_out_off += static_cast<size_t>(n);
+      m_last_activity = m_loop.now();
+      continue;
+    }
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      break;
+    }
+    close();
+    return;
+  }
+  if (m_out_off == m_out.size()) {
+    m_out.clear();
+    m_out_off = 0;
+  } else if (m_out_off > 64 * 1024) {
+    m_out.erase(0, m_out_off);
+    m_out_off = 0;
+  }
+  if (out_pending() == 0 && m_state == State::Closing) {
+    start_linger();
+  }
+}
+
+void Connection::start_linger() {
+  if (m_peer_eof) {
+    close();
+    return;
+  }
+  shutdown(m_fd.get(), SHUT_WR);
+  m_state = State::Lingering;
+  m_last_activity = m_loop.now();
+  m_loop.cancel_timer(m_timer);  // the linger deadline is shorter than the idle one
+  m_timer = 0;
+  update_interest();
+  update_timer();
+}
+
+void Connection::update_interest() {
+  bool can_read = !m_peer_eof && m_state != State::Closing && m_state != State::Closed &&
+                  (m_state == State::Lingering || m_in.size() - m_in_off < k_max_unparsed_input);
+  uint32_t want = (can_read ? (EPOLLIN | EPOLLRDHUP) : 0u) | (out_pending() > 0 ? EPOLLOUT : 0u);
+  if (want != m_interest && m_fd.valid()) {
+    if (m_loop.modify_fd(m_fd.get(), want).ok()) {
+      m_interest = want;
+    }
+  }
+}
+
+// ---- timers ----------------------------------------------------------------
+
+bool Connection::waiting_on_client() const {
+  return m_state == State::Reading || m_state == State::Closing || m_state == State::Lingering || out_pending() > 0;
+}
+
+Duration Connection::timeout() const {
+  return m_state == State::Lingering ? k_linger_timeout : m_limits.idle_timeout;
+}
+
+void Connection::update_timer() {
+  if (closed()) {
+    return;
+  }
+  if (!waiting_on_client()) {
+    m_loop.cancel_timer(m_timer);
+    m_timer = 0;
+    return;
+  }
+  if (m_timer == 0) {
+    std::weak_ptr<Connection> weak = weak_from_this();
+    m_timer = m_loop.add_timer(m_last_activity + timeout(), [weak] {
+      if (std::shared_ptr<Connection> self = weak.lock()) {
+        self->on_timer();
+      }
+    });
+  }
+}
+
+void Connection::on_timer() {
+  m_timer = 0;
+  if (closed() || !waiting_on_client()) {
+    return;
+  }
+  if (m_loop.now() >= m_last_activity + timeout()) {
+    close();
+    return;
+  }
+  update_timer();  // there was activity since arming: wait for the rest
+}
+
+// ---- Response entry points ---------------------------------------------------
+
+bool Connection::current(uint64_t seq) const {
+  return seq == m_seq && (m_state == State::Handling || m_state == State::Streaming);
+}
+
+void Connection::respond(uint64_t seq, int status, std::string_view content_type, std::string body,
+                         const Headers& extra) {
+  if (!current(seq) || m_state != State::Handling) {
+    return;
+  }
+  queue_response(status, content_type, body, 0, extra, false);
+  finish_response();
+}
+
+bool Connection::begin_stream(uint64_t seq, int status, std::string_view content_type, const Headers& extra) {
+  if (!current(seq) || m_state != State::Handling) {
+    return false;
+  }
+  queue_response(status, content_type, std::string(), 0, extra, true);
+  m_state = State::Streaming;
+  flush();
+  if (closed()) {
+    return false;
+  }
+  update_interest();
+  update_timer();
+  return true;
+}
+
+bool Connection::stream_write(uint64_t seq, std::string_view data) {
+  if (!current(seq) || m_state != State::Streaming) {
+    return false;
+  }
+  if (data.empty() || m_head_only) {
+    return true;
+  }
+  if (m_chunked) {
+    m_out += fmt::format("{:x}\r\n", data.size());
+  }
+  m_out.append(data);
+  if (m_chunked) {
+    m_out += "\r\n";
+  }
+  flush();
+  if (closed()) {
+    return false;
+  }
+  if (out_pending() > m_limits.max_stream_buffer) {
+    close();  // the client does not keep up: drop it rather than grow
+    return false;
+  }
+  update_interest();
+  update_timer();
+  return true;
+}
+
+void Connection::stream_end(uint64_t seq) {
+  if (!current(seq) || m_state != State::Streaming) {
+    return;
+  }
+  if (m_chunked && !m_head_only) {
+    m_out += "0\r\n\r\n";
+  }
+  finish_response();
+}
+
+}  // namespace tend::http

@@ -1,0 +1,159 @@
+// One accepted HTTP connection and the Response handle route handlers answer
+// through. The connection parses requests with llhttp, runs one request at a
+// time (pipelined requests wait, their bytes kept), writes without blocking
+// and closes itself on errors, idle timeout or when the client goes away.
+//
+// Lifetime: the server owns connections through shared_ptr; a Response holds
+// only a weak_ptr plus the request's sequence number, so answering after the
+// client left, or answering an old request twice, is a harmless no-op.
+#pragma once
+
+#include <llhttp.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/event_loop.h"
+#include "core/fd.h"
+#include "http/auth.h"
+#include "http/message.h"
+
+namespace tend::http {
+
+class Connection;
+
+class Response {
+ public:
+  Response(std::weak_ptr<Connection> conn, uint64_t seq) : m_conn(std::move(conn)), m_seq(seq) {}
+
+  // Sends a whole response with Content-Length. Ignored after the first
+  // answer or once the connection is gone.
+  void send(int status, std::string_view content_type, std::string body, const Headers& extra = {}) const;
+  // An error status with our small HTML page.
+  void send_error(int status) const;
+
+  // Streaming: HTTP/1.1 gets Transfer-Encoding: chunked; HTTP/1.0 gets the raw
+  // body ended by closing the connection. Returns false if the connection is
+  // gone or already answered.
+  bool begin_stream(int status, std::string_view content_type, const Headers& extra = {}) const;
+  // Queues data (empty data is ignored). Returns false when the connection is
+  // gone, or when the client let more than HttpLimits::max_stream_buffer
+  // bytes pile up: the client is then dropped. Producers should stop then.
+  bool write(std::string_view data) const;
+  void end_stream() const;
+
+  // The connection still exists and this request is not answered yet (or
+  // its stream is still open).
+  bool alive() const;
+  // Bytes queued for the client and not yet written; lets a producer read
+  // less while the client is slow.
+  size_t buffered() const;
+  // Runs `cb` once if the connection closes before this response completes
+  // (client gone, timeout, dropped). Replaces an earlier callback.
+  void on_abort(std::function<void()> cb) const;
+
+ private:
+  std::shared_ptr<Connection> lock() const;
+  std::weak_ptr<Connection> m_conn;
+  uint64_t m_seq;
+};
+
+// Routes a parsed, authenticated request.
+using RequestHandler = std::function<void(const Request&, const Response&)>;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  // `route` and `on_closed` must stay valid for the connection's life; the
+  // server guarantees it by closing every connection before it goes away.
+  Connection(EventLoop& loop, Fd fd, const HttpLimits& limits, std::shared_ptr<const Credentials> creds,
+             const RequestHandler& route, std::function<void(Connection*)> on_closed);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Status start();
+  // Closes now: aborts any pending response; calls on_closed.
+  void close();
+  bool closed() const { return !m_fd.valid(); }
+
+ private:
+  friend class Response;
+  // Reading: parsing requests. Handling: a request awaits its answer.
+  // Streaming: a streamed answer is open. Closing: a final answer is being
+  // written. Lingering: written and shut down for writing; draining the
+  // client's leftovers so our answer is not lost to a reset.
+  enum class State { Reading, Handling, Streaming, Closing, Lingering, Closed };
+
+  // llhttp callbacks (static trampolines call these).
+  static int cb_message_begin(llhttp_t* p);
+  static int cb_url(llhttp_t* p, const char* at, size_t len);
+  static int cb_header_field(llhttp_t* p, const char* at, size_t len);
+  static int cb_header_value(llhttp_t* p, const char* at, size_t len);
+  static int cb_header_value_complete(llhttp_t* p);
+  static int cb_headers_complete(llhttp_t* p);
+  static int cb_body(llhttp_t* p, const char* at, size_t len);
+  static int cb_message_complete(llhttp_t* p);
+  static const llhttp_settings_t& settings();
+  bool count_header_bytes(size_t n);
+
+  void on_event(uint32_t events);
+  void on_timer();
+  void read_input();
+  void parse_input();
+  void handle_request();
+  void reject(int status);
+  void queue_response(int status, std::string_view content_type, const std::string& body, size_t content_length,
+                      const Headers& extra, bool streaming);
+  void finish_response();
+  void flush();
+  void start_linger();
+  void update_interest();
+  void update_timer();
+  bool waiting_on_client() const;
+  Duration timeout() const;
+  size_t out_pending() const { return m_out.size() - m_out_off; }
+
+  // Response entry points, all checking `seq`.
+  bool current(uint64_t seq) const;
+  void respond(uint64_t seq, int status, std::string_view content_type, std::string body, const Headers& extra);
+  bool begin_stream(uint64_t seq, int status, std::string_view content_type, const Headers& extra);
+  bool stream_write(uint64_t seq, std::string_view data);
+  void stream_end(uint64_t seq);
+
+  EventLoop& m_loop;
+  Fd m_fd;
+  const HttpLimits& m_limits;
+  std::shared_ptr<const Credentials> m_creds;
+  const RequestHandler& m_route;
+  std::function<void(Connection*)> m_on_closed;
+
+  llhttp_t m_parser{};
+  State m_state = State::Reading;
+  Request m_req;
+  std::string m_field;        // header name being received
+  std::string m_value;        // header value being received
+  bool m_in_value = false;    // the last header data was a value
+  size_t m_header_bytes = 0;  // this request's line + headers so far
+  int m_reject_status = 0;    // set by a callback that refuses the request
+  bool m_keep_alive = true;   // of the request being handled
+  bool m_parsing = false;     // parse_input() is on the stack
+  bool m_peer_eof = false;    // the client shut down its side
+  bool m_head_only = false;   // the request being answered is HEAD
+  bool m_chunked = false;     // the open stream uses chunked encoding
+  uint64_t m_seq = 0;         // number of the request being handled
+  std::function<void()> m_on_abort;
+
+  std::string m_in;  // received bytes not yet parsed
+  size_t m_in_off = 0;
+  std::string m_out;  // bytes not yet written
+  size_t m_out_off = 0;
+  size_t m_discarded = 0;  // lingering: bytes thrown away
+
+  uint32_t m_interest = 0;
+  EventLoop::TimerId m_timer = 0;
+  MonoTime m_last_activity{};
+};
+
+}  // namespace tend::http

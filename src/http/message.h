@@ -1,0 +1,60 @@
+// HTTP request and response pieces shared by the connection, the server and
+// route handlers. The HTTP subset we accept: HTTP/1.0 and 1.1 requests with
+// strict CRLF framing (llhttp), keep-alive and pipelining, bodies framed by
+// Content-Length (required for POST; 411 otherwise) or chunked for other
+// methods, bounded header and body sizes (431 / 413).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+
+namespace tend::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: path plus optional "?query"
+  std::string path;    // target before '?', not percent-decoded
+  std::string query;   // after '?', without it; "" when absent
+  int version_major = 1;
+  int version_minor = 1;
+  Headers headers;  // names lower-cased, in arrival order
+  std::string body;
+
+  // First header with this (lower-case) name, or nullptr.
+  const std::string* header(std::string_view lower_name) const {
+    for (const auto& [k, v] : headers) {
+      if (k == lower_name) {
+        return &v;
+      }
+    }
+    return nullptr;
+  }
+};
+
+// Per-server limits. Every one bounds memory or time spent on one client.
+struct HttpLimits {
+  size_t max_header_bytes = 32 * 1024;        // request line + headers; more -> 431
+  size_t max_body_bytes = 2 * 1024 * 1024;    // announced or received; more -> 413, before reading it
+  size_t max_stream_buffer = 1024 * 1024;     // unsent streamed bytes; more -> the client is dropped
+  Duration idle_timeout = std::chrono::seconds(60);  // no progress while we wait on the client -> close
+  // Open connections per server. Beyond it a new connection is accepted and
+  // closed at once (the client sees EOF), so the kernel backlog never fills
+  // with clients that would wait for nothing.
+  size_t max_connections = 1024;
+};
+
+// "OK", "Not Found", ... ("Unknown" for codes we never send).
+std::string_view status_reason(int status);
+
+// A small HTML page for an error status, in our own words.
+std::string error_body(int status);
+
+}  // namespace tend::http

@@ -1,0 +1,83 @@
+// HttpServer: the HTTP/1.1 server behind every [unix_http_server] and
+// [inet_http_server] section, running on the daemon's EventLoop. It never
+// blocks the loop: sockets are non-blocking, requests are parsed
+// incrementally, answers are written as the client reads them.
+//
+// Routing: handlers are registered by path prefix; the longest matching prefix
+// wins; no match is 404. Authentication is per listener (each config section
+// has its own credentials) and is checked before any handler runs.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/model.h"
+#include "core/event_loop.h"
+#include "http/auth.h"
+#include "http/connection.h"
+#include "http/listener.h"
+#include "http/message.h"
+#include "util/result.h"
+
+namespace tend::http {
+
+class HttpServer {
+ public:
+  explicit HttpServer(EventLoop& loop, HttpLimits limits = {});
+  // Closes every connection (pending responses are aborted) and listener
+  // (unix socket files are removed).
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Requests whose path starts with `prefix` go to `handler` (longest prefix wins).
+  void route(std::string prefix, RequestHandler handler);
+
+  // Opens a listener for one config section: unix (file, chmod, chown) or
+  // inet (host, port), with that section's username/password.
+  Status listen(const HttpServerConfig& config);
+  Status listen_unix(const UnixListenOptions& options, Credentials credentials = {});
+  Status listen_tcp(const std::string& host, int port, Credentials credentials = {});
+
+  // Informational messages (a stale socket file replaced, accept failures).
+  void set_notice_sink(std::function<void(const std::string&)> sink) { m_notice = std::move(sink); }
+
+  // Stops accepting and removes unix socket files; open connections go on.
+  void close_listeners();
+  // close_listeners() and closes every connection.
+  void close_all();
+
+  size_t connection_count() const { return m_connections.size(); }
+  // TCP port of the most recently opened TCP listener (for port 0), else 0.
+  int last_tcp_port() const { return m_last_tcp_port; }
+  const HttpLimits& limits() const { return m_limits; }
+
+ private:
+  struct Listener {
+    ListeningSocket socket;
+    std::shared_ptr<const Credentials> credentials;
+  };
+  Status add_listener(ListeningSocket socket, Credentials credentials);
+  void on_acceptable(Listener* listener);
+  void accept_one(Listener* listener, Fd fd);
+  bool accept_without_fds(Listener* listener);
+  void dispatch(const Request& request, const Response& response) const;
+  void notice(const std::string& message) const;
+
+  EventLoop& m_loop;
+  HttpLimits m_limits;
+  std::vector<std::pair<std::string, RequestHandler>> m_routes;
+  RequestHandler m_dispatch;  // what connections call: routes the request
+  std::vector<std::unique_ptr<Listener>> m_listeners;
+  std::unordered_map<Connection*, std::shared_ptr<Connection>> m_connections;
+  // Kept open so that when the process runs out of fds we can still accept
+  // and close a pending connection instead of spinning on a readable listener.
+  Fd m_spare_fd;
+  int m_last_tcp_port = 0;
+  std::function<void(const std::string&)> m_notice;
+};
+
+}  // namespace tend::http

@@ -1,0 +1,436 @@
+#include "http/server.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "http/test_support.h"
+#include "http/xmlrpc_route.h"
+#include "rpc/codec.h"
+#include "rpc/faults.h"
+#include "rpc/system_api.h"
+#include "util/base64.h"
+#include "util/sha1.h"
+
+namespace tend::http {
+namespace {
+
+using testing::connect_unix;
+using testing::LoopThread;
+using testing::ParsedResponse;
+using testing::post_request;
+using testing::ResponseReader;
+using testing::send_all;
+using testing::TempDir;
+
+const std::string k_list_methods = rpc::encode_call("system.listMethods", {});
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void start(HttpLimits limits = {}, Credentials creds = {}) {
+    server = std::make_unique<HttpServer>(lt.loop(), limits);
+    ASSERT_TRUE(rpc::install_system_api(dispatcher).ok());
+    rpc::MethodSpec later;
+    later.name = "t.later";
+    later.max_params = 1;
+    later.handler = [this](const rpc::Array&, const rpc::Reply& r) { deferred.push_back(r); };
+    ASSERT_TRUE(dispatcher.add(std::move(later)).ok());
+    install_xmlrpc_route(*server, dispatcher);
+    install_ok_route(*server);
+    server->route("/stream", [this](const Request&, const Response& r) { start_stream(r); });
+    sock = dir.file("http.sock");
+    Status st = server->listen_unix(UnixListenOptions{sock, 0700, {}, {}}, std::move(creds));
+    ASSERT_TRUE(st.ok()) << st.error();
+    lt.start();
+  }
+  void TearDown() override {
+    lt.stop();
+    server.reset();
+  }
+
+  // Streams "tick" chunks on a timer until the client goes away or the
+  // writer refuses; records how much was accepted.
+  void start_stream(const Response& r) {
+    r.begin_stream(200, "text/plain", {{"X-Accel-Buffering", "no"}});
+    r.write("first\n");
+    if (stream_forever) {
+      pump(r);
+    } else {
+      r.write("second\n");
+      r.end_stream();
+    }
+  }
+  void pump(Response r) {
+    std::string chunk(64 * 1024, 'x');
+    for (int i = 0; i < 4; ++i) {
+      if (!r.write(chunk)) {
+        stream_refused = true;
+        return;
+      }
+      stream_bytes += chunk.size();
+      max_buffered = std::max(max_buffered.load(), r.buffered());
+    }
+    lt.loop().add_timer_after(std::chrono::milliseconds(1), [this, r] { pump(r); });
+  }
+
+  size_t connections() {
+    return lt.run([this] { return server->connection_count(); });
+  }
+
+  ParsedResponse roundtrip(const std::string& request) {
+    Fd fd = connect_unix(sock);
+    EXPECT_TRUE(fd.valid());
+    EXPECT_TRUE(send_all(fd.get(), request));
+    ResponseReader reader(fd.get());
+    return reader.next();
+  }
+
+  TempDir dir;
+  std::string sock;
+  LoopThread lt;
+  rpc::Dispatcher dispatcher;
+  std::unique_ptr<HttpServer> server;
+  std::vector<rpc::Reply> deferred;  // loop thread only
+  bool stream_forever = false;
+  std::atomic<bool> stream_refused{false};
+  std::atomic<size_t> stream_bytes{0};
+  std::atomic<size_t> max_buffered{0};
+};
+
+TEST_F(HttpServerTest, XmlRpcOverUnixSocket) {
+  start();
+  ParsedResponse r = roundtrip(post_request("/RPC2", k_list_methods));
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.status_line, "HTTP/1.1 200 OK");
+  EXPECT_EQ(r.header("Content-Type"), "text/xml");
+  EXPECT_EQ(r.header("Server"), "tend");
+  EXPECT_FALSE(r.header("Date").empty());
+  auto v = rpc::parse_response(r.body);
+  ASSERT_TRUE(v.ok()) << v.error();
+  ASSERT_TRUE(std::holds_alternative<rpc::Value>(*v));
+  EXPECT_EQ(std::get<rpc::Value>(*v).as_array().size(), 5u);
+}
+
+TEST_F(HttpServerTest, FaultIsHttp200) {
+  start();
+  ParsedResponse r = roundtrip(post_request("/RPC2/anything", rpc::encode_call("nope.nothing", {})));
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.status, 200);
+  auto v = rpc::parse_response(r.body);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(std::get<rpc::Fault>(*v).code, rpc::faults::k_unknown_method);
+}
+
+TEST_F(HttpServerTest, StatusCodesForBadRequests) {
+  start();
+  EXPECT_EQ(roundtrip("GET /RPC2 HTTP/1.1\r\nHost: x\r\n\r\n").status, 400);
+  EXPECT_EQ(roundtrip(post_request("/RPC2", "<not xml")).status, 400);
+  EXPECT_EQ(roundtrip("POST /RPC2 HTTP/1.1\r\nHost: x\r\n\r\n").status, 411);
+  EXPECT_EQ(roundtrip("POST /RPC2 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").status, 411);
+  EXPECT_EQ(roundtrip("GET /nowhere HTTP/1.1\r\n\r\n").status, 404);
+  ParsedResponse garbage = roundtrip("HELLO THERE\r\n\r\n");
+  EXPECT_EQ(garbage.status, 400);
+  EXPECT_EQ(garbage.header("Connection"), "close");
+  EXPECT_EQ(roundtrip("GET / HTTP/1.1\nHost: x\n\n").status, 400);  // bare LF
+}
+
+TEST_F(HttpServerTest, OkPage) {
+  start();
+  ParsedResponse r = roundtrip("GET /ok.html HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "OK");
+  EXPECT_EQ(r.header("Content-Type"), "text/plain");
+}
+
+TEST_F(HttpServerTest, KeepAliveTwoRequestsOneConnection) {
+  start();
+  Fd fd = connect_unix(sock);
+  ResponseReader reader(fd.get());
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(send_all(fd.get(), post_request("/RPC2", k_list_methods)));
+    ParsedResponse r = reader.next();
+    ASSERT_TRUE(r.ok) << i;
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("Connection"), "");
+  }
+  EXPECT_EQ(connections(), 1u);
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsAnsweredInOrder) {
+  start();
+  Fd fd = connect_unix(sock);
+  std::string reqs = post_request("/RPC2", k_list_methods) + "GET /ok.html HTTP/1.1\r\n\r\n" +
+                     post_request("/RPC2", rpc::encode_call("x.y", {}));
+  ASSERT_TRUE(send_all(fd.get(), reqs));
+  ResponseReader reader(fd.get());
+  ParsedResponse a = reader.next();
+  ParsedResponse b = reader.next();
+  ParsedResponse c = reader.next();
+  ASSERT_TRUE(a.ok && b.ok && c.ok);
+  EXPECT_NE(a.body.find("system.listMethods"), std::string::npos);
+  EXPECT_EQ(b.body, "OK");
+  EXPECT_NE(c.body.find("UNKNOWN_METHOD"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, PipelinedBehindADeferredReply) {
+  start();
+  Fd fd = connect_unix(sock);
+  ASSERT_TRUE(send_all(fd.get(), post_request("/RPC2", rpc::encode_call("t.later", {})) +
+                                     "GET /ok.html HTTP/1.1\r\n\r\n"));
+  // Wait until the deferred handler ran, then answer it from the loop.
+  for (int i = 0; i < 500 && lt.run([this] { return deferred.size(); }) == 0; ++i) {
+    usleep(2000);
+  }
+  lt.run([this] {
+    ASSERT_EQ(deferred.size(), 1u);
+    deferred[0].ok(rpc::Value("late"));
+  });
+  ResponseReader reader(fd.get());
+  ParsedResponse a = reader.next();
+  ParsedResponse b = reader.next();
+  EXPECT_NE(a.body.find("<string>late</string>"), std::string::npos) << a.body;
+  EXPECT_EQ(b.body, "OK");
+}
+
+TEST_F(HttpServerTest, DeferredReplyAbandonedWhenClientLeaves) {
+  start();
+  {
+    Fd fd = connect_unix(sock);
+    ASSERT_TRUE(send_all(fd.get(), post_request("/RPC2", rpc::encode_call("t.later", {}))));
+    for (int i = 0; i < 500 && lt.run([this] { return deferred.size(); }) == 0; ++i) {
+      usleep(2000);
+    }
+  }
+  bool wanted = true;
+  for (int i = 0; i < 500 && wanted; ++i) {
+    wanted = lt.run([this] { return deferred.at(0).wanted(); });
+    usleep(2000);
+  }
+  EXPECT_FALSE(wanted);
+  lt.run([this] { deferred[0].ok(rpc::Value(1)); });  // harmless
+  EXPECT_EQ(connections(), 0u);
+}
+
+TEST_F(HttpServerTest, HugeContentLengthRefusedWithoutReadingBody) {
+  start();
+  ParsedResponse r = roundtrip("POST /RPC2 HTTP/1.1\r\nContent-Length: 100000000\r\n\r\n");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.header("Connection"), "close");
+}
+
+TEST_F(HttpServerTest, OversizedHeadersGet431) {
+  start();
+  ParsedResponse r = roundtrip("GET /ok.html HTTP/1.1\r\nX-Big: " + std::string(40000, 'a') + "\r\n\r\n");
+  EXPECT_EQ(r.status, 431);
+  std::string many = "GET /ok.html HTTP/1.1\r\n";
+  for (int i = 0; i < 5000; ++i) {
+    many += "X-" + std::to_string(i) + ": y\r\n";
+  }
+  EXPECT_EQ(roundtrip(many + "\r\n").status, 431);
+}
+
+TEST_F(HttpServerTest, Http10ClosesAfterAnswer) {
+  start();
+  Fd fd = connect_unix(sock);
+  ASSERT_TRUE(send_all(fd.get(), "GET /ok.html HTTP/1.0\r\n\r\n"));
+  ResponseReader reader(fd.get());
+  ParsedResponse r = reader.next();
+  EXPECT_EQ(r.status_line, "HTTP/1.0 200 OK");
+  EXPECT_TRUE(reader.at_eof());
+}
+
+TEST_F(HttpServerTest, HalfClosedClientStillGetsItsAnswer) {
+  start();
+  Fd fd = connect_unix(sock);
+  ASSERT_TRUE(send_all(fd.get(), "GET /ok.html HTTP/1.1\r\n\r\n"));
+  shutdown(fd.get(), SHUT_WR);
+  ResponseReader reader(fd.get());
+  EXPECT_EQ(reader.next().body, "OK");
+  EXPECT_TRUE(reader.at_eof());
+}
+
+class AuthTest : public HttpServerTest {};
+
+TEST_F(AuthTest, WrongAndRightPasswords) {
+  start({}, Credentials{"user", "s3cret"});
+  ParsedResponse none = roundtrip("GET /ok.html HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.header("WWW-Authenticate"), "Basic realm=\"default\"");
+  EXPECT_EQ(none.header("Connection"), "close");
+  std::string wrong = "Authorization: Basic " + base64_encode("user:nope") + "\r\n";
+  EXPECT_EQ(roundtrip(post_request("/RPC2", k_list_methods, wrong)).status, 401);
+  std::string right = "Authorization: Basic " + base64_encode("user:s3cret") + "\r\n";
+  EXPECT_EQ(roundtrip(post_request("/RPC2", k_list_methods, right)).status, 200);
+}
+
+TEST_F(AuthTest, ShaPassword) {
+  start({}, Credentials{"user", "{SHA}" + sha1_hex("s3cret")});
+  std::string right = "Authorization: Basic " + base64_encode("user:s3cret") + "\r\n";
+  EXPECT_EQ(roundtrip("GET /ok.html HTTP/1.1\r\n" + right + "\r\n").status, 200);
+  std::string hash_itself = "Authorization: Basic " + base64_encode("user:{SHA}" + sha1_hex("s3cret")) + "\r\n";
+  EXPECT_EQ(roundtrip("GET /ok.html HTTP/1.1\r\n" + hash_itself + "\r\n").status, 401);
+}
+
+TEST_F(HttpServerTest, IdleConnectionTimesOut) {
+  HttpLimits limits;
+  limits.idle_timeout = std::chrono::milliseconds(100);
+  start(limits);
+  Fd idle = connect_unix(sock);
+  ResponseReader reader(idle.get());
+  EXPECT_TRUE(reader.at_eof());  // EOF well before the 5 s receive timeout
+  EXPECT_EQ(connections(), 0u);
+}
+
+TEST_F(HttpServerTest, IdleTimerRestartsAfterActivity) {
+  HttpLimits limits;
+  limits.idle_timeout = std::chrono::milliseconds(300);
+  start(limits);
+  Fd fd = connect_unix(sock);
+  ResponseReader reader(fd.get());
+  for (int i = 0; i < 3; ++i) {
+    usleep(150 * 1000);
+    ASSERT_TRUE(send_all(fd.get(), "GET /ok.html HTTP/1.1\r\n\r\n"));
+    ASSERT_EQ(reader.next().body, "OK") << i;  // still open after 450 ms in total
+  }
+  EXPECT_TRUE(reader.at_eof());
+}
+
+TEST_F(HttpServerTest, HalfSentRequestDoesNotBlockOthers) {
+  start();
+  Fd slow = connect_unix(sock);
+  ASSERT_TRUE(send_all(slow.get(), "POST /RPC2 HTTP/1.1\r\nContent-Length: 500\r\n\r\n<?xml"));
+  ParsedResponse r = roundtrip("GET /ok.html HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(r.body, "OK");
+  Fd slow_headers = connect_unix(sock);
+  ASSERT_TRUE(send_all(slow_headers.get(), "GET /ok.html HTTP/1.1\r\nX-"));
+  EXPECT_EQ(roundtrip("GET /ok.html HTTP/1.1\r\n\r\n").body, "OK");
+}
+
+TEST_F(HttpServerTest, ChunkedStream) {
+  start();
+  ParsedResponse r = roundtrip("GET /stream HTTP/1.1\r\n\r\n");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.header("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(r.header("X-Accel-Buffering"), "no");
+  EXPECT_EQ(r.header("Content-Length"), "");
+  EXPECT_EQ(r.body, "first\nsecond\n");
+}
+
+TEST_F(HttpServerTest, StreamOnHttp10IsCloseDelimited) {
+  start();
+  ParsedResponse r = roundtrip("GET /stream HTTP/1.0\r\n\r\n");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.header("Transfer-Encoding"), "");
+  EXPECT_EQ(r.body, "first\nsecond\n");
+}
+
+TEST_F(HttpServerTest, SlowReaderIsDroppedAtTheBound) {
+  HttpLimits limits;
+  limits.max_stream_buffer = 256 * 1024;
+  start(limits);
+  stream_forever = true;
+  Fd fd = connect_unix(sock);
+  int small = 4096;
+  setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  ASSERT_TRUE(send_all(fd.get(), "GET /stream HTTP/1.1\r\n\r\n"));
+  // Never read. The producer must be refused, with bounded buffering.
+  for (int i = 0; i < 2500 && !stream_refused; ++i) {
+    usleep(2000);
+  }
+  EXPECT_TRUE(stream_refused);
+  EXPECT_LE(max_buffered.load(), limits.max_stream_buffer + 64 * 1024);
+  EXPECT_LT(stream_bytes.load(), 16u * 1024 * 1024);
+  EXPECT_EQ(roundtrip("GET /ok.html HTTP/1.1\r\n\r\n").body, "OK");  // others unaffected
+}
+
+TEST_F(HttpServerTest, ConnectionLimitClosesExtras) {
+  HttpLimits limits;
+  limits.max_connections = 4;
+  start(limits);
+  std::vector<Fd> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(connect_unix(sock));
+    ASSERT_TRUE(send_all(held.back().get(), "GET /ok.html HTTP/1.1\r\n\r\n"));
+    ResponseReader r(held.back().get());
+    ASSERT_EQ(r.next().body, "OK");
+  }
+  Fd extra = connect_unix(sock);
+  ResponseReader extra_reader(extra.get());
+  EXPECT_TRUE(extra_reader.at_eof());
+  held.clear();
+  for (int i = 0; i < 500 && connections() != 0; ++i) {
+    usleep(2000);
+  }
+  EXPECT_EQ(roundtrip("GET /ok.html HTTP/1.1\r\n\r\n").body, "OK");
+}
+
+TEST_F(HttpServerTest, SurvivesTenThousandIdleConnectionAttempts) {
+  start();
+  std::vector<Fd> clients;
+  int refused = 0;
+  for (int i = 0; i < 10000; ++i) {
+    Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) {
+      break;  // this process ran out of fds; enough pressure either way
+    }
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    strncpy(addr.sun_path, sock.c_str(), sizeof(addr.sun_path) - 1);
+    if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ++refused;  // backlog full: EAGAIN
+      continue;
+    }
+    clients.push_back(std::move(fd));
+  }
+  EXPECT_LE(connections(), server->limits().max_connections);
+  clients.clear();
+  for (int i = 0; i < 2500 && connections() != 0; ++i) {
+    usleep(2000);
+  }
+  EXPECT_EQ(roundtrip(post_request("/RPC2", k_list_methods)).status, 200);
+}
+
+TEST_F(HttpServerTest, TcpListenerAndUnlinkOnClose) {
+  start();
+  int port = lt.run([this] {
+    Status st = server->listen_tcp("127.0.0.1", 0);
+    EXPECT_TRUE(st.ok());
+    return server->last_tcp_port();
+  });
+  Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  testing::set_timeout(fd.get(), 5);
+  ASSERT_TRUE(send_all(fd.get(), "GET /ok.html HTTP/1.1\r\n\r\n"));
+  ResponseReader reader(fd.get());
+  EXPECT_EQ(reader.next().body, "OK");
+  lt.run([this] { server->close_listeners(); });
+  EXPECT_NE(access(sock.c_str(), F_OK), 0);
+  EXPECT_EQ(connections(), 1u);  // established connections outlive the listeners
+}
+
+TEST_F(HttpServerTest, ListenFromConfig) {
+  start();
+  HttpServerConfig cfg;
+  cfg.kind = HttpServerConfig::Kind::Unix;
+  cfg.file = dir.file("cfg.sock");
+  cfg.chmod = 0770;
+  cfg.username = "u";
+  cfg.password = "p";
+  Status st = lt.run([&] { return server->listen(cfg); });
+  ASSERT_TRUE(st.ok()) << st.error();
+  struct stat sb {};
+  ASSERT_EQ(stat(cfg.file.c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 07777, 0770u);
+  Fd fd = connect_unix(cfg.file);
+  ASSERT_TRUE(send_all(fd.get(), "GET /ok.html HTTP/1.1\r\n\r\n"));
+  ResponseReader reader(fd.get());
+  EXPECT_EQ(reader.next().status, 401);  // this listener's credentials, not the first one's
+}
+
+}  // namespace
+}  // namespace tend::http

@@ -1,0 +1,50 @@
+#include "http/xmlrpc_route.h"
+
+#include "rpc/codec.h"
+
+namespace tend::http {
+
+namespace {
+
+void send_outcome(const Response& response, rpc::Outcome outcome) {
+  if (auto* v = std::get_if<rpc::Value>(&outcome)) {
+    response.send(200, "text/xml", rpc::encode_response(*v));
+  } else if (auto* f = std::get_if<rpc::Fault>(&outcome)) {
+    response.send(200, "text/xml", rpc::encode_fault(*f));
+  } else {
+    response.send_error(500);
+  }
+}
+
+}  // namespace
+
+void install_xmlrpc_route(HttpServer& server, const rpc::Dispatcher& dispatcher) {
+  server.route("/RPC2", [&dispatcher](const Request& request, const Response& response) {
+    if (request.method != "POST") {
+      response.send_error(400);
+      return;
+    }
+    Result<rpc::Call> call = rpc::parse_call(request.body);
+    if (!call.ok()) {
+      response.send_error(400);
+      return;
+    }
+    rpc::Reply reply([response](rpc::Outcome outcome) { send_outcome(response, std::move(outcome)); });
+    dispatcher.dispatch(*call, reply);
+    if (!reply.done()) {
+      response.on_abort([reply] { reply.abandon(); });
+    }
+  });
+}
+
+void install_ok_route(HttpServer& server) {
+  server.route("/ok.html", [](const Request& request, const Response& response) {
+    if (request.path != "/ok.html") {
+      response.send_error(404);
+      return;
+    }
+    response.send(200, "text/plain", "OK");
+  });
+}
+
+}  // namespace tend::http

@@ -1,0 +1,123 @@
+#include "log/console.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace tend {
+namespace {
+
+enum class WriteOutcome { Written, Dropped };
+
+// Writes buf whole, or nothing if the fd is non-blocking and full at the start.
+WriteOutcome write_line(int fd, std::string_view buf) {
+  bool started = false;
+  while (!buf.empty()) {
+    ssize_t n = ::write(fd, buf.data(), buf.size());
+    if (n > 0) {
+      started = true;
+      buf.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!started) {
+        return WriteOutcome::Dropped;
+      }
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, -1) < 0 && errno != EINTR) {
+        return WriteOutcome::Dropped;
+      }
+      continue;
+    }
+    return WriteOutcome::Dropped;
+  }
+  return WriteOutcome::Written;
+}
+
+}  // namespace
+
+void ConsoleMux::emit(std::string_view program, Stream stream, std::string_view line) {
+  m_scratch.assign(program);
+  if (program.size() < m_width) {
+    m_scratch.append(m_width - program.size(), ' ');
+  }
+  m_scratch.append(" | ");
+  m_scratch.append(line);
+  m_scratch.push_back('\n');
+  if (write_line(m_fds[static_cast<int>(stream)], m_scratch) == WriteOutcome::Dropped) {
+    ++m_dropped;
+  }
+  if (m_scratch.capacity() > 4 * k_max_partial) {
+    std::string().swap(m_scratch);  // do not keep a huge buffer after one long line
+  }
+}
+
+void ConsoleMux::append_partial(std::string_view program, Stream stream, std::string& partial,
+                                std::string_view data) {
+  while (partial.size() + data.size() >= k_max_partial) {
+    size_t take = k_max_partial - partial.size();
+    partial.append(data.substr(0, take));
+    data.remove_prefix(take);
+    emit(program, stream, partial);
+    partial.clear();
+  }
+  partial.append(data);
+}
+
+void ConsoleMux::write(std::string_view program, Stream stream, std::string_view data) {
+  if (data.empty()) {
+    return;
+  }
+  auto it = m_partial.find(program);
+  if (it == m_partial.end()) {
+    it = m_partial.emplace(std::string(program), std::array<std::string, 2>{}).first;
+  }
+  std::string& partial = it->second[static_cast<int>(stream)];
+  while (!data.empty()) {
+    size_t nl = data.find('\n');
+    if (nl == std::string_view::npos) {
+      append_partial(program, stream, partial, data);
+      return;
+    }
+    std::string_view line = data.substr(0, nl);
+    if (partial.empty()) {
+      emit(program, stream, line);
+    } else {
+      partial.append(line);
+      emit(program, stream, partial);
+      partial.clear();
+    }
+    data.remove_prefix(nl + 1);
+  }
+}
+
+void ConsoleMux::flush(std::string_view program, Stream stream) {
+  auto it = m_partial.find(program);
+  if (it == m_partial.end()) {
+    return;
+  }
+  std::string& partial = it->second[static_cast<int>(stream)];
+  if (!partial.empty()) {
+    emit(program, stream, partial);
+    partial.clear();
+  }
+}
+
+void ConsoleMux::flush(std::string_view program) {
+  flush(program, Stream::Stdout);
+  flush(program, Stream::Stderr);
+  forget(program);
+}
+
+void ConsoleMux::forget(std::string_view program) {
+  auto it = m_partial.find(program);
+  if (it != m_partial.end()) {
+    m_partial.erase(it);
+  }
+}
+
+}  // namespace tend

@@ -1,0 +1,179 @@
+#include "log/console.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "log/log_test_util.h"
+
+namespace tend {
+namespace {
+
+// A non-blocking pipe pair, closed on scope exit.
+struct Pipe {
+  Pipe() {
+    if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+      fds[0] = fds[1] = -1;
+    }
+  }
+  ~Pipe() {
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
+  int rd() const { return fds[0]; }
+  int wr() const { return fds[1]; }
+  int fds[2];
+};
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < s.size()) {
+    size_t nl = s.find('\n', pos);
+    if (nl == std::string::npos) {
+      out.push_back(s.substr(pos) + "<no newline>");
+      break;
+    }
+    out.push_back(s.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return out;
+}
+
+TEST(ConsoleMux, InterleavedChunksComeOutAsWholePrefixedLines) {
+  Pipe out;
+  Pipe err;
+  ConsoleMux mux(out.wr(), err.wr());
+  mux.write("web", Stream::Stdout, "GET /in");
+  mux.write("worker", Stream::Stdout, "job 1 sta");
+  mux.write("web", Stream::Stdout, "dex 200\nGET /fav");
+  mux.write("worker", Stream::Stdout, "rted\njob 1 done\njob 2");
+  mux.write("web", Stream::Stdout, "icon.ico 404\n");
+  mux.flush("worker");
+  EXPECT_EQ(split_lines(logtest::drain(out.rd())),
+            (std::vector<std::string>{"web | GET /index 200", "worker | job 1 started", "worker | job 1 done",
+                                      "web | GET /favicon.ico 404", "worker | job 2"}));
+  EXPECT_EQ(logtest::drain(err.rd()), "");
+  EXPECT_EQ(mux.dropped_lines(), 0);
+}
+
+TEST(ConsoleMux, StderrChannelGoesToErrFdWithItsOwnPartialBuffer) {
+  Pipe out;
+  Pipe err;
+  ConsoleMux mux(out.wr(), err.wr());
+  mux.write("app", Stream::Stdout, "out-a");
+  mux.write("app", Stream::Stderr, "err-a");
+  mux.write("app", Stream::Stdout, "\n");
+  mux.write("app", Stream::Stderr, "\n");
+  EXPECT_EQ(logtest::drain(out.rd()), "app | out-a\n");
+  EXPECT_EQ(logtest::drain(err.rd()), "app | err-a\n");
+}
+
+TEST(ConsoleMux, EachLineIsOneWrite) {
+  // A SOCK_SEQPACKET socket keeps write boundaries: one read returns one write.
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+  ConsoleMux mux(sv[1], sv[1]);
+  mux.write("a", Stream::Stdout, "one\ntw");
+  mux.write("b", Stream::Stdout, "x\n");
+  mux.write("a", Stream::Stdout, "o\nthree\n");
+  ::close(sv[1]);
+  std::vector<std::string> records;
+  char buf[256];
+  for (ssize_t n; (n = ::read(sv[0], buf, sizeof buf)) > 0;) {
+    records.emplace_back(buf, static_cast<size_t>(n));
+  }
+  ::close(sv[0]);
+  EXPECT_EQ(records, (std::vector<std::string>{"a | one\n", "b | x\n", "a | two\n", "a | three\n"}));
+}
+
+TEST(ConsoleMux, EmptyLinesAndPadding) {
+  Pipe out;
+  ConsoleMux mux(out.wr(), out.wr());
+  mux.set_name_width(6);
+  mux.write("db", Stream::Stdout, "\n\nx\n");
+  mux.write("server", Stream::Stdout, "y\n");
+  mux.write("longername", Stream::Stdout, "z\n");
+  EXPECT_EQ(logtest::drain(out.rd()), "db     | \ndb     | \ndb     | x\nserver | y\nlongername | z\n");
+}
+
+TEST(ConsoleMux, LongPartialLineIsFlushedAtLimit) {
+  Pipe out;
+  ASSERT_GE(::fcntl(out.wr(), F_SETPIPE_SZ, 1 << 20), 0);
+  ConsoleMux mux(out.wr(), out.wr());
+  std::string big(ConsoleMux::k_max_partial + 100, 'x');
+  // Arrives in small chunks with no newline.
+  for (size_t i = 0; i < big.size(); i += 1000) {
+    mux.write("p", Stream::Stdout, std::string_view(big).substr(i, 1000));
+  }
+  std::string got = logtest::drain(out.rd());
+  EXPECT_EQ(got, "p | " + std::string(ConsoleMux::k_max_partial, 'x') + "\n");
+  mux.write("p", Stream::Stdout, "end\n");
+  EXPECT_EQ(logtest::drain(out.rd()), "p | " + std::string(100, 'x') + "end\n");
+}
+
+TEST(ConsoleMux, FlushAppendsNewlineAndIsIdempotent) {
+  Pipe out;
+  ConsoleMux mux(out.wr(), out.wr());
+  mux.write("p", Stream::Stdout, "no newline at exit");
+  EXPECT_EQ(logtest::drain(out.rd()), "");
+  mux.flush("p");
+  mux.flush("p");
+  mux.flush("unknown");
+  EXPECT_EQ(logtest::drain(out.rd()), "p | no newline at exit\n");
+}
+
+TEST(ConsoleMux, ForgetDropsPartialWithoutWriting) {
+  Pipe out;
+  ConsoleMux mux(out.wr(), out.wr());
+  mux.write("p", Stream::Stdout, "half");
+  mux.forget("p");
+  mux.flush("p");
+  EXPECT_EQ(logtest::drain(out.rd()), "");
+}
+
+TEST(ConsoleMux, FullNonBlockingPipeDropsWholeLinesAndCounts) {
+  Pipe out;
+  int size = ::fcntl(out.wr(), F_SETPIPE_SZ, 4096);
+  ASSERT_GT(size, 0);
+  ConsoleMux mux(out.wr(), out.wr());
+  std::string line(99, 'L');
+  line.push_back('\n');  // "p | " + 100 bytes = 104 per record
+  for (int i = 0; i < 200; ++i) {
+    mux.write("p", Stream::Stdout, line);
+  }
+  EXPECT_GT(mux.dropped_lines(), 0);
+  std::string got = logtest::drain(out.rd());
+  ASSERT_FALSE(got.empty());
+  for (const std::string& l : split_lines(got)) {
+    EXPECT_EQ(l, "p | " + std::string(99, 'L'));
+  }
+  EXPECT_EQ(static_cast<int64_t>(split_lines(got).size()) + mux.dropped_lines(), 200);
+  // Once drained, lines flow again.
+  mux.write("p", Stream::Stdout, "back\n");
+  EXPECT_EQ(logtest::drain(out.rd()), "p | back\n");
+}
+
+TEST(ConsoleMux, ClosedReaderCountsDropsInsteadOfFailing) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  ::close(fds[0]);
+  ConsoleMux mux(fds[1], fds[1]);
+  // SIGPIPE is ignored by the daemon; do the same here for the duration.
+  struct sigaction ign {};
+  struct sigaction old {};
+  ign.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ign, &old);
+  mux.write("p", Stream::Stdout, "lost\n");
+  ::sigaction(SIGPIPE, &old, nullptr);
+  EXPECT_EQ(mux.dropped_lines(), 1);
+  ::close(fds[1]);
+}
+
+}  // namespace
+}  // namespace tend

@@ -1,0 +1,170 @@
+#include "log/output_channel.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace tend {
+namespace {
+
+bool is_csi_terminator(char c) {
+  switch (c) {
+    case 'H': case 'f': case 'A': case 'B': case 'C': case 'D': case 'R':
+    case 's': case 'u': case 'J': case 'K': case 'h': case 'l': case 'p': case 'm':
+      return true;
+    default:
+      return false;
+  }
+}
+
+constexpr char k_esc = '\x1b';
+
+}  // namespace
+
+void AnsiStripper::feed(std::string_view chunk, std::string& out) {
+  for (char c : chunk) {
+    switch (m_state) {
+      case State::Text:
+        if (c == k_esc) {
+          m_state = State::Esc;
+        } else {
+          out.push_back(c);
+        }
+        break;
+      case State::Esc:
+        if (c == '[') {
+          m_state = State::Csi;
+        } else if (c != k_esc) {  // not an escape after all: keep both bytes
+          out.push_back(k_esc);
+          out.push_back(c);
+          m_state = State::Text;
+        } else {
+          out.push_back(k_esc);  // ESC ESC: the first is text, the second may start one
+        }
+        break;
+      case State::Csi:
+        if (is_csi_terminator(c)) {
+          m_state = State::Text;
+        }
+        break;
+    }
+  }
+}
+
+void AnsiStripper::finish(std::string& out) {
+  if (m_state == State::Esc) {
+    out.push_back(k_esc);
+  }
+  m_state = State::Text;
+}
+
+OutputChannel::OutputChannel(OutputChannelOptions opts, OutputSinks sinks)
+    : m_opts(std::move(opts)), m_sinks(sinks) {}
+
+Status OutputChannel::open() {
+  m_file.reset();
+  if (m_opts.logfile.empty()) {
+    return ok_status();
+  }
+  Result<RotatingFile> f = RotatingFile::open(m_opts.logfile, m_opts.maxbytes, m_opts.backups);
+  if (!f) {
+    return make_error(f.error());
+  }
+  m_file.emplace(std::move(*f));
+  m_file_failing = false;
+  return ok_status();
+}
+
+void OutputChannel::on_data(std::string_view chunk) {
+  if (!m_opts.strip_ansi) {
+    deliver(chunk);
+    return;
+  }
+  m_stripped.clear();
+  m_stripper.feed(chunk, m_stripped);
+  deliver(m_stripped);
+}
+
+void OutputChannel::on_eof() {
+  if (m_opts.strip_ansi) {
+    m_stripped.clear();
+    m_stripper.finish(m_stripped);
+    deliver(m_stripped);
+  }
+  if (m_opts.console && m_sinks.console != nullptr) {
+    m_sinks.console->flush(m_opts.process_name, m_opts.stream);
+  }
+  if (!m_syslog_partial.empty()) {
+    SyslogSink& sink = m_sinks.syslog != nullptr ? *m_sinks.syslog : system_syslog();
+    sink.send(fmt::format("{} {}", m_opts.process_name, m_syslog_partial));
+    m_syslog_partial.clear();
+  }
+}
+
+void OutputChannel::deliver(std::string_view data) {
+  if (data.empty()) {
+    return;
+  }
+  if (m_file) {
+    Status st = m_file->write(data);
+    if (!st && !m_file_failing) {
+      m_file_failing = true;
+      if (m_sinks.logger != nullptr) {
+        m_sinks.logger->log(Level::Error, st.error());
+      }
+    } else if (st) {
+      m_file_failing = false;
+    }
+  }
+  if (m_opts.console && m_sinks.console != nullptr) {
+    m_sinks.console->write(m_opts.process_name, m_opts.stream, data);
+  }
+  if (m_sinks.logger != nullptr && m_sinks.logger->enabled(Level::Debug)) {
+    m_sinks.logger->log(Level::Debug,
+                        fmt::format("'{}' {} output:\n{}", m_opts.process_name, stream_name(m_opts.stream), data));
+  }
+  if (m_opts.syslog) {
+    to_syslog(data);
+  }
+  if (m_hook) {
+    m_hook(m_opts.process_name, m_opts.stream, data);
+  }
+}
+
+void OutputChannel::to_syslog(std::string_view data) {
+  SyslogSink& sink = m_sinks.syslog != nullptr ? *m_sinks.syslog : system_syslog();
+  std::string msg;
+  while (!data.empty()) {
+    size_t nl = data.find('\n');
+    if (nl == std::string_view::npos) {
+      size_t room = k_max_syslog_partial - m_syslog_partial.size();
+      m_syslog_partial.append(data.substr(0, room));
+      data.remove_prefix(std::min(room, data.size()));
+      if (m_syslog_partial.size() >= k_max_syslog_partial) {
+        sink.send(fmt::format("{} {}", m_opts.process_name, m_syslog_partial));
+        m_syslog_partial.clear();
+      }
+      continue;
+    }
+    msg = fmt::format("{} {}{}", m_opts.process_name, m_syslog_partial, data.substr(0, nl));
+    m_syslog_partial.clear();
+    sink.send(msg);
+    data.remove_prefix(nl + 1);
+  }
+}
+
+Status OutputChannel::reopen() {
+  if (!m_file) {
+    return open();  // retries a file that failed to open at spawn; no-op without one
+  }
+  return m_file->reopen();
+}
+
+Status OutputChannel::clear() {
+  if (!m_file) {
+    return ok_status();
+  }
+  return m_file->clear();
+}
+
+}  // namespace tend

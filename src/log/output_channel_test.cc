@@ -1,0 +1,230 @@
+#include "log/output_channel.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "log/log_test_util.h"
+
+namespace tend {
+namespace {
+
+using logtest::slurp;
+using logtest::TempDir;
+
+std::string strip_all(const std::vector<std::string>& chunks) {
+  AnsiStripper s;
+  std::string out;
+  for (const std::string& c : chunks) {
+    s.feed(c, out);
+  }
+  s.finish(out);
+  return out;
+}
+
+TEST(AnsiStripper, RemovesEscapesWithinAChunk) {
+  EXPECT_EQ(strip_all({"\x1b[1;31mred\x1b[0m plain\x1b[2K\x1b[10;5H!\n"}), "red plain!\n");
+}
+
+TEST(AnsiStripper, RemovesEscapeSplitAcrossChunks) {
+  EXPECT_EQ(strip_all({"a\x1b", "[3", "1mred\x1b[", "0", "m", "b\n"}), "aredb\n");
+}
+
+TEST(AnsiStripper, EverythingUpToTerminatorIsDropped) {
+  // As in supervisord, any byte up to a terminator letter belongs to the escape.
+  EXPECT_EQ(strip_all({"x\x1b[?25lY"}), "xY");
+  EXPECT_EQ(strip_all({"x\x1b[zzzmY"}), "xY");
+}
+
+TEST(AnsiStripper, EscNotFollowedByBracketIsText) {
+  EXPECT_EQ(strip_all({"a\x1b", "Xb"}), "a\x1bXb");
+  EXPECT_EQ(strip_all({"a\x1b\x1b[mb"}), "a\x1b" "b");
+  EXPECT_EQ(strip_all({"end\x1b"}), "end\x1b");
+}
+
+struct Fixture {
+  TempDir dir;
+  Logger logger;
+  RecordingSyslog syslog;
+  int out[2] = {-1, -1};
+  ConsoleMux* console = nullptr;
+
+  Fixture() {
+    if (::pipe2(out, O_NONBLOCK | O_CLOEXEC) != 0) {
+      out[0] = out[1] = -1;
+    }
+    console = new ConsoleMux(out[1], out[1]);
+  }
+  ~Fixture() {
+    delete console;
+    ::close(out[0]);
+    ::close(out[1]);
+  }
+  void open_logger(Level level) {
+    LoggerOptions o;
+    o.logfile = dir.file("main.log");
+    o.level = level;
+    (void)logger.open(o);
+  }
+  OutputSinks sinks() { return OutputSinks{&logger, console, &syslog}; }
+};
+
+TEST(OutputChannel, WritesRawBytesToLogFile) {
+  Fixture fx;
+  fx.open_logger(Level::Info);
+  OutputChannelOptions o;
+  o.process_name = "web";
+  o.logfile = fx.dir.file("web.log");
+  OutputChannel ch(o, fx.sinks());
+  ASSERT_TRUE(ch.open().ok());
+  ASSERT_NE(ch.file(), nullptr);
+  ch.on_data("partial ");
+  ch.on_data("line\nnext\x1b[31m");
+  ch.on_eof();
+  EXPECT_EQ(slurp(o.logfile), "partial line\nnext\x1b[31m");
+  EXPECT_EQ(slurp(fx.dir.file("main.log")).find("output"), std::string::npos);  // info: no copy
+  EXPECT_EQ(logtest::drain(fx.out[0]), "");  // console off
+  EXPECT_TRUE(fx.syslog.lines.empty());
+}
+
+TEST(OutputChannel, RotatesChildLog) {
+  Fixture fx;
+  OutputChannelOptions o;
+  o.process_name = "web";
+  o.logfile = fx.dir.file("web.log");
+  o.maxbytes = 10;
+  o.backups = 3;
+  OutputChannel ch(o, fx.sinks());
+  ASSERT_TRUE(ch.open().ok());
+  ch.on_data("0123456789");
+  ch.on_data("abc");
+  EXPECT_EQ(slurp(o.logfile + ".1"), "0123456789");
+  EXPECT_EQ(slurp(o.logfile), "abc");
+}
+
+TEST(OutputChannel, StripAnsiAppliesToEverySink) {
+  Fixture fx;
+  fx.open_logger(Level::Debug);
+  OutputChannelOptions o;
+  o.process_name = "web";
+  o.logfile = fx.dir.file("web.log");
+  o.strip_ansi = true;
+  o.console = true;
+  o.syslog = true;
+  OutputChannel ch(o, fx.sinks());
+  std::vector<std::string> hooked;
+  ch.set_hook([&](std::string_view proc, Stream s, std::string_view data) {
+    EXPECT_EQ(proc, "web");
+    EXPECT_EQ(s, Stream::Stdout);
+    hooked.emplace_back(data);
+  });
+  ASSERT_TRUE(ch.open().ok());
+  ch.on_data("\x1b[32mgre");
+  ch.on_data("en\x1b[");
+  ch.on_data("0m\n");
+  EXPECT_EQ(slurp(o.logfile), "green\n");
+  EXPECT_EQ(logtest::drain(fx.out[0]), "web | green\n");
+  EXPECT_EQ(fx.syslog.lines, std::vector<std::string>{"web green"});
+  EXPECT_EQ(hooked, (std::vector<std::string>{"gre", "en", "\n"}));
+  std::string main = slurp(fx.dir.file("main.log"));
+  EXPECT_NE(main.find(" DEBG 'web' stdout output:\ngre\n"), std::string::npos) << main;
+  EXPECT_EQ(main.find('\x1b'), std::string::npos);
+}
+
+TEST(OutputChannel, NoneDiscardsButStillFeedsConsole) {
+  Fixture fx;
+  OutputChannelOptions o;
+  o.process_name = "job";
+  o.stream = Stream::Stderr;
+  o.console = true;
+  OutputChannel ch(o, fx.sinks());
+  ASSERT_TRUE(ch.open().ok());
+  EXPECT_EQ(ch.file(), nullptr);
+  ch.on_data("oops\nhalf");
+  ch.on_eof();
+  EXPECT_EQ(logtest::drain(fx.out[0]), "job | oops\njob | half\n");
+  EXPECT_TRUE(ch.reopen().ok());
+  EXPECT_TRUE(ch.clear().ok());
+}
+
+TEST(OutputChannel, DebugCopyNamesTheChannel) {
+  Fixture fx;
+  fx.open_logger(Level::Debug);
+  OutputChannelOptions o;
+  o.process_name = "good";
+  o.stream = Stream::Stderr;
+  OutputChannel ch(o, fx.sinks());
+  ASSERT_TRUE(ch.open().ok());
+  ch.on_data("hello\n");
+  EXPECT_NE(slurp(fx.dir.file("main.log")).find(" DEBG 'good' stderr output:\nhello\n\n"), std::string::npos);
+}
+
+TEST(OutputChannel, SyslogSendsWholeLinesAndRestAtEof) {
+  Fixture fx;
+  OutputChannelOptions o;
+  o.process_name = "p";
+  o.syslog = true;
+  OutputChannel ch(o, fx.sinks());
+  ASSERT_TRUE(ch.open().ok());
+  ch.on_data("a\nb");
+  ch.on_data("c\n\nd");
+  EXPECT_EQ(fx.syslog.lines, (std::vector<std::string>{"p a", "p bc", "p "}));
+  ch.on_eof();
+  EXPECT_EQ(fx.syslog.lines.back(), "p d");
+  std::string big(OutputChannel::k_max_syslog_partial + 5, 'z');
+  ch.on_data(big);
+  EXPECT_EQ(fx.syslog.lines.back(), "p " + std::string(OutputChannel::k_max_syslog_partial, 'z'));
+}
+
+TEST(OutputChannel, OpenErrorIsReported) {
+  Fixture fx;
+  OutputChannelOptions o;
+  o.process_name = "p";
+  o.logfile = "/nonexistent-tend/p.log";
+  OutputChannel ch(o, fx.sinks());
+  Status st = ch.open();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error(), "unable to open /nonexistent-tend/p.log: No such file or directory");
+  EXPECT_EQ(ch.file(), nullptr);
+  ch.on_data("still fine\n");  // no crash, nothing written
+}
+
+TEST(OutputChannel, WriteFailureLoggedOnceAtError) {
+  Fixture fx;
+  fx.open_logger(Level::Info);
+  OutputChannelOptions o;
+  o.process_name = "p";
+  o.logfile = "/dev/full";
+  o.maxbytes = 100;  // non-regular: never rotated
+  OutputChannel ch(o, fx.sinks());
+  ASSERT_TRUE(ch.open().ok());
+  ch.on_data("x");
+  ch.on_data("y");
+  std::string main = slurp(fx.dir.file("main.log"));
+  size_t first = main.find(" ERRO unable to write /dev/full: No space left on device\n");
+  ASSERT_NE(first, std::string::npos) << main;
+  EXPECT_EQ(main.find("unable to write", first + 20), std::string::npos);
+}
+
+TEST(OutputChannel, ClearAndReopen) {
+  Fixture fx;
+  OutputChannelOptions o;
+  o.process_name = "p";
+  o.logfile = fx.dir.file("p.log");
+  OutputChannel ch(o, fx.sinks());
+  ASSERT_TRUE(ch.open().ok());
+  ch.on_data("old\n");
+  ASSERT_TRUE(ch.clear().ok());
+  ch.on_data("new\n");
+  EXPECT_EQ(slurp(o.logfile), "new\n");
+  ASSERT_EQ(::rename(o.logfile.c_str(), (o.logfile + ".x").c_str()), 0);
+  ASSERT_TRUE(ch.reopen().ok());
+  ch.on_data("after\n");
+  EXPECT_EQ(slurp(o.logfile), "after\n");
+}
+
+}  // namespace
+}  // namespace tend

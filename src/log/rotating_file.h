@@ -1,0 +1,84 @@
+// RotatingFile: an append-only log file that rolls over by size, the way
+// supervisord names its backups (name, name.1 = newest backup, name.2 = older...).
+//
+// Contract:
+//  - open() opens the path with O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC|O_NOCTTY and
+//    mode 0666 (the umask applies, as with Python's open(path, "ab")).
+//  - write() writes every byte (retries EINTR and short writes) before it checks
+//    the size; rotation therefore happens only between writes and never splits or
+//    drops data. A file may overshoot maxbytes by up to one write.
+//  - Rotation happens only for regular files with maxbytes > 0. Anything else
+//    (a pipe behind /dev/stdout, a FIFO, a tty, /dev/null) is written to and never
+//    rotated, and no seek is ever made, so the "Illegal seek" failure of
+//    supervisord (#935, #1078) cannot happen.
+//  - The size is tracked as fstat() size at open + bytes written since.
+//  - /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N that cannot be
+//    open()ed (a socket gives ENXIO) fall back to dup()ing our own fd N.
+//  - Errors read "unable to <verb> <path>: <strerror>".
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/fd.h"
+#include "util/result.h"
+
+namespace tend {
+
+class RotatingFile {
+ public:
+  // maxbytes <= 0: never rotate. backups <= 0: rotation just truncates.
+  static Result<RotatingFile> open(std::string path, int64_t maxbytes = 0, int backups = 0);
+
+  RotatingFile(RotatingFile&&) noexcept = default;
+  RotatingFile& operator=(RotatingFile&&) noexcept = default;
+
+  // Writes all of data, then rotates if due. On a write error some bytes may be
+  // lost (that is what the error says); a rotation error leaves the current file
+  // open and appends to it.
+  Status write(std::string_view data);
+
+  // Closes and reopens the path in append mode (external rotation, SIGUSR2).
+  // On failure the old descriptor stays in use.
+  Status reopen();
+
+  // Removes the file (only if it is a regular file: /dev/stdout is never
+  // unlinked) and opens a fresh one. Backups are left alone.
+  Status clear();
+
+  // Rotates now, regardless of size (only for rotatable targets).
+  Status rotate();
+
+  const std::string& path() const { return m_path; }
+  int64_t maxbytes() const { return m_maxbytes; }
+  int backups() const { return m_backups; }
+  // Bytes in the current file as we count them (0 for non-regular targets).
+  int64_t size() const { return m_size; }
+  // True for a regular file: rotation and clear() apply.
+  bool seekable() const { return m_regular; }
+  int fd() const { return m_fd.get(); }
+
+ private:
+  RotatingFile(std::string path, int64_t maxbytes, int backups)
+      : m_path(std::move(path)), m_maxbytes(maxbytes), m_backups(backups) {}
+  // Opens m_path (appending, or truncating) and swaps it in on success.
+  Status open_current(bool truncate);
+  Status rotate_if_due();
+
+  std::string m_path;
+  int64_t m_maxbytes = 0;
+  int m_backups = 0;
+  Fd m_fd;
+  bool m_regular = false;
+  int64_t m_size = 0;
+};
+
+// Writes all of data to fd, retrying EINTR and short writes. If fd is
+// non-blocking and full, waits with poll() until it drains. Returns false and
+// sets errno on any other error.
+bool write_all(int fd, std::string_view data);
+
+}  // namespace tend

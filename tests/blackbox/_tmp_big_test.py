@@ -1,0 +1,132 @@
+"""Config layer black-box tests.
+
+* Every tests/data/ini/good/*.conf is parsed by Python's configparser set up
+  exactly like supervisord's and by tend-ini-dump; the results must be equal.
+* Every tests/data/ini/bad/*.conf must be rejected with exit status 2 and an
+  "Error: <file>:<line>: ..." message named in the file's first line
+  ("# expect: <line>: <fragment>", or "# expect: none: <fragment>" for an
+  error without a line). Nothing may be started: each bad file has a
+  [program:canary] that would create $CANARY.
+
+Binaries come from $TEND_BUILD (default <repo>/build).
+"""
+import configparser
+import json
+import os
+import pathlib
+import re
+import subprocess
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("TEND_BUILD", REPO / "build"))
+DATA = REPO / "tests" / "data" / "ini"
+GOOD = sorted((DATA / "good").glob("*.conf"))
+BAD = sorted((DATA / "bad").glob("*.conf"))
+INI_DUMP = BUILD / "tend-ini-dump"
+TEND = BUILD / "tend"
+
+
+def python_parse(path):
+    parser = configparser.RawConfigParser(inline_comment_prefixes=(";", "#"), strict=False)
+    with open(path, encoding="utf-8") as f:
+        parser.read_file(f)
+    return {
+        "DEFAULT": [list(kv) for kv in parser._defaults.items()],
+        "sections": [[name, [list(kv) for kv in parser._sections[name].items()]] for name in parser.sections()],
+    }
+
+
+def require(binary):
+    if not binary.exists():
+        pytest.skip(f"{binary} not built")
+
+
+def test_corpus_sizes():
+    assert len(GOOD) >= 15
+    assert len(BAD) >= 30
+
+
+@pytest.mark.parametrize("path", GOOD, ids=[p.name for p in GOOD])
+def test_good_file_parses_like_python(path):
+    require(INI_DUMP)
+    out = subprocess.run([str(INI_DUMP), str(path)], capture_output=True, check=False)
+    assert out.returncode == 0, out.stderr.decode()
+    ours = json.loads(out.stdout.decode("utf-8"))
+    assert ours == python_parse(path)
+
+
+def expectation(path):
+    first = path.read_text(encoding="utf-8", errors="replace").splitlines()[0]
+    m = re.match(r"#\s*expect:\s*(\d+|none):\s*(.+?)\s*$", first)
+    assert m, f"{path.name}: first line must be '# expect: <line>: <fragment>'"
+    return m.group(1), m.group(2)
+
+
+def check_rejected(cmd, path, tmp_path):
+    marker = tmp_path / "canary-started"
+    env = dict(os.environ, CANARY=str(marker))
+    out = subprocess.run(cmd, capture_output=True, cwd=tmp_path, env=env, timeout=20, check=False)
+    stderr = out.stderr.decode("utf-8", errors="replace")
+    line, fragment = expectation(path)
+    assert out.returncode == 2, f"exit {out.returncode}, stderr: {stderr}"
+    prefix = f"Error: {path}: " if line == "none" else f"Error: {path}:{line}: "
+    assert stderr.startswith(prefix), f"expected {prefix!r}..., got: {stderr!r}"
+    assert fragment in stderr, f"{fragment!r} not in {stderr!r}"
+    assert not marker.exists(), "a program was started from a bad config"
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.name for p in BAD])
+def test_bad_file_rejected_by_loader(path, tmp_path):
+    require(INI_DUMP)
+    check_rejected([str(INI_DUMP), "--load", str(path)], path, tmp_path)
+
+
+def tend_is_real():
+    if not TEND.exists():
+        return False
+    probe = subprocess.run([str(TEND), "-h"], capture_output=True, timeout=10, check=False)
+    return b"under construction" not in probe.stdout + probe.stderr
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.name for p in BAD])
+def test_bad_file_rejected_by_tend(path, tmp_path):
+    if not tend_is_real():
+        pytest.skip("build/tend is not the real supervisor yet")
+    check_rejected([str(TEND), "-n", "-c", str(path)], path, tmp_path)
+
+
+def python_parse_or_error_line(path):
+    try:
+        return python_parse(path), None
+    except configparser.MissingSectionHeaderError as e:
+        return None, e.lineno
+    except configparser.ParsingError as e:
+        return None, e.errors[0][0]
+
+
+def random_ini(rng):
+    atoms = ["[", "]", "=", ":", ";", "#", " ", " ", "\t", "\u00a0", "\n", "\n", "\n", "\r", "a", "B", "k",
+             "v", "\u03a3", "\u00c4", "%", "\"", "'", "DEFAULT", "[s]\n", "[t]\n", "[DEFAULT]\n", "x=1\n",
+             "  y\n", "\n\n", "é"]
+    return "[s]\n" * rng.randint(0, 1) + "".join(rng.choice(atoms) for _ in range(rng.randint(0, 60)))
+
+
+def test_random_files_parse_like_python(tmp_path):
+    """Differential fuzzing: same result, or an error at the same line."""
+    require(INI_DUMP)
+    import random
+    rng = random.Random(99)
+    for i in range(4000):
+        text = random_ini(rng)
+        path = tmp_path / f"r{i}.conf"
+        path.write_bytes(text.encode("utf-8"))
+        expected, error_line = python_parse_or_error_line(path)
+        out = subprocess.run([str(INI_DUMP), str(path)], capture_output=True, check=False)
+        if expected is not None:
+            assert out.returncode == 0, (text, out.stderr)
+            assert json.loads(out.stdout.decode("utf-8")) == expected, text
+        else:
+            assert out.returncode == 2, (text, out.stdout)
+            assert out.stderr.decode().startswith(f"Error: {path}:{error_line}: "), (text, out.stderr)

@@ -1,0 +1,246 @@
+"""Shared black-box helpers: where the binaries are, bounded waiting, process cleanup.
+
+Keep this small and generic; scenario-specific helpers belong in the test files.
+
+`--peer supervisord` runs the tests that use the `sup_argv` fixture against /usr/bin/supervisord
+instead of tend, to compare behaviour. Those runs only report (every such test is marked
+xfail, non-strict: XPASS = supervisord behaves the same, XFAIL = it differs; use `-rxX`); tests
+that don't use `sup_argv` are skipped.
+"""
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BUILD = Path(os.environ.get("TEND_BUILD", REPO / "build"))
+TEND = BUILD / "tend"
+SUPERVISORD = "/usr/bin/supervisord"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--peer", default="tend", choices=("tend", "supervisord"),
+                     help="supervisor to run the sup_argv tests against (supervisord: report only)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--peer") == "tend":
+        return
+    for item in items:
+        if "sup_argv" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xfail(reason="peer run, report only", strict=False))
+        else:
+            item.add_marker(pytest.mark.skip(reason="not a peer-comparable test"))
+
+
+@pytest.fixture(scope="session")
+def peer(request):
+    return request.config.getoption("--peer")
+
+
+@pytest.fixture(scope="session")
+def sup_argv(peer):
+    """argv prefix of the supervisor under test (add `-c FILE`, `-n`)."""
+    if peer == "supervisord":
+        return [SUPERVISORD]
+    if not os.access(TEND, os.X_OK):
+        pytest.fail(f"{TEND} is not built (set TEND_BUILD or run make)")
+    return [str(TEND)]
+
+
+def wait_for(pred, timeout=10.0, interval=0.02, what=None):
+    """Poll `pred` until it returns something truthy; return that, or fail after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or pred}")
+        time.sleep(interval)
+
+
+def read_text(path):
+    try:
+        return Path(path).read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# /proc helpers
+
+def proc_stat(pid):
+    """(state, ppid) of a process, or None if it is gone."""
+    try:
+        data = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = data[data.rindex(")") + 2:].split()
+    return fields[0], int(fields[1])
+
+
+def all_procs():
+    """{pid: (state, ppid, comm)} for every process visible in /proc."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            data = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        comm = data[data.index("(") + 1:data.rindex(")")]
+        fields = data[data.rindex(")") + 2:].split()
+        out[int(entry)] = (fields[0], int(fields[1]), comm)
+    return out
+
+
+def descendants(root, procs=None):
+    """pids below `root` (not including it), following ppid links."""
+    procs = procs if procs is not None else all_procs()
+    children = {}
+    for pid, (_, ppid, _) in procs.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _set_child_subreaper():
+    # Orphans of the processes a test starts are re-parented to pytest instead of the host's
+    # init, so cleanup can still find (and reap) them.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def kill_trees(roots):
+    """SIGSTOP then SIGKILL `roots` and everything below them; reap what was re-parented to us."""
+    me = os.getpid()
+    seen, stopped = set(), set()
+    for _ in range(50):
+        procs = all_procs()
+        tree = {r for r in roots if r in procs}
+        for r in list(tree):
+            tree.update(descendants(r, procs))
+        # Processes stopped by us and then orphaned may now be our direct children.
+        for p in list(seen):
+            if p in procs and procs[p][1] == me:
+                tree.add(p)
+                tree.update(descendants(p, procs))
+        seen |= tree
+        todo = {p for p in tree if procs[p][0] != "Z"} - stopped
+        if not todo:
+            break
+        for pid in todo:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+        stopped |= todo
+    for pid in stopped:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for pid in seen - set(roots):  # the roots belong to their Popen objects
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+
+class Proc:
+    """A started process whose stdout/stderr are pipes drained into strings by threads."""
+
+    def __init__(self, argv, **kw):
+        self.argv = [str(a) for a in argv]
+        self.popen = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, start_new_session=True, **kw)
+        self.pid = self.popen.pid
+        self._out, self._err = [], []
+        self._threads = [threading.Thread(target=self._drain, args=(s, b), daemon=True)
+                         for s, b in ((self.popen.stdout, self._out), (self.popen.stderr, self._err))]
+        for t in self._threads:
+            t.start()
+
+    @staticmethod
+    def _drain(stream, buf):
+        for chunk in iter(lambda: stream.read1(65536), b""):
+            buf.append(chunk)
+
+    @property
+    def out(self):
+        return b"".join(self._out).decode(errors="replace")
+
+    @property
+    def err(self):
+        return b"".join(self._err).decode(errors="replace")
+
+    def alive(self):
+        return self.popen.poll() is None
+
+    def send(self, sig):
+        self.popen.send_signal(sig)
+
+    def wait(self, timeout=10.0):
+        """Exit status; fails the test if the process is still running after `timeout` s."""
+        try:
+            rc = self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{self.argv[0]} still running after {timeout}s\n{self.describe()}")
+        for t in self._threads:
+            t.join(2)
+        return rc
+
+    def describe(self):
+        return f"--- stdout ---\n{self.out[-4000:]}\n--- stderr ---\n{self.err[-4000:]}"
+
+
+@pytest.fixture
+def spawn():
+    """spawn(argv, **popen_kw) -> Proc; everything it started is killed after the test."""
+    _set_child_subreaper()
+    started = []
+
+    def _spawn(argv, **kw):
+        p = Proc(argv, **kw)
+        started.append(p)
+        return p
+
+    yield _spawn
+    kill_trees([p.pid for p in started])
+    for p in started:
+        try:
+            p.popen.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+@pytest.fixture
+def vartmp():
+    """A temporary directory outside /tmp (namespace tests mount over /tmp)."""
+    path = Path(tempfile.mkdtemp(prefix="tend-bb-", dir="/var/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dockerapp(tmp_path_factory):
+    """Path of the compiled fixtures/dockerapp.c (outside /tmp); the role is argv[1]."""
+    outdir = Path(tempfile.mkdtemp(prefix="tend-bb-bin-", dir="/var/tmp"))
+    exe = outdir / "dockerapp"
+    subprocess.run(["cc", "-O1", "-Wall", "-o", str(exe), str(FIXTURES / "dockerapp.c")], check=True)
+    yield exe
+    shutil.rmtree(outdir, ignore_errors=True)

@@ -1,0 +1,64 @@
+// FakeProcessOps: records what the state machine asked for; spawn results are scripted.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "core/process_fsm.h"
+
+namespace tend {
+
+class FakeProcessOps final : public ProcessOps {
+ public:
+  struct Sent {
+    pid_t pid;
+    int sig;
+    bool group;
+    bool operator==(const Sent&) const = default;
+  };
+
+  Result<pid_t> spawn() override {
+    ++spawns;
+    if (!spawn_errors.empty()) {
+      std::string e = spawn_errors.front();
+      spawn_errors.pop_front();
+      if (!e.empty()) {
+        return make_error(e);
+      }
+    }
+    return next_pid++;
+  }
+  Status send_signal(pid_t pid, int sig, bool group) override {
+    sent.push_back({pid, sig, group});
+    if (!signal_error.empty()) {
+      return make_error(signal_error);
+    }
+    return ok_status();
+  }
+  void log(LogLevel level, const std::string& message) override {
+    if (level >= LogLevel::Info) {
+      logs.push_back(message);
+    }
+  }
+  void state_changed(ProcessState from, ProcessState to) override { transitions.push_back({from, to}); }
+
+  bool logged(const std::string& fragment) const {
+    for (const auto& l : logs) {
+      if (l.find(fragment) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  int spawns = 0;
+  pid_t next_pid = 100;
+  std::deque<std::string> spawn_errors;  // "" = success for that attempt
+  std::string signal_error;
+  std::vector<Sent> sent;
+  std::vector<std::string> logs;
+  std::vector<std::pair<ProcessState, ProcessState>> transitions;
+};
+
+}  // namespace tend
