@@ -108,6 +108,41 @@ void Process::reaped(int wait_status) {
   sync_timer();
 }
 
+void Process::drain_all() {
+  for (auto* list : {&m_pipes, &m_lingering}) {
+    std::vector<int> fds;
+    for (const Pipe& p : *list) {
+      fds.push_back(p.fd.get());
+    }
+    for (int fd : fds) {
+      Stream c = Stream::Stdout;
+      for (const Pipe& p : *list) {
+        if (p.fd.get() == fd) {
+          c = p.channel;
+        }
+      }
+      bool open = true;
+      for (int i = 0; i < 1024 && open; ++i) {  // bounded: a writer might still exist
+        ssize_t n = read(fd, g_read_buffer, sizeof g_read_buffer);
+        if (n > 0) {
+          m_sinks[static_cast<int>(c)]->on_data(std::string_view(g_read_buffer, static_cast<size_t>(n)));
+        } else if (!(n < 0 && errno == EINTR)) {
+          open = n < 0 && errno == EAGAIN;
+          break;
+        }
+      }
+      if (!open) {
+        close_pipe(fd);
+      }
+    }
+  }
+  for (auto& s : m_sinks) {
+    if (s) {
+      s->on_eof();
+    }
+  }
+}
+
 Status Process::write_stdin(std::string_view data) {
   if (m_fsm.pid() == 0 || !m_stdin) {
     return make_error("not running");

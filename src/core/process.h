@@ -57,6 +57,9 @@ class Process final : public ProcessOps {
   // Writes to the child's stdin (sendProcessStdin). Error when not running or closed.
   Status write_stdin(std::string_view data);
   OutputChannel* sink(Stream c) { return m_sinks[static_cast<int>(c)].get(); }
+  // Reads every pipe (this run's and lingering ones) until it would block or
+  // ends. Called once every writer is known to be gone (tend exiting).
+  void drain_all();
   // Pipes of earlier runs still held open by descendants; drained until EOF.
   size_t lingering_pipes() const { return m_lingering.size(); }
 

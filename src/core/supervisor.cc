@@ -562,6 +562,12 @@ void Supervisor::maybe_finish() {
 
 void Supervisor::finish() {
   m_finished = true;
+  // Every descendant is gone, so every pipe has all its bytes and an EOF.
+  for (auto& g : m_groups) {
+    for (auto& p : g->processes) {
+      p->drain_all();
+    }
+  }
   m_loop.cancel_timer(m_grace_timer);
   m_grace_timer = 0;
   m_loop.stop(m_exit_code);

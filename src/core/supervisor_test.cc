@@ -1,0 +1,175 @@
+// Real-syscall tests of the supervisor: spawn real programs on a real loop,
+// stop them, and check that every descendant is gone when the loop returns.
+#include "core/supervisor.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/descendants.h"
+
+namespace tend {
+namespace {
+
+ProcessConfig program(const std::string& name, const std::string& command, int priority = 999) {
+  ProcessConfig p;
+  p.name = name;
+  p.group = name;
+  p.program = name;
+  p.command = command;
+  p.priority = priority;
+  p.startsecs = 0;
+  p.stdout_ch.logfile.kind = LogTarget::Kind::None;
+  p.stderr_ch.logfile.kind = LogTarget::Kind::None;
+  return p;
+}
+
+Config config_of(std::vector<ProcessConfig> procs, double grace = 2.0) {
+  Config c;
+  c.supervisord.shutdown_grace = grace;
+  c.supervisord.console_output = SupervisordConfig::ConsoleOutput::Off;
+  for (auto& p : procs) {
+    GroupConfig g;
+    g.name = p.group;
+    g.priority = p.priority;
+    g.processes.push_back(p);
+    c.groups.push_back(g);
+  }
+  return c;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class SupervisorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/tend-sup-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir = tmpl;
+    auto l = EventLoop::create();
+    ASSERT_TRUE(l.ok());
+    loop = std::move(*l);
+  }
+  void TearDown() override { std::system(("rm -rf " + dir).c_str()); }
+  // Runs the loop; a watchdog stops it with 99 after `limit` seconds.
+  int run(double limit = 10) {
+    loop->add_timer_after(seconds_d(limit), [this] { loop->stop(99); });
+    return loop->run();
+  }
+  std::string dir;
+  std::unique_ptr<EventLoop> loop;
+};
+
+TEST_F(SupervisorTest, StartsInPriorityOrderAndStopsInReverse) {
+  std::string log = dir + "/order";
+  auto cmd = [&](const std::string& n) {
+    return "/bin/sh -c 'trap \"echo stop-" + n + " >> " + log + "; exit 0\" TERM; echo start-" + n + " >> " + log +
+           "; while :; do sleep 0.05; done'";
+  };
+  Supervisor sup(*loop, config_of({program("a", cmd("a"), 1), program("b", cmd("b"), 2)}),
+                 [] { return Result<Config>(make_error("no reload")); });
+  ASSERT_TRUE(sup.start().ok());
+  // Stop once both shells have written their start line (and set their trap).
+  std::function<void()> poll = [&] {
+    if (read_file(log).size() == std::string("start-a\nstart-b\n").size()) {
+      sup.request_shutdown("test shutdown");
+    } else {
+      loop->add_timer_after(seconds_d(0.02), poll);
+    }
+  };
+  loop->add_timer_after(seconds_d(0.02), poll);
+  EXPECT_EQ(run(), 0);
+  std::string text = read_file(log);
+  // Both start (their order is up to the scheduler); b stops before a starts stopping.
+  ASSERT_EQ(text.size(), std::string("start-a\nstart-b\nstop-b\nstop-a\n").size()) << text;
+  EXPECT_EQ(text.substr(16), "stop-b\nstop-a\n");
+  EXPECT_LE(sup.find_process("a", "a")->fsm().laststart_wall(), sup.find_process("b", "b")->fsm().laststart_wall());
+  for (auto& g : sup.groups()) {
+    EXPECT_EQ(g->processes[0]->state(), ProcessState::Stopped);
+  }
+  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);  // no child left
+}
+
+TEST_F(SupervisorTest, SweepTermsForkedChildrenAndWaitsForTheirCleanup) {
+  std::string log = dir + "/tree";
+  // The program forks a worker into a new session (a daemon), then both wait.
+  std::string cmd = "/bin/sh -c 'setsid /bin/sh -c \"trap \\\"sleep 0.3; echo daemon-clean >> " + log +
+                    "; exit 0\\\" TERM; echo daemon-up >> " + log +
+                    "; while :; do sleep 0.05; done\" & while :; do sleep 0.05; done'";
+  Supervisor sup(*loop, config_of({program("p", cmd)}), [] { return Result<Config>(make_error("no reload")); });
+  ASSERT_TRUE(sup.start().ok());
+  // Stop once the daemon has announced itself.
+  std::function<void()> poll = [&] {
+    if (read_file(log).find("daemon-up") != std::string::npos) {
+      sup.request_shutdown("test");
+    } else {
+      loop->add_timer_after(seconds_d(0.02), poll);
+    }
+  };
+  loop->add_timer_after(seconds_d(0.02), poll);
+  EXPECT_EQ(run(), 0);
+  EXPECT_EQ(read_file(log), "daemon-up\ndaemon-clean\n");
+  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);
+}
+
+TEST_F(SupervisorTest, SweepKillsWhatIgnoresTermAfterTheGrace) {
+  std::string cmd = "/bin/sh -c '(trap \"\" TERM; while :; do sleep 0.05; done) & exec sleep 100'";
+  Supervisor sup(*loop, config_of({program("p", cmd)}, 0.3), [] { return Result<Config>(make_error("no reload")); });
+  ASSERT_TRUE(sup.start().ok());
+  loop->add_timer_after(seconds_d(0.2), [&] { sup.request_shutdown("test"); });
+  MonoTime t0 = loop->now();
+  EXPECT_EQ(run(), 0);
+  double took = std::chrono::duration<double>(loop->now() - t0).count();
+  EXPECT_GE(took, 0.3 + 0.2 - 0.05);  // not before the grace ran out
+  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);
+}
+
+TEST_F(SupervisorTest, MainProgramExitEndsTendWithItsStatus) {
+  Config c = config_of({program("main", "/bin/sh -c 'sleep 0.1; exit 7'"), program("side", "/bin/sleep 100")});
+  c.supervisord.main_program = "main";
+  Supervisor sup(*loop, c, [] { return Result<Config>(make_error("no reload")); });
+  ASSERT_TRUE(sup.start().ok());
+  EXPECT_EQ(run(), 7);
+  EXPECT_EQ(sup.find_process("side", "side")->state(), ProcessState::Stopped);
+}
+
+TEST_F(SupervisorTest, ReloadWithBadConfigKeepsProgramsRunning) {
+  Supervisor sup(*loop, config_of({program("p", "/bin/sleep 100")}),
+                 [] { return Result<Config>(make_error("x.conf:3: not a valid boolean value: 'maybe'")); });
+  ASSERT_TRUE(sup.start().ok());
+  pid_t before = sup.find_process("p", "p")->pid();
+  loop->add_timer_after(seconds_d(0.1), [&] { sup.request_restart("received SIGHUP indicating restart request"); });
+  loop->add_timer_after(seconds_d(0.2), [&] {
+    EXPECT_EQ(sup.mood(), Supervisor::Mood::Running);
+    EXPECT_EQ(sup.find_process("p", "p")->pid(), before);
+    sup.request_shutdown("done");
+  });
+  EXPECT_EQ(run(), 0);
+}
+
+TEST_F(SupervisorTest, ReloadRestartsWithTheNewConfig) {
+  Config second = config_of({program("q", "/bin/sleep 100")});
+  Supervisor sup(*loop, config_of({program("p", "/bin/sleep 100")}), [&] { return Result<Config>(second); });
+  ASSERT_TRUE(sup.start().ok());
+  loop->add_timer_after(seconds_d(0.1), [&] { sup.request_restart("received SIGHUP indicating restart request"); });
+  sup.add_state_listener([&](Process& p, ProcessState, ProcessState to) {
+    if (p.config().name == "q" && to == ProcessState::Running) {
+      EXPECT_EQ(sup.find_group("p"), nullptr);
+      sup.request_shutdown("done");
+    }
+  });
+  EXPECT_EQ(run(), 0);
+  ASSERT_NE(sup.find_process("q", "q"), nullptr);
+}
+
+}  // namespace
+}  // namespace tend
