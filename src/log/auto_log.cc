@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstring>
 #include <fmt/format.h>
-#include <regex>
 
 namespace tend {
 namespace {
@@ -41,25 +40,7 @@ std::string random_part() {
   return s;
 }
 
-std::string regex_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (std::strchr("\\^$.|?*+()[]{}", c) != nullptr && c != '\0') {
-      out.push_back('\\');
-    }
-    out.push_back(c);
-  }
-  return out;
-}
-
-// A file name matches when this matches at its start (the end is free).
-std::regex auto_log_regex(std::string_view identifier) {
-  return std::regex(".+?---" + regex_escape(identifier) + R"(-\S+\.log)");
-}
-
-bool matches(const std::regex& re, std::string_view name) {
-  return std::regex_search(name.begin(), name.end(), re, std::regex_constants::match_continuous);
-}
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 }  // namespace
 
@@ -86,8 +67,21 @@ Result<std::string> create_auto_log(std::string_view childlogdir, std::string_vi
   return make_error(fmt::format("unable to create AUTO log in {}: {}", dir, std::strerror(err)));
 }
 
+// supervisord's pattern, matched at the start of the name only:
+//   .+?---<identifier>-\S+\.log   (anything may follow)
+// i.e. at least one character, "---<identifier>-", then at least one
+// non-space character before a ".log" reached without crossing a space.
 bool is_auto_log_name(std::string_view filename, std::string_view identifier) {
-  return matches(auto_log_regex(identifier), filename);
+  std::string marker = "---" + std::string(identifier) + "-";
+  for (size_t at = filename.find(marker, 1); at != std::string_view::npos; at = filename.find(marker, at + 1)) {
+    std::string_view rest = filename.substr(at + marker.size());
+    for (size_t i = 1; i + 4 <= rest.size() && !is_space(rest[i - 1]); ++i) {
+      if (rest.substr(i, 4) == ".log") {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 AutoLogCleanup clean_auto_logs(std::string_view childlogdir, std::string_view identifier) {
@@ -98,11 +92,10 @@ AutoLogCleanup clean_auto_logs(std::string_view childlogdir, std::string_view id
     result.errors.push_back(fmt::format("unable to read {}: {}", dir, std::strerror(errno)));
     return result;
   }
-  std::regex re = auto_log_regex(identifier);
   std::vector<std::string> doomed;
   while (dirent* e = ::readdir(d)) {
     std::string_view name = e->d_name;
-    if (matches(re, name)) {
+    if (is_auto_log_name(name, identifier)) {
       doomed.emplace_back(name);
     }
   }
