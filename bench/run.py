@@ -74,9 +74,12 @@ def main():
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                   "results"))
     ap.add_argument("--keep", action="store_true", help="keep the per-run temp dirs")
+    ap.add_argument("--dry-run", action="store_true",
+                    help="check the products, print the plan and its expected duration, stop")
     args = ap.parse_args()
 
     signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGINT, _on_sigterm)  # also when started with SIGINT ignored
     started_at = datetime.datetime.now()
     t_begin = time.monotonic()
     mode = "quick" if args.quick else "full"
@@ -126,10 +129,15 @@ def main():
             entries += [(name, fn, c.reps) for name, fn in c.limits]
             rep.limit_names[c.name] = [name for name, _ in c.limits]
             plan.append((c, entries))
-            est += sum(r for _, _, r in entries) * c.est
+            est += sum(r * c.est_for(name) for name, _, r in entries)
         total_runs = sum(r for _, e in plan for _, _, r in e)
         print(f"{len(cases)} cases, {total_runs} runs; expected duration ~{_fmt_dur(est)} "
-              f"(full mode takes ~12-15 min with all four products)", flush=True)
+              "(more on a loaded machine: supervisord's loop ticks stretch to 1 s)", flush=True)
+        if args.dry_run:
+            for c, entries in plan:
+                print(f"  {c.name}: " + ", ".join(
+                    f"{name}×{r} (~{r * c.est_for(name):.0f} s)" for name, _, r in entries))
+            return 0
 
         done = 0
         for c, entries in plan:

@@ -3,6 +3,8 @@
 //                               {"DEFAULT": [[key, value], ...], "sections": [[name, [[key, value], ...]], ...]}
 //   tend-ini-dump --load FILE   run the whole loader (includes, expansion, validation)
 //                               and print a summary of the result and its warnings
+//   tend-ini-dump --load-json FILE
+//                               the loaded groups and processes as JSON (for differential tests)
 // Errors go to stderr as "Error: <message>" with exit status 2, as tend does.
 #include <fmt/format.h>
 
@@ -91,6 +93,65 @@ int load(const char* path) {
   return 0;
 }
 
+// `global` is [supervisord] environment, merged under the process's own as supervisord does.
+std::string json_process(const tend::ProcessConfig& p, const tend::EnvList& global) {
+  tend::EnvList merged = global;
+  for (const auto& [k, v] : p.environment) {
+    bool replaced = false;
+    for (auto& [mk, mv] : merged) {
+      if (mk == k) {
+        mv = v;
+        replaced = true;
+      }
+    }
+    if (!replaced) {
+      merged.emplace_back(k, v);
+    }
+  }
+  std::string env = "{";
+  for (size_t i = 0; i < merged.size(); ++i) {
+    env += fmt::format("{}{}: {}", i ? ", " : "", json_string(merged[i].first), json_string(merged[i].second));
+  }
+  env += "}";
+  auto logfile = [](const tend::ChannelConfig& c) {
+    return c.logfile.kind == tend::LogTarget::Kind::Path ? json_string(c.logfile.path)
+                                                         : json_string(kind_name(c.logfile.kind));
+  };
+  return fmt::format(
+      "{{\"name\": {}, \"command\": {}, \"priority\": {}, \"autostart\": {}, \"autorestart\": {}, "
+      "\"startsecs\": {}, \"startretries\": {}, \"stopsignal\": {}, \"stopwaitsecs\": {}, \"exitcodes\": [{}], "
+      "\"stopasgroup\": {}, \"killasgroup\": {}, \"redirect_stderr\": {}, \"directory\": {}, "
+      "\"stdout_logfile\": {}, \"stderr_logfile\": {}, \"stdout_maxbytes\": {}, \"stdout_syslog\": {}, "
+      "\"environment\": {}}}",
+      json_string(p.name), json_string(p.command), p.priority, p.autostart, static_cast<int>(p.autorestart),
+      p.startsecs, p.startretries, p.stopsignal, p.stopwaitsecs, fmt::join(p.exitcodes, ", "), p.stopasgroup,
+      p.killasgroup, p.redirect_stderr, p.directory ? json_string(*p.directory) : "null", logfile(p.stdout_ch),
+      logfile(p.stderr_ch), p.stdout_ch.logfile_maxbytes, p.stdout_ch.syslog, env);
+}
+
+int load_json(const char* path) {
+  tend::LoadOptions opts;
+  opts.path = path;
+  opts.environ = tend::current_environ();
+  tend::Result<tend::Config> cfg = tend::load_config(opts);
+  if (!cfg) {
+    fmt::print(stderr, "Error: {}\n", cfg.error());
+    return 2;
+  }
+  fmt::print("[");
+  for (size_t i = 0; i < cfg->groups.size(); ++i) {
+    const tend::GroupConfig& g = cfg->groups[i];
+    fmt::print("{}\n {{\"name\": {}, \"priority\": {}, \"processes\": [", i ? "," : "", json_string(g.name),
+               g.priority);
+    for (size_t k = 0; k < g.processes.size(); ++k) {
+      fmt::print("{}\n  {}", k ? "," : "", json_process(g.processes[k], cfg->supervisord.environment));
+    }
+    fmt::print("]}}");
+  }
+  fmt::print("]\n");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -100,6 +161,9 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "--load") == 0) {
     return load(argv[2]);
   }
-  fmt::print(stderr, "usage: {} FILE | --load FILE\n", argv[0]);
+  if (argc == 3 && std::strcmp(argv[1], "--load-json") == 0) {
+    return load_json(argv[2]);
+  }
+  fmt::print(stderr, "usage: {} FILE | --load FILE | --load-json FILE\n", argv[0]);
   return 2;
 }

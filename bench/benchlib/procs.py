@@ -88,7 +88,9 @@ class _CgroupTracker:
         self.wait_empty(time.monotonic() + 10)
 
     def remove(self):
-        os.close(self._events)
+        if self._events >= 0:
+            os.close(self._events)
+            self._events = -1
         for _ in range(100):
             try:
                 os.rmdir(self.path)
@@ -234,18 +236,17 @@ class Sandbox:
     def close(self):
         if self not in _live:
             return
+        # Stays in _live until done, so an interrupt during cleanup is finished by close_all.
+        self.tracker.kill_all()
+        for p in self.popens:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        self.tracker.remove()
+        if not self.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
         _live.discard(self)
-        try:
-            self.tracker.kill_all()
-            for p in self.popens:
-                try:
-                    p.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-            self.tracker.remove()
-        finally:
-            if not self.keep:
-                shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
         return self

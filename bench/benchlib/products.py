@@ -72,14 +72,15 @@ def write_launcher(sb, programs):
     return path
 
 
-def _first_line(path, limit=200):
+def _last_line(path, limit=200):
     try:
         with open(path, "rb") as f:
-            data = f.read(4096).decode(errors="replace").strip()
+            f.seek(max(0, os.fstat(f.fileno()).st_size - 4096))
+            data = f.read().decode(errors="replace").strip()
     except OSError:
         return ""
     lines = [line for line in data.splitlines() if line.strip()]
-    return (lines[0] if lines else "")[:limit]
+    return (lines[-1] if lines else "")[:limit]
 
 
 class Running:
@@ -103,7 +104,7 @@ class Running:
                                     alive=self.alive)
 
     def output_hint(self):
-        return _first_line(self.sb.path("product.out"))
+        return _last_line(self.sb.path("product.out"))
 
 
 class Supervisor:
@@ -137,8 +138,8 @@ class Supervisor:
             except (TimeoutError, RuntimeError) as exc:
                 hint = run.output_hint()
                 rc = run.popen.poll()
-                why = f"exit status {rc}" if rc is not None else str(exc)
-                return f"does not run a config ({why}{': ' + hint if hint else ''})"
+                why = f"exited with status {rc}" if rc is not None else str(exc)
+                return f"does not run a config: {why}{'; its output: ' + hint if hint else ''}"
             run.popen.send_signal(signal.SIGTERM)
             if sb.tracker.wait_empty(time.monotonic() + 15) is None:
                 return "does not exit on SIGTERM within 15 s"
@@ -185,7 +186,7 @@ class Init:
                 return Running(self, sb, p, kids[0], t_launch)
             if p.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{self.name} did not start under unshare "
-                                   f"({_first_line(sb.path('product.out'))})")
+                                   f"({_last_line(sb.path('product.out'))})")
             time.sleep(0.001)
 
     def preflight(self, keep=False):

@@ -127,7 +127,8 @@ Result<ServerCli> parse_server_cli(int argc, char** argv) {
   optind = 0;  // glibc: full re-initialisation, so the parser can run more than once
   while (true) {
     optopt = 0;
-    int rc = getopt_long(argc, argv, k_short_options, k_long_options, nullptr);
+    int long_index = -1;  // set by getopt_long only when a long option was read successfully
+    int rc = getopt_long(argc, argv, k_short_options, k_long_options, &long_index);
     if (rc == -1) {
       break;
     }
@@ -148,7 +149,7 @@ Result<ServerCli> parse_server_cli(int argc, char** argv) {
       }
       return make_error(fmt::format("option -{} not recognized", std::string(1, static_cast<char>(optopt))));
     }
-    opts.push_back({rc, shown_name(rc, is_long(current)), optarg != nullptr ? optarg : ""});
+    opts.push_back({rc, shown_name(rc, long_index >= 0), optarg != nullptr ? optarg : ""});
   }
   if (optind < argc) {
     std::string list;

@@ -490,6 +490,9 @@ Status load_process_groups(LoadContext& ctx) {
       groups.push_back(std::move(g));
     }
   }
+  if (Status s = check_unique_names(ctx); !s) {  // before sorting: blame the later section
+    return s;
+  }
   for (GroupConfig& g : groups) {
     std::stable_sort(g.processes.begin(), g.processes.end(), [](const ProcessConfig& a, const ProcessConfig& b) {
       return by_priority_then_name(a.priority, a.name, b.priority, b.name);
@@ -498,7 +501,7 @@ Status load_process_groups(LoadContext& ctx) {
   std::stable_sort(groups.begin(), groups.end(), [](const GroupConfig& a, const GroupConfig& b) {
     return by_priority_then_name(a.priority, a.name, b.priority, b.name);
   });
-  return check_unique_names(ctx);
+  return ok_status();
 }
 
 }  // namespace tend::config_detail

@@ -43,7 +43,16 @@ Result<std::unique_ptr<EventLoop>> EventLoop::create() {
   return loop;
 }
 
-EventLoop::~EventLoop() = default;
+EventLoop::~EventLoop() {
+  if (!m_mask_changed) {
+    return;
+  }
+  // Consume what is pending so that unblocking does not act on it.
+  signalfd_siginfo info{};
+  while (read(m_signalfd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+  }
+  sigprocmask(SIG_SETMASK, &m_original_mask, nullptr);
+}
 
 Status EventLoop::add_fd(int fd, uint32_t events, FdCallback cb) {
   if (m_fds.count(fd) != 0) {
@@ -162,8 +171,13 @@ Status EventLoop::handle_signal(int sig, SignalCallback cb) {
   sigset_t one;
   sigemptyset(&one);
   sigaddset(&one, sig);
-  if (sigprocmask(SIG_BLOCK, &one, nullptr) != 0) {
+  sigset_t before;
+  if (sigprocmask(SIG_BLOCK, &one, &before) != 0) {
     return make_error(fmt::format("unable to block signal {}: {}", sig, strerror(errno)));
+  }
+  if (!m_mask_changed) {
+    m_original_mask = before;
+    m_mask_changed = true;
   }
   if (signalfd(m_signalfd.get(), &m_sigset, 0) < 0) {
     return make_error(fmt::format("unable to update signalfd: {}", strerror(errno)));

@@ -51,7 +51,8 @@ class EventLoop {
   size_t timer_count() const { return m_timers.size(); }
 
   // Blocks `sig` in this thread and delivers it through the signalfd to cb.
-  // One callback per signal; a later call replaces it.
+  // One callback per signal; a later call replaces it. The destructor discards
+  // pending ones and restores the mask it found.
   Status handle_signal(int sig, SignalCallback cb);
 
   // Runs callbacks until stop(); returns the code given to stop().
@@ -84,6 +85,8 @@ class EventLoop {
   Fd m_timerfd;
   Fd m_signalfd;
   sigset_t m_sigset{};
+  sigset_t m_original_mask{};
+  bool m_mask_changed = false;
   uint64_t m_next_token = 1;
   std::unordered_map<int, uint64_t> m_fds;                      // fd -> token
   std::unordered_map<uint64_t, std::shared_ptr<Watch>> m_watch;  // token -> watch

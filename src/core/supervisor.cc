@@ -197,7 +197,9 @@ void Supervisor::process_state_changed(Process& p, ProcessState from, ProcessSta
     }
   }
   const std::string& main_program = m_config.supervisord.main_program;
-  if (m_mood == Mood::Running && !main_program.empty() && p.config().name == main_program &&
+  bool is_main = !main_program.empty() &&
+                 (p.config().name == main_program || p.config().group + ":" + p.config().name == main_program);
+  if (m_mood == Mood::Running && is_main &&
       (to == ProcessState::Exited || to == ProcessState::Fatal)) {
     m_exit_code = p.has_exited() ? exit_code_of(p.last_wait_status()) : 127;
     request_shutdown(fmt::format("main program {} ended ({}), exit status {}", p.config().name,
@@ -214,7 +216,8 @@ void Supervisor::process_state_changed(Process& p, ProcessState from, ProcessSta
 
 std::unique_ptr<Process> Supervisor::make_process(const ProcessConfig& given) {
   ProcessConfig pc = given;
-  if (pc.name == m_config.supervisord.main_program) {
+  const std::string& main_program = m_config.supervisord.main_program;
+  if (pc.name == main_program || pc.group + ":" + pc.name == main_program) {
     pc.autorestart = AutoRestart::Never;  // its exit ends tend instead
   }
   const SupervisordConfig& sc = m_config.supervisord;

@@ -239,9 +239,37 @@ void Controller::do_fg(const std::string& arg) {
     return;
   }
   output("==> Press Ctrl-C to exit <==");
-  if (!m_transport) {
-    return;
+  if (m_transport) {
+    fg_session(name);
   }
+}
+
+bool Controller::fg_send(const std::string& name, const std::string& line) {
+  Reply r = call("supervisor.sendProcessStdin", {rpc::Value(name), rpc::Value(line + "\n")});
+  if (r.is_fault()) {
+    output(r.fault().code == fault::k_not_running ? std::string("Process got killed")
+                                                  : "ERROR: " + r.fault().string);
+    output("Exiting foreground");
+    return false;
+  }
+  if (!r.ok()) {
+    raise(r, "supervisor.sendProcessStdin");
+    return false;
+  }
+  Reply now = call("supervisor.getProcessInfo", {rpc::Value(name)});
+  if (!now.ok()) {
+    raise(now, "supervisor.getProcessInfo");
+    return false;
+  }
+  if (member_int(now.value(), "state") != state::k_running) {
+    output("Process got killed");
+    output("Exiting foreground");
+    return false;
+  }
+  return true;
+}
+
+void Controller::fg_session(const std::string& name) {
   InterruptScope scope;
   std::FILE* out = m_io.out;
   std::vector<HttpStream> streams;
@@ -255,39 +283,11 @@ void Controller::do_fg(const std::string& arg) {
     }
     streams.push_back(std::move(std::get<HttpStream>(s)));
   }
-  std::string pending;  // user input not yet ended by a newline
-  bool input_open = true;
   std::vector<bool> live(streams.size(), true);
-  // Sends one line; false when the session is over (reported already).
-  auto send_line = [&](const std::string& line) {
-    Reply r = call("supervisor.sendProcessStdin", {rpc::Value(name), rpc::Value(line + "\n")});
-    if (r.is_fault()) {
-      output(r.fault().code == fault::k_not_running ? std::string("Process got killed")
-                                                    : "ERROR: " + r.fault().string);
-      output("Exiting foreground");
-      return false;
-    }
-    if (!r.ok()) {
-      raise(r, "supervisor.sendProcessStdin");
-      return false;
-    }
-    Reply now = call("supervisor.getProcessInfo", {rpc::Value(name)});
-    if (!now.ok()) {
-      raise(now, "supervisor.getProcessInfo");
-      return false;
-    }
-    if (member_int(now.value(), "state") != state::k_running) {
-      output("Process got killed");
-      output("Exiting foreground");
-      return false;
-    }
-    return true;
-  };
+  std::string pending;  // user input not yet ended by a newline
   while (true) {
-    std::vector<pollfd> fds;
-    if (input_open) {
-      fds.push_back(pollfd{m_io.input_fd, POLLIN, 0});
-    }
+    // fds[0] is the user's input; the rest are the log streams still open.
+    std::vector<pollfd> fds{pollfd{m_io.input_fd, POLLIN, 0}};
     std::vector<size_t> which;
     for (size_t i = 0; i < streams.size(); ++i) {
       if (live[i]) {
@@ -300,42 +300,34 @@ void Controller::do_fg(const std::string& arg) {
       output("Exiting foreground");
       return;
     }
-    if (n <= 0) {
+    for (size_t k = 0; n > 0 && k < which.size(); ++k) {
+      if (fds[k + 1].revents != 0) {
+        std::variant<HttpStream::State, TransportError> st = streams[which[k]].pump();
+        live[which[k]] = std::holds_alternative<HttpStream::State>(st) &&
+                         std::get<HttpStream::State>(st) != HttpStream::State::Ended;
+      }
+    }
+    if (n <= 0 || fds[0].revents == 0) {
       continue;
     }
-    size_t first_stream = input_open ? 1 : 0;
-    for (size_t k = 0; k < which.size(); ++k) {
-      if (fds[first_stream + k].revents == 0) {
-        continue;
-      }
-      std::variant<HttpStream::State, TransportError> st = streams[which[k]].pump();
-      if (std::holds_alternative<TransportError>(st) ||
-          std::get<HttpStream::State>(st) == HttpStream::State::Ended) {
-        live[which[k]] = false;
-      }
+    char buf[4096];
+    ssize_t got = ::read(m_io.input_fd, buf, sizeof(buf));
+    if (got < 0 && errno == EINTR) {
+      continue;
     }
-    if (input_open && fds[0].revents != 0) {
-      char buf[4096];
-      ssize_t got = ::read(m_io.input_fd, buf, sizeof(buf));
-      if (got < 0 && errno == EINTR) {
-        continue;
-      }
-      if (got <= 0) {
-        // End of input: a last unterminated line still goes out first.
-        if (!pending.empty() && !send_line(pending)) {
-          return;
-        }
+    if (got <= 0) {
+      // End of input: a last unterminated line still goes out first.
+      if (pending.empty() || fg_send(name, pending)) {
         output("Exiting foreground");
-        return;
       }
-      pending.append(buf, static_cast<size_t>(got));
-      size_t nl = 0;
-      while ((nl = pending.find('\n')) != std::string::npos) {
-        std::string line = pending.substr(0, nl);
-        pending.erase(0, nl + 1);
-        if (!send_line(line)) {
-          return;
-        }
+      return;
+    }
+    pending.append(buf, static_cast<size_t>(got));
+    for (size_t nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
+      std::string line = pending.substr(0, nl);
+      pending.erase(0, nl + 1);
+      if (!fg_send(name, line)) {
+        return;
       }
     }
   }

@@ -100,6 +100,10 @@ class Controller {
   void do_tail(const std::string& arg);
   void do_maintail(const std::string& arg);
   void do_fg(const std::string& arg);
+  // fg's loop: log streams to the output, input lines to the process's stdin.
+  void fg_session(const std::string& name);
+  // Sends one input line; false when the session is over (already reported).
+  bool fg_send(const std::string& name, const std::string& line);
   void follow(const std::string& path);
 
   // Shell commands (controller.cc).

@@ -43,7 +43,7 @@ rpc::Value proc(const std::string& group, const std::string& name, int state,
                                 {"pid", rpc::Value(state == 20 ? 42 : 0)}});
 }
 
-class ControllerTest : public ::testing::Test {
+class CtlControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     m_out = open_memstream(&m_buf, &m_len);
@@ -80,58 +80,58 @@ class ControllerTest : public ::testing::Test {
   size_t m_seen = 0;
 };
 
-TEST_F(ControllerTest, StatusExitsZeroWhenAllListedRun) {
+TEST_F(CtlControllerTest, StatusExitsZeroWhenAllListedRun) {
   run("status a g:y");
   EXPECT_EQ(m_ctl->exit_status(), 0);
 }
 
-TEST_F(ControllerTest, StatusExits3ForAStoppedProcess) {
+TEST_F(CtlControllerTest, StatusExits3ForAStoppedProcess) {
   std::string out = run("status g:*");
   EXPECT_EQ(m_ctl->exit_status(), 3);
   EXPECT_NE(out.find("g:x"), std::string::npos);
   EXPECT_NE(out.find("g:y"), std::string::npos);
 }
 
-TEST_F(ControllerTest, StatusUnknownNameExits4AndPrintsErrorsFirst) {
+TEST_F(CtlControllerTest, StatusUnknownNameExits4AndPrintsErrorsFirst) {
   std::string out = run("status nope a");
   EXPECT_EQ(m_ctl->exit_status(), 4);
   EXPECT_EQ(out.substr(0, out.find('\n')), "nope: ERROR (no such process)");
   EXPECT_EQ(run("status zz:"), "zz: ERROR (no such group)\n");
 }
 
-TEST_F(ControllerTest, StatusTurnsRefusedConnectionInto4) {
+TEST_F(CtlControllerTest, StatusTurnsRefusedConnectionInto4) {
   m_fake->replies["supervisor.getVersion"] = {
       TransportError{TransportError::Kind::Connect, ECONNREFUSED, 0, {}, "refused"}};
   EXPECT_EQ(run("status"), "unix:///tmp/nowhere.sock refused connection\n");
   EXPECT_EQ(m_ctl->exit_status(), 4);
 }
 
-TEST_F(ControllerTest, UpcheckMissingSocketExits7) {
+TEST_F(CtlControllerTest, UpcheckMissingSocketExits7) {
   m_fake->replies["supervisor.getVersion"] = {
       TransportError{TransportError::Kind::Connect, ENOENT, 0, {}, "enoent"}};
   EXPECT_EQ(run("start a"), "unix:///tmp/nowhere.sock no such file\n");
   EXPECT_EQ(m_ctl->exit_status(), 7);
 }
 
-TEST_F(ControllerTest, UpcheckWrongApiVersionExits5) {
+TEST_F(CtlControllerTest, UpcheckWrongApiVersionExits5) {
   m_fake->replies["supervisor.getVersion"] = {rpc::Value("2.0")};
   run("pid");
   EXPECT_EQ(m_ctl->exit_status(), 5);
 }
 
-TEST_F(ControllerTest, StartWithoutNameExits2) {
+TEST_F(CtlControllerTest, StartWithoutNameExits2) {
   std::string out = run("start");
   EXPECT_EQ(out.substr(0, out.find('\n')), "Error: start requires a process name");
   EXPECT_EQ(m_ctl->exit_status(), 2);
 }
 
-TEST_F(ControllerTest, StartUnknownGroupExits2) {
+TEST_F(CtlControllerTest, StartUnknownGroupExits2) {
   m_fake->replies["supervisor.startProcessGroup"] = {rpc::Fault{10, "BAD_NAME: zz"}};
   EXPECT_EQ(run("start zz:*"), "zz: ERROR (no such group)\n");
   EXPECT_EQ(m_ctl->exit_status(), 2);
 }
 
-TEST_F(ControllerTest, StartSpawnErrorExits7AlreadyStartedIsIgnored) {
+TEST_F(CtlControllerTest, StartSpawnErrorExits7AlreadyStartedIsIgnored) {
   m_fake->replies["supervisor.startProcess"] = {rpc::Fault{60, "ALREADY_STARTED: a"}};
   EXPECT_EQ(run("start a"), "a: ERROR (already started)\n");
   EXPECT_EQ(m_ctl->exit_status(), 0);
@@ -140,26 +140,26 @@ TEST_F(ControllerTest, StartSpawnErrorExits7AlreadyStartedIsIgnored) {
   EXPECT_EQ(m_ctl->exit_status(), 7);
 }
 
-TEST_F(ControllerTest, StopNotRunningIsIgnored) {
+TEST_F(CtlControllerTest, StopNotRunningIsIgnored) {
   m_fake->replies["supervisor.stopProcess"] = {rpc::Fault{70, "NOT_RUNNING: g:x"}};
   EXPECT_EQ(run("stop g:x"), "g:x: ERROR (not running)\n");
   EXPECT_EQ(m_ctl->exit_status(), 0);
 }
 
-TEST_F(ControllerTest, SignalNotRunningExits7) {
+TEST_F(CtlControllerTest, SignalNotRunningExits7) {
   m_fake->replies["supervisor.signalProcess"] = {rpc::Fault{70, "NOT_RUNNING: g:x"}};
   EXPECT_EQ(run("signal HUP g:x"), "g:x: ERROR (not running)\n");
   EXPECT_EQ(m_ctl->exit_status(), 7);
   EXPECT_EQ(m_fake->last_params["supervisor.signalProcess"][1], rpc::Value("HUP"));
 }
 
-TEST_F(ControllerTest, PidOfStoppedProcessExits7) {
+TEST_F(CtlControllerTest, PidOfStoppedProcessExits7) {
   m_fake->replies["supervisor.getProcessInfo"] = {proc("g", "x", 0, "STOPPED")};
   EXPECT_EQ(run("pid g:x"), "0\n");
   EXPECT_EQ(m_ctl->exit_status(), 7);
 }
 
-TEST_F(ControllerTest, TailAsksForTheLastBytes) {
+TEST_F(CtlControllerTest, TailAsksForTheLastBytes) {
   m_fake->replies["supervisor.readProcessStderrLog"] = {rpc::Value("oops\n")};
   EXPECT_EQ(run("tail -20 a stderr"), "oops\n\n");
   EXPECT_EQ(m_fake->last_params["supervisor.readProcessStderrLog"][1], rpc::Value(int64_t{-20}));
@@ -167,12 +167,12 @@ TEST_F(ControllerTest, TailAsksForTheLastBytes) {
   EXPECT_EQ(m_ctl->exit_status(), 1);
 }
 
-TEST_F(ControllerTest, UnknownCommand) {
+TEST_F(CtlControllerTest, UnknownCommand) {
   EXPECT_EQ(run("frobnicate now"), "*** Unknown syntax: frobnicate now\n");
   EXPECT_EQ(m_ctl->exit_status(), 1);
 }
 
-TEST_F(ControllerTest, UnauthorizedWithoutShell) {
+TEST_F(CtlControllerTest, UnauthorizedWithoutShell) {
   m_fake->replies["supervisor.getVersion"] = {
       TransportError{TransportError::Kind::Http, 0, 401, "Unauthorized", "401"}};
   std::string out = run("status");
@@ -181,14 +181,14 @@ TEST_F(ControllerTest, UnauthorizedWithoutShell) {
   EXPECT_EQ(m_ctl->exit_status(), 1);
 }
 
-TEST_F(ControllerTest, UnexpectedFaultIsReportedAsError) {
+TEST_F(CtlControllerTest, UnexpectedFaultIsReportedAsError) {
   m_fake->replies["supervisor.getAllConfigInfo"] = {rpc::Fault{2, "INCORRECT_PARAMETERS"}};
   std::string out = run("avail");
   EXPECT_EQ(out.substr(0, 7), "error: ");
   EXPECT_EQ(m_ctl->exit_status(), 1);
 }
 
-TEST_F(ControllerTest, UpdateStopsRemovesAndAdds) {
+TEST_F(CtlControllerTest, UpdateStopsRemovesAndAdds) {
   m_fake->replies["supervisor.reloadConfig"] = {rpc::Value(rpc::Array{rpc::Value(
       rpc::Array{rpc::Value(rpc::Array{rpc::Value("new")}), rpc::Value(rpc::Array{rpc::Value("g")}),
                  rpc::Value(rpc::Array{rpc::Value("a")})})})};
@@ -201,7 +201,7 @@ TEST_F(ControllerTest, UpdateStopsRemovesAndAdds) {
   EXPECT_EQ(m_ctl->exit_status(), 0);
 }
 
-TEST(Helpers, SplitWordsAndPyInt) {
+TEST(CtlHelpers, SplitWordsAndPyInt) {
   EXPECT_EQ(split_words("  a \t b\n"), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(parse_py_int("100"), 100);
   EXPECT_EQ(parse_py_int("-5"), -5);
@@ -211,7 +211,7 @@ TEST(Helpers, SplitWordsAndPyInt) {
   EXPECT_FALSE(parse_py_int("1__0"));
 }
 
-TEST(Helpers, ColumnizeFitsWidth) {
+TEST(CtlHelpers, ColumnizeFitsWidth) {
   std::vector<std::string> lines = columnize({"aa", "b", "cc", "d"}, 8);
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0], "aa  cc");

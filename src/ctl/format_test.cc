@@ -22,7 +22,7 @@ rpc::Value result(const std::string& group, const std::string& name, int status,
                                 {"description", rpc::Value(desc)}});
 }
 
-TEST(Namespec, SplitsGroupAndProcess) {
+TEST(CtlNamespec, SplitsGroupAndProcess) {
   EXPECT_EQ(split_namespec("g:p"), (Namespec{"g", "p"}));
   EXPECT_EQ(split_namespec("g:"), (Namespec{"g", std::nullopt}));
   EXPECT_EQ(split_namespec("g:*"), (Namespec{"g", std::nullopt}));
@@ -32,12 +32,12 @@ TEST(Namespec, SplitsGroupAndProcess) {
   EXPECT_EQ(split_namespec(":p"), (Namespec{"", "p"}));
 }
 
-TEST(Namespec, MakeUsesShortFormForSameNames) {
+TEST(CtlNamespec, MakeUsesShortFormForSameNames) {
   EXPECT_EQ(make_namespec("web", "web"), "web");
   EXPECT_EQ(make_namespec("grp", "web"), "grp:web");
 }
 
-TEST(ExitStatus, FaultMapping) {
+TEST(CtlExitStatus, FaultMapping) {
   EXPECT_EQ(exit_status_after_fault(0, fault::k_success), 0);
   EXPECT_EQ(exit_status_after_fault(1, fault::k_success), 1);
   EXPECT_EQ(exit_status_after_fault(0, fault::k_spawn_error), 7);
@@ -50,7 +50,7 @@ TEST(ExitStatus, FaultMapping) {
   EXPECT_EQ(exit_status_after_fault(0, fault::k_already_started, fault::k_not_running), 1);
 }
 
-TEST(StoppedStates, AreTheOnesThatMakeStatusExit3) {
+TEST(CtlStoppedStates, AreTheOnesThatMakeStatusExit3) {
   EXPECT_TRUE(is_stopped_state(state::k_stopped));
   EXPECT_TRUE(is_stopped_state(state::k_exited));
   EXPECT_TRUE(is_stopped_state(state::k_fatal));
@@ -61,7 +61,7 @@ TEST(StoppedStates, AreTheOnesThatMakeStatusExit3) {
   EXPECT_FALSE(is_stopped_state(state::k_stopping));
 }
 
-TEST(StatusLines, PadsNamespecTo33AndStateTo10) {
+TEST(CtlStatusLines, PadsNamespecTo33AndStateTo10) {
   std::vector<StatusRow> rows = {
       status_row_from(info("web", "web", "RUNNING", 20, "pid 12, uptime 0:00:05")),
       status_row_from(info("grp", "a", "STOPPED", 0, "Not started")),
@@ -72,7 +72,7 @@ TEST(StatusLines, PadsNamespecTo33AndStateTo10) {
   EXPECT_EQ(lines[1], "grp:a" + std::string(28, ' ') + "STOPPED   Not started");
 }
 
-TEST(StatusLines, WidensForLongNamesAndKeepsTrailingSpaces) {
+TEST(CtlStatusLines, WidensForLongNamesAndKeepsTrailingSpaces) {
   std::string longname(40, 'x');
   std::vector<StatusRow> rows = {status_row_from(info(longname, longname, "STARTING", 10, "")),
                                  status_row_from(info("a", "a", "STOPPING", 40, ""))};
@@ -81,17 +81,17 @@ TEST(StatusLines, WidensForLongNamesAndKeepsTrailingSpaces) {
   EXPECT_EQ(lines[1], "a" + std::string(42, ' ') + "STOPPING  ");
 }
 
-TEST(StatusLines, StateLongerThanColumnIsNotCut) {
+TEST(CtlStatusLines, StateLongerThanColumnIsNotCut) {
   std::vector<StatusRow> rows = {status_row_from(info("a", "a", "VERYLONGSTATE", 1000, "d"))};
   EXPECT_EQ(format_status_lines(rows, false)[0], "a" + std::string(32, ' ') + "VERYLONGSTATEd");
 }
 
-TEST(StatusLines, PadsByCharactersNotBytes) {
+TEST(CtlStatusLines, PadsByCharactersNotBytes) {
   std::vector<StatusRow> rows = {status_row_from(info("caf\xc3\xa9", "caf\xc3\xa9", "RUNNING", 20, ""))};
   EXPECT_EQ(format_status_lines(rows, false)[0], "caf\xc3\xa9" + std::string(29, ' ') + "RUNNING   ");
 }
 
-TEST(StatusLines, ColourWrapsOnlyTheStateName) {
+TEST(CtlStatusLines, ColourWrapsOnlyTheStateName) {
   std::vector<StatusRow> rows = {status_row_from(info("a", "a", "RUNNING", 20, "x")),
                                  status_row_from(info("b", "b", "STOPPED", 0, "y"))};
   std::vector<std::string> lines = format_status_lines(rows, true);
@@ -99,7 +99,7 @@ TEST(StatusLines, ColourWrapsOnlyTheStateName) {
   EXPECT_EQ(lines[1], "b" + std::string(32, ' ') + "STOPPED   y");
 }
 
-TEST(ResultLines, Start) {
+TEST(CtlResultLines, Start) {
   EXPECT_EQ(*start_result_line(result("g", "p", fault::k_success)), "g:p: started");
   EXPECT_EQ(*start_result_line(result("p", "p", fault::k_spawn_error)), "p: ERROR (spawn error)");
   EXPECT_EQ(*start_result_line(result("p", "p", fault::k_already_started)),
@@ -113,7 +113,7 @@ TEST(ResultLines, Start) {
   EXPECT_FALSE(start_result_line(result("p", "p", fault::k_failed)).has_value());
 }
 
-TEST(ResultLines, StopSignalClear) {
+TEST(CtlResultLines, StopSignalClear) {
   EXPECT_EQ(*signal_result_line(result("g", "p", fault::k_success), "stopped"), "g:p: stopped");
   EXPECT_EQ(*signal_result_line(result("g", "p", fault::k_success)), "g:p: signalled");
   EXPECT_EQ(*signal_result_line(result("p", "p", fault::k_not_running)), "p: ERROR (not running)");
@@ -126,12 +126,12 @@ TEST(ResultLines, StopSignalClear) {
   EXPECT_FALSE(clear_result_line(result("p", "p", fault::k_no_file)).has_value());
 }
 
-TEST(ResultLines, FromFaultUsesNoneForMissingProcess) {
+TEST(CtlResultLines, FromFaultUsesNoneForMissingProcess) {
   rpc::Value r = result_from_fault(split_namespec("g:"), rpc::Fault{10, "BAD_NAME: g:"});
   EXPECT_EQ(*clear_result_line(r), "g:None: ERROR (no such process)");
 }
 
-TEST(Avail, Layout) {
+TEST(CtlAvail, Layout) {
   rpc::Value ci(rpc::Struct{{"name", rpc::Value("p")},
                             {"group", rpc::Value("g")},
                             {"inuse", rpc::Value(true)},
@@ -141,7 +141,7 @@ TEST(Avail, Layout) {
   EXPECT_EQ(avail_line(ci), "g:p" + std::string(29, ' ') + " in use    manual    999:5");
 }
 
-TEST(Reread, SortedLabelsOrNothing) {
+TEST(CtlReread, SortedLabelsOrNothing) {
   EXPECT_EQ(reread_lines({}, {}, {}), std::vector<std::string>{"No config updates to processes"});
   EXPECT_EQ(reread_lines({"new"}, {"b"}, {"a"}),
             (std::vector<std::string>{"a: disappeared", "b: changed", "new: available"}));

@@ -10,7 +10,7 @@ struct Collected {
   HttpResponseParser parser{[this](std::string_view d) { body.append(d); }};
 };
 
-TEST(HttpResponse, ContentLength) {
+TEST(CtlHttpResponse, ContentLength) {
   Collected c;
   ASSERT_TRUE(c.parser.feed("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: x\r\n\r\nhelloEXTRA"));
   EXPECT_TRUE(c.parser.complete());
@@ -20,7 +20,7 @@ TEST(HttpResponse, ContentLength) {
   EXPECT_FALSE(c.parser.close_after());
 }
 
-TEST(HttpResponse, ByteByByte) {
+TEST(CtlHttpResponse, ByteByByte) {
   Collected c;
   std::string msg = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n";
   for (char ch : msg) {
@@ -30,7 +30,7 @@ TEST(HttpResponse, ByteByByte) {
   EXPECT_EQ(c.body, "abcde");
 }
 
-TEST(HttpResponse, ChunkedStreamDeliversAsItArrives) {
+TEST(CtlHttpResponse, ChunkedStreamDeliversAsItArrives) {
   Collected c;
   ASSERT_TRUE(c.parser.feed("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\na\r\nhello"));
   EXPECT_EQ(c.body, "hello");
@@ -39,7 +39,7 @@ TEST(HttpResponse, ChunkedStreamDeliversAsItArrives) {
   EXPECT_EQ(c.body, "hello out\n");
 }
 
-TEST(HttpResponse, BodyUntilClose) {
+TEST(CtlHttpResponse, BodyUntilClose) {
   Collected c;
   ASSERT_TRUE(c.parser.feed("HTTP/1.0 200 OK\r\n\r\nabc"));
   EXPECT_FALSE(c.parser.complete());
@@ -49,7 +49,7 @@ TEST(HttpResponse, BodyUntilClose) {
   EXPECT_TRUE(c.parser.close_after());
 }
 
-TEST(HttpResponse, ErrorStatusAndConnectionClose) {
+TEST(CtlHttpResponse, ErrorStatusAndConnectionClose) {
   Collected c;
   ASSERT_TRUE(c.parser.feed(
       "HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"));
@@ -59,13 +59,13 @@ TEST(HttpResponse, ErrorStatusAndConnectionClose) {
   EXPECT_TRUE(c.parser.close_after());
 }
 
-TEST(HttpResponse, EarlyCloseIsAnError) {
+TEST(CtlHttpResponse, EarlyCloseIsAnError) {
   Collected c;
   ASSERT_TRUE(c.parser.feed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"));
   EXPECT_FALSE(c.parser.finish());
 }
 
-TEST(HttpResponse, Malformed) {
+TEST(CtlHttpResponse, Malformed) {
   Collected a;
   EXPECT_FALSE(a.parser.feed("SMTP ready\r\n"));
   Collected b;

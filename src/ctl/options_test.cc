@@ -7,7 +7,7 @@
 namespace tend::ctl {
 namespace {
 
-TEST(CliOptions, ShortLongAndCommand) {
+TEST(CtlCliOptions, ShortLongAndCommand) {
   Result<CliOptions> o = parse_cli({"-ic", "/x.conf", "--serverurl=unix:///s", "-uadmin", "status", "-c", "y"});
   ASSERT_TRUE(o) << o.error();
   EXPECT_TRUE(o->interactive);
@@ -18,7 +18,7 @@ TEST(CliOptions, ShortLongAndCommand) {
   EXPECT_EQ(o->args, (std::vector<std::string>{"status", "-c", "y"}));
 }
 
-TEST(CliOptions, LongPrefixesAndSeparateArgument) {
+TEST(CtlCliOptions, LongPrefixesAndSeparateArgument) {
   Result<CliOptions> o = parse_cli({"--conf", "a.conf", "--pass", "pw", "--", "-x"});
   ASSERT_TRUE(o) << o.error();
   EXPECT_EQ(*o->config_path, "a.conf");
@@ -26,7 +26,7 @@ TEST(CliOptions, LongPrefixesAndSeparateArgument) {
   EXPECT_EQ(o->args, std::vector<std::string>{"-x"});
 }
 
-TEST(CliOptions, Errors) {
+TEST(CtlCliOptions, Errors) {
   EXPECT_EQ(parse_cli({"-x"}).error(), "option -x not recognized");
   EXPECT_EQ(parse_cli({"-c"}).error(), "option -c requires argument");
   EXPECT_EQ(parse_cli({"--configuration"}).error(), "option --configuration requires argument");
@@ -38,7 +38,7 @@ TEST(CliOptions, Errors) {
             "invalid value for -s 'foo': value 'foo' is not a URL");
 }
 
-TEST(CliOptions, HelpWinsOverLaterConflicts) {
+TEST(CtlCliOptions, HelpWinsOverLaterConflicts) {
   Result<CliOptions> o = parse_cli({"-h", "-c", "a", "-c", "b"});
   ASSERT_TRUE(o);
   EXPECT_TRUE(o->help);
@@ -47,14 +47,14 @@ TEST(CliOptions, HelpWinsOverLaterConflicts) {
   EXPECT_FALSE(parse_cli({"-h", "-z"}));
 }
 
-TEST(NormalizePath, CollapsesDotsAndSlashes) {
+TEST(CtlNormalizePath, CollapsesDotsAndSlashes) {
   EXPECT_EQ(normalize_path("/a//b/./c/../d/"), "/a/b/d");
   EXPECT_EQ(normalize_path("/../x"), "/x");
   EXPECT_EQ(normalize_path("//x/y"), "//x/y");
   EXPECT_EQ(normalize_path("///x"), "/x");
 }
 
-TEST(DefaultConfigPaths, HereIsTheParentOfTheProgramDirectory) {
+TEST(CtlDefaultConfigPaths, HereIsTheParentOfTheProgramDirectory) {
   std::vector<std::string> p = default_config_paths("/usr/bin/tendctl");
   ASSERT_EQ(p.size(), 6u);
   EXPECT_EQ(p[0], "/usr/etc/supervisord.conf");
@@ -65,7 +65,7 @@ TEST(DefaultConfigPaths, HereIsTheParentOfTheProgramDirectory) {
   EXPECT_EQ(p[5], "/etc/supervisor/supervisord.conf");
 }
 
-TEST(ServerUrl, Parses) {
+TEST(CtlServerUrl, Parses) {
   Result<ServerUrl> u = parse_server_url("unix:///run/s.sock");
   ASSERT_TRUE(u);
   EXPECT_EQ(u->scheme, ServerUrl::Scheme::Unix);

@@ -42,51 +42,6 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-// ---- Response ------------------------------------------------------------
-
-std::shared_ptr<Connection> Response::lock() const { return m_conn.lock(); }
-
-void Response::send(int status, std::string_view content_type, std::string body, const Headers& extra) const {
-  if (std::shared_ptr<Connection> c = lock()) {
-    c->respond(m_seq, status, content_type, std::move(body), extra);
-  }
-}
-
-void Response::send_error(int status) const { send(status, "text/html", error_body(status)); }
-
-bool Response::begin_stream(int status, std::string_view content_type, const Headers& extra) const {
-  std::shared_ptr<Connection> c = lock();
-  return c && c->begin_stream(m_seq, status, content_type, extra);
-}
-
-bool Response::write(std::string_view data) const {
-  std::shared_ptr<Connection> c = lock();
-  return c && c->stream_write(m_seq, data);
-}
-
-void Response::end_stream() const {
-  if (std::shared_ptr<Connection> c = lock()) {
-    c->stream_end(m_seq);
-  }
-}
-
-bool Response::alive() const {
-  std::shared_ptr<Connection> c = lock();
-  return c && c->current(m_seq);
-}
-
-size_t Response::buffered() const {
-  std::shared_ptr<Connection> c = lock();
-  return c ? c->out_pending() : 0;
-}
-
-void Response::on_abort(std::function<void()> cb) const {
-  std::shared_ptr<Connection> c = lock();
-  if (c && c->current(m_seq)) {
-    c->m_on_abort = std::move(cb);
-  }
-}
-
 // ---- llhttp callbacks ------------------------------------------------------
 
 const llhttp_settings_t& Connection::settings() {
@@ -263,6 +218,9 @@ void Connection::on_event(uint32_t events) {
   }
   if ((events & EPOLLOUT) != 0) {
     flush();
+    if (!closed() && m_state == State::Reading && m_in_off < m_in.size()) {
+      parse_input();  // pipelined requests held back until the client read our answers
+    }
   }
   if (!closed() && (events & (EPOLLIN | EPOLLRDHUP)) != 0) {
     read_input();

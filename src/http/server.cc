@@ -132,14 +132,9 @@ bool HttpServer::accept_without_fds(Listener* listener) {
   notice("unable to accept a connection: too many open files");
   int fd = listener->socket.fd();
   m_loop.remove_fd(fd);
-  m_loop.add_timer_after(k_accept_pause, [this, listener, fd] {
-    // The listener may have been closed meanwhile; only re-watch a live one.
-    for (const auto& l : m_listeners) {
-      if (l.get() == listener && l->socket.fd() == fd) {
-        (void)m_loop.add_fd(fd, EPOLLIN, [this, listener](uint32_t) { on_acceptable(listener); });
-        return;
-      }
-    }
+  listener->pause_timer = m_loop.add_timer_after(k_accept_pause, [this, listener, fd] {
+    listener->pause_timer = 0;
+    (void)m_loop.add_fd(fd, EPOLLIN, [this, listener](uint32_t) { on_acceptable(listener); });
   });
   return false;
 }
@@ -160,6 +155,7 @@ void HttpServer::accept_one(Listener* listener, Fd fd) {
 
 void HttpServer::close_listeners() {
   for (const auto& l : m_listeners) {
+    m_loop.cancel_timer(l->pause_timer);
     m_loop.remove_fd(l->socket.fd());
     l->socket.close();
   }

@@ -59,6 +59,7 @@ class HttpServer {
   struct Listener {
     ListeningSocket socket;
     std::shared_ptr<const Credentials> credentials;
+    EventLoop::TimerId pause_timer = 0;  // set while accepting is paused (out of fds)
   };
   Status add_listener(ListeningSocket socket, Credentials credentials);
   void on_acceptable(Listener* listener);

@@ -1,6 +1,11 @@
 #include "http/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+
+#include <fcntl.h>
+#include <sys/resource.h>
 
 #include <atomic>
 
@@ -37,6 +42,7 @@ class HttpServerTest : public ::testing::Test {
     ASSERT_TRUE(dispatcher.add(std::move(later)).ok());
     install_xmlrpc_route(*server, dispatcher);
     install_ok_route(*server);
+    server->route("/big", [](const Request&, const Response& r) { r.send(200, "text/plain", std::string(100000, 'b')); });
     server->route("/stream", [this](const Request&, const Response& r) { start_stream(r); });
     sock = dir.file("http.sock");
     Status st = server->listen_unix(UnixListenOptions{sock, 0700, {}, {}}, std::move(creds));
@@ -172,6 +178,23 @@ TEST_F(HttpServerTest, PipelinedRequestsAnsweredInOrder) {
   EXPECT_NE(c.body.find("UNKNOWN_METHOD"), std::string::npos);
 }
 
+TEST_F(HttpServerTest, PipelinedLargeAnswersWaitForTheReader) {
+  start();
+  Fd fd = connect_unix(sock);
+  std::string reqs;
+  for (int i = 0; i < 30; ++i) {
+    reqs += "GET /big HTTP/1.1\r\n\r\n";
+  }
+  ASSERT_TRUE(send_all(fd.get(), reqs));
+  usleep(100 * 1000);  // let the server run into its output bound first
+  ResponseReader reader(fd.get());
+  for (int i = 0; i < 30; ++i) {
+    ParsedResponse r = reader.next();
+    ASSERT_TRUE(r.ok) << i;
+    ASSERT_EQ(r.body.size(), 100000u) << i;
+  }
+}
+
 TEST_F(HttpServerTest, PipelinedBehindADeferredReply) {
   start();
   Fd fd = connect_unix(sock);
@@ -230,6 +253,19 @@ TEST_F(HttpServerTest, OversizedHeadersGet431) {
   EXPECT_EQ(roundtrip(many + "\r\n").status, 431);
 }
 
+TEST_F(HttpServerTest, ExpectContinue) {
+  start();
+  Fd fd = connect_unix(sock);
+  std::string req = post_request("/RPC2", k_list_methods, "Expect: 100-continue\r\n");
+  size_t body_at = req.size() - k_list_methods.size();
+  ASSERT_TRUE(send_all(fd.get(), req.substr(0, body_at)));
+  ResponseReader reader(fd.get());
+  ParsedResponse interim = reader.next();
+  EXPECT_EQ(interim.status, 100);
+  ASSERT_TRUE(send_all(fd.get(), req.substr(body_at)));
+  EXPECT_EQ(reader.next().status, 200);
+}
+
 TEST_F(HttpServerTest, Http10ClosesAfterAnswer) {
   start();
   Fd fd = connect_unix(sock);
@@ -264,6 +300,13 @@ TEST_F(AuthTest, WrongAndRightPasswords) {
   EXPECT_EQ(roundtrip(post_request("/RPC2", k_list_methods, right)).status, 200);
 }
 
+TEST_F(AuthTest, EmptyHeaderBeforeCredentials) {
+  start({}, Credentials{"user", "pw"});
+  std::string req = "GET /ok.html HTTP/1.1\r\nX-Empty:\r\nAuthorization: Basic " + base64_encode("user:pw") +
+                    "\r\nX-After: 1\r\n\r\n";
+  EXPECT_EQ(roundtrip(req).status, 200);
+}
+
 TEST_F(AuthTest, ShaPassword) {
   start({}, Credentials{"user", "{SHA}" + sha1_hex("s3cret")});
   std::string right = "Authorization: Basic " + base64_encode("user:s3cret") + "\r\n";
@@ -280,6 +323,18 @@ TEST_F(HttpServerTest, IdleConnectionTimesOut) {
   ResponseReader reader(idle.get());
   EXPECT_TRUE(reader.at_eof());  // EOF well before the 5 s receive timeout
   EXPECT_EQ(connections(), 0u);
+}
+
+TEST_F(HttpServerTest, IdleConnectionCausesNoWakeups) {
+  start();
+  Fd fd = connect_unix(sock);
+  ASSERT_TRUE(send_all(fd.get(), "GET /ok.html HTTP/1.1\r\n\r\n"));
+  ResponseReader reader(fd.get());
+  ASSERT_EQ(reader.next().body, "OK");
+  uint64_t before = lt.run([this] { return lt.loop().wakeups(); });
+  usleep(300 * 1000);
+  uint64_t after = lt.run([this] { return lt.loop().wakeups(); });
+  EXPECT_LE(after - before, 2u);  // only our own two posts
 }
 
 TEST_F(HttpServerTest, IdleTimerRestartsAfterActivity) {
@@ -384,11 +439,71 @@ TEST_F(HttpServerTest, SurvivesTenThousandIdleConnectionAttempts) {
     clients.push_back(std::move(fd));
   }
   EXPECT_LE(connections(), server->limits().max_connections);
+  RecordProperty("connected", static_cast<int>(clients.size()));
+  RecordProperty("refused", refused);
   clients.clear();
   for (int i = 0; i < 2500 && connections() != 0; ++i) {
     usleep(2000);
   }
   EXPECT_EQ(roundtrip(post_request("/RPC2", k_list_methods)).status, 200);
+}
+
+int highest_open_fd() {
+  int highest = 0;
+  for (int fd = 0; fd < 65536; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1) {
+      highest = fd;
+    }
+  }
+  return highest;
+}
+
+TEST_F(HttpServerTest, OutOfFdsDoesNotSpin) {
+#ifdef __SANITIZE_ADDRESS__
+  // The sanitizer runtime needs fds of its own (it probes memory through a
+  // pipe) and reports false errors when the process is out of them.
+  GTEST_SKIP() << "not meaningful under the sanitizers";
+#endif
+  start();
+  std::vector<Fd> clients;
+  for (int i = 0; i < 60; ++i) {
+    clients.emplace_back(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  }
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(highest_open_fd() + 8);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  // Fill every free slot below the limit, then free exactly 8.
+  std::vector<Fd> filler;
+  for (;;) {
+    Fd f(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!f) {
+      break;
+    }
+    filler.push_back(std::move(f));
+  }
+  ASSERT_GE(filler.size(), 8u);
+  filler.resize(filler.size() - 8);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  strncpy(addr.sun_path, sock.c_str(), sizeof(addr.sun_path) - 1);
+  for (Fd& c : clients) {
+    (void)connect(c.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  }
+  usleep(100 * 1000);
+  uint64_t before = lt.run([this] { return lt.loop().wakeups(); });
+  usleep(200 * 1000);
+  uint64_t after = lt.run([this] { return lt.loop().wakeups(); });
+  size_t during = connections();
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_LT(during, 20u);  // the limit really was hit
+  EXPECT_LT(after - before, 50u);  // no busy loop on a readable listener
+  clients.clear();
+  for (int i = 0; i < 2500 && connections() != 0; ++i) {
+    usleep(2000);
+  }
+  EXPECT_EQ(roundtrip("GET /ok.html HTTP/1.1\r\n\r\n").body, "OK");
 }
 
 TEST_F(HttpServerTest, TcpListenerAndUnlinkOnClose) {
@@ -411,6 +526,41 @@ TEST_F(HttpServerTest, TcpListenerAndUnlinkOnClose) {
   lt.run([this] { server->close_listeners(); });
   EXPECT_NE(access(sock.c_str(), F_OK), 0);
   EXPECT_EQ(connections(), 1u);  // established connections outlive the listeners
+}
+
+// supervisorctl's own transport (supervisor.xmlrpc.SupervisorTransport) over
+// the unix socket with Basic auth, when the system has it.
+TEST_F(AuthTest, SupervisorTransportTalksToUs) {
+  if (std::system("/usr/bin/python3 -c 'import supervisor.xmlrpc' 2>/dev/null") != 0) {
+    GTEST_SKIP() << "no supervisor module for /usr/bin/python3";
+  }
+  start({}, Credentials{"user", "pw"});
+  std::string script = dir.file("client.py");
+  FILE* f = fopen(script.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs(
+      "import sys, xmlrpc.client\n"
+      "from supervisor.xmlrpc import SupervisorTransport\n"
+      "t = SupervisorTransport('user', 'pw', 'unix://' + sys.argv[1])\n"
+      "p = xmlrpc.client.ServerProxy('http://127.0.0.1', transport=t)\n"
+      "assert 'system.multicall' in p.system.listMethods()\n"
+      "r = p.system.multicall([{'methodName': 'system.methodHelp', 'params': ['system.listMethods']},\n"
+      "                        {'methodName': 'nope.x', 'params': []}])\n"
+      "assert isinstance(r[0], str) and r[1]['faultCode'] == 1, r\n"
+      "try:\n"
+      "    p.system.methodHelp('x.y')\n"
+      "    sys.exit(3)\n"
+      "except xmlrpc.client.Fault as e:\n"
+      "    assert e.faultCode == 4, e\n"
+      "bad = xmlrpc.client.ServerProxy('http://127.0.0.1', transport=SupervisorTransport('user', 'no', 'unix://' + sys.argv[1]))\n"
+      "try:\n"
+      "    bad.system.listMethods()\n"
+      "    sys.exit(4)\n"
+      "except xmlrpc.client.ProtocolError as e:\n"
+      "    assert e.errcode == 401, e\n",
+      f);
+  fclose(f);
+  EXPECT_EQ(std::system(("/usr/bin/python3 " + script + " " + sock).c_str()), 0);
 }
 
 TEST_F(HttpServerTest, ListenFromConfig) {

@@ -178,6 +178,10 @@ class ResponseReader {
     r.status = atoi(r.status_line.c_str() + r.status_line.find(' ') + 1);
     std::string te = r.header("Transfer-Encoding");
     std::string cl = r.header("Content-Length");
+    if (r.status / 100 == 1 || r.status == 204 || r.status == 304) {
+      r.ok = true;  // never a body
+      return r;
+    }
     if (te == "chunked") {
       for (;;) {
         size_t le;

@@ -137,8 +137,12 @@ bool owns_foreground_terminal() {
   if (!isatty(STDIN_FILENO)) {
     return false;
   }
+  // Both ids are translated into our PID namespace. As PID 1 of a namespace
+  // started from a terminal (unshare, or a runtime that did not give us our
+  // own session), both groups live outside it and read as 0: the best we can
+  // tell is that they match, which is the common case of a foreground start.
   pid_t fg = tcgetpgrp(STDIN_FILENO);
-  return fg > 0 && fg == getpgrp();
+  return fg >= 0 && fg == getpgrp();
 }
 
 }  // namespace tend::init

@@ -130,3 +130,53 @@ def test_random_files_parse_like_python(tmp_path):
         else:
             assert out.returncode == 2, (text, out.stdout)
             assert out.stderr.decode().startswith(f"Error: {path}:{error_line}: "), (text, out.stderr)
+
+
+LOAD = sorted((DATA / "load").glob("*.conf"))
+
+
+def supervisor_load(path):
+    """The groups and processes supervisord 4.2.5 itself makes of a config."""
+    options = pytest.importorskip("supervisor.options")
+    datatypes = pytest.importorskip("supervisor.datatypes")
+    opts = options.ServerOptions()
+    opts.realize(args=["-c", str(path)])
+
+    def logfile(v):
+        if v is None:
+            return "NONE"
+        if v is datatypes.Automatic:
+            return "AUTO"
+        return os.path.normpath(os.path.abspath(v))
+
+    def autorestart(v):
+        return {False: 0, datatypes.RestartWhenExitUnexpected: 1, datatypes.RestartUnconditionally: 2}[v]
+
+    groups = []
+    for g in opts.process_group_configs:
+        procs = []
+        for p in g.process_configs:
+            procs.append({
+                "name": p.name, "command": p.command, "priority": p.priority, "autostart": p.autostart,
+                "autorestart": autorestart(p.autorestart), "startsecs": p.startsecs,
+                "startretries": p.startretries, "stopsignal": p.stopsignal, "stopwaitsecs": p.stopwaitsecs,
+                "exitcodes": list(p.exitcodes), "stopasgroup": p.stopasgroup, "killasgroup": p.killasgroup,
+                "redirect_stderr": p.redirect_stderr, "directory": p.directory,
+                "stdout_logfile": logfile(p.stdout_logfile), "stderr_logfile": logfile(p.stderr_logfile),
+                "stdout_maxbytes": p.stdout_logfile_maxbytes, "stdout_syslog": p.stdout_syslog,
+                "environment": dict(p.environment or {}),
+            })
+        # supervisord keeps a [group:x]'s members in listing order and sorts them when it
+        # starts them; tend sorts once at load time.
+        procs.sort(key=lambda p: (p["priority"], p["name"]))
+        groups.append({"name": g.name, "priority": g.priority, "processes": procs})
+    return groups
+
+
+@pytest.mark.parametrize("path", LOAD, ids=[p.name for p in LOAD])
+def test_loader_matches_supervisord(path):
+    require(INI_DUMP)
+    expected = supervisor_load(path)
+    out = subprocess.run([str(INI_DUMP), "--load-json", str(path)], capture_output=True, check=False)
+    assert out.returncode == 0, out.stderr.decode()
+    assert json.loads(out.stdout.decode("utf-8")) == expected
