@@ -1,6 +1,7 @@
 #include "util/signals.h"
 
 #include <signal.h>
+#include <string.h>
 #include <sys/wait.h>
 
 #include <cctype>
@@ -12,93 +13,67 @@ namespace tend {
 
 namespace {
 
-struct SigName {
-  int number;
-  const char* name;
-};
-
-// Linux names, without aliases that would make the reverse map ambiguous
-// (SIGIOT=SIGABRT, SIGPOLL=SIGIO); SIGCLD and SIGIOT are accepted on input.
-constexpr SigName k_signals[] = {
-    {SIGHUP, "SIGHUP"},     {SIGINT, "SIGINT"},       {SIGQUIT, "SIGQUIT"},   {SIGILL, "SIGILL"},
-    {SIGTRAP, "SIGTRAP"},   {SIGABRT, "SIGABRT"},     {SIGBUS, "SIGBUS"},     {SIGFPE, "SIGFPE"},
-    {SIGKILL, "SIGKILL"},   {SIGUSR1, "SIGUSR1"},     {SIGSEGV, "SIGSEGV"},   {SIGUSR2, "SIGUSR2"},
-    {SIGPIPE, "SIGPIPE"},   {SIGALRM, "SIGALRM"},     {SIGTERM, "SIGTERM"},   {SIGSTKFLT, "SIGSTKFLT"},
-    {SIGCHLD, "SIGCHLD"},   {SIGCONT, "SIGCONT"},     {SIGSTOP, "SIGSTOP"},   {SIGTSTP, "SIGTSTP"},
-    {SIGTTIN, "SIGTTIN"},   {SIGTTOU, "SIGTTOU"},     {SIGURG, "SIGURG"},     {SIGXCPU, "SIGXCPU"},
-    {SIGXFSZ, "SIGXFSZ"},   {SIGVTALRM, "SIGVTALRM"}, {SIGPROF, "SIGPROF"},   {SIGWINCH, "SIGWINCH"},
-    {SIGIO, "SIGIO"},       {SIGPWR, "SIGPWR"},       {SIGSYS, "SIGSYS"},
-};
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+bool parse_int(std::string_view s, int* out) {
+  if (s.empty()) {
+    return false;
   }
-  return out;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && ptr == s.data() + s.size();
 }
+
+// glibc reserves 32 and 33 for its threads; SIGRTMIN is the first usable RT signal.
+bool valid_signal(int sig) { return sig >= 1 && sig <= SIGRTMAX && (sig < 32 || sig >= SIGRTMIN); }
 
 }  // namespace
 
 std::string signal_name(int sig) {
-  for (const SigName& s : k_signals) {
-    if (s.number == sig) {
-      return s.name;
-    }
-  }
   if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
     return sig == SIGRTMIN ? "SIGRTMIN" : fmt::format("SIGRTMIN+{}", sig - SIGRTMIN);
   }
-  return fmt::format("signal {}", sig);
+  const char* abbrev = sig > 0 && sig < 32 ? sigabbrev_np(sig) : nullptr;
+  if (abbrev == nullptr) {
+    return fmt::format("signal {}", sig);
+  }
+  return fmt::format("SIG{}", abbrev);
 }
 
 std::optional<int> signal_number(std::string_view text) {
-  if (text.empty()) {
-    return std::nullopt;
+  std::string up;
+  for (char c : text) {
+    up.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   }
-  int number = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (ec == std::errc() && end == text.data() + text.size()) {
-    if (number >= 1 && number <= SIGRTMAX) {
-      return number;
+  std::string_view name = up;
+  int num = 0;
+  if (parse_int(name, &num)) {
+    return valid_signal(num) ? std::optional<int>(num) : std::nullopt;
+  }
+  if (name.substr(0, 3) == "SIG") {
+    name.remove_prefix(3);
+  }
+  for (std::string_view base : {std::string_view("RTMIN"), std::string_view("RTMAX")}) {
+    if (name.substr(0, base.size()) != base) {
+      continue;
     }
-    return std::nullopt;
-  }
-  std::string name = upper(text);
-  if (name.rfind("SIG", 0) != 0) {
-    name = "SIG" + name;
-  }
-  for (const SigName& s : k_signals) {
-    if (name == s.name) {
-      return s.number;
+    std::string_view rest = name.substr(base.size());
+    int sig = base == "RTMIN" ? SIGRTMIN : SIGRTMAX;
+    int off = 0;
+    if (!rest.empty()) {
+      bool plus = rest[0] == '+';
+      if ((!plus && rest[0] != '-') || !parse_int(rest.substr(1), &off) || off < 0) {
+        return std::nullopt;
+      }
+      sig = plus ? sig + off : sig - off;
     }
-  }
-  if (name == "SIGIOT") {
-    return SIGABRT;
-  }
-  if (name == "SIGCLD") {
-    return SIGCHLD;
-  }
-  if (name == "SIGPOLL") {
-    return SIGIO;
-  }
-  if (name.rfind("SIGRTMIN", 0) == 0 || name.rfind("SIGRTMAX", 0) == 0) {
-    bool is_min = name[6] == 'M' && name[7] == 'I';
-    int base = is_min ? SIGRTMIN : SIGRTMAX;
-    std::string_view rest = std::string_view(name).substr(8);
-    if (rest.empty()) {
-      return base;
-    }
-    int offset = 0;
-    auto [e2, ec2] = std::from_chars(rest.data() + 1, rest.data() + rest.size(), offset);
-    if ((rest[0] != '+' && rest[0] != '-') || ec2 != std::errc() || e2 != rest.data() + rest.size()) {
-      return std::nullopt;
-    }
-    int sig = rest[0] == '+' ? base + offset : base - offset;
     if (sig < SIGRTMIN || sig > SIGRTMAX) {
       return std::nullopt;
     }
     return sig;
+  }
+  for (int sig = 1; sig < 32; ++sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    if (abbrev != nullptr && name == abbrev) {
+      return sig;
+    }
   }
   return std::nullopt;
 }
