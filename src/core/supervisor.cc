@@ -150,6 +150,7 @@ void Supervisor::on_signal(int sig) {
 }
 
 void Supervisor::reap() {
+  std::vector<std::pair<pid_t, int>> leftover_groups;  // (pgid, stop signal)
   for (;;) {
     int status = 0;
     pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -165,8 +166,10 @@ void Supervisor::reap() {
       int stopsignal = p->config().stopsignal;
       bool grouped = p->config().stopasgroup;
       p->reaped(status);
-      if (stopping_all && !grouped) {
-        signal_group_leftovers(pid, stopsignal);
+      // kill(-pgid, 0) is a cheap emptiness test; only a group with members
+      // left costs a scan of /proc.
+      if (stopping_all && !grouped && ::kill(-pid, 0) == 0) {
+        leftover_groups.emplace_back(pid, stopsignal);
       }
       continue;
     }
@@ -179,8 +182,13 @@ void Supervisor::reap() {
     }
     break;
   }
+  if (!leftover_groups.empty()) {
+    signal_group_leftovers(leftover_groups);
+  }
   if (m_sweeping) {
-    sweep_signal_new(SIGTERM);
+    if (!m_no_children) {
+      sweep_signal_new(SIGTERM);  // no children means no descendants: nothing to scan for
+    }
     maybe_finish();
   }
 }
@@ -463,17 +471,19 @@ void Supervisor::finish_restart() {
   }
 }
 
-void Supervisor::signal_group_leftovers(pid_t pgid, int sig) {
+void Supervisor::signal_group_leftovers(const std::vector<std::pair<pid_t, int>>& groups) {
   Result<std::vector<ProcEntry>> table = read_process_table();
   if (!table) {
     return;
   }
   for (const ProcEntry& e : *table) {
-    if (e.pgrp == pgid && e.pid != pgid && e.state != 'Z' && m_swept.count(e.pid) == 0) {
-      if (::kill(e.pid, sig) == 0) {
-        m_swept.insert(e.pid);
-        main_logger().info("sent {} to pid {}, left behind in the process group of pid {}", signal_name(sig), e.pid,
-                           pgid);
+    for (const auto& [pgid, sig] : groups) {
+      if (e.pgrp == pgid && e.pid != pgid && e.state != 'Z' && m_swept.count(e.pid) == 0) {
+        if (::kill(e.pid, sig) == 0) {
+          m_swept.insert(e.pid);
+          main_logger().info("sent {} to pid {}, left behind in the process group of pid {}", signal_name(sig), e.pid,
+                             pgid);
+        }
       }
     }
   }

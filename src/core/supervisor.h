@@ -88,7 +88,8 @@ class Supervisor final : public ProcessHost {
   void begin_sweep();
   void sweep_signal_new(int sig);
   void sweep_kill_rest();
-  void signal_group_leftovers(pid_t pgid, int sig);
+  // Sends each group's stop signal to its members that outlived the group leader.
+  void signal_group_leftovers(const std::vector<std::pair<pid_t, int>>& groups);
   void report_waiting();
   void maybe_finish();
   void finish();
