@@ -2,14 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <initializer_list>
 #include <string>
 #include <vector>
 
 namespace tend {
 namespace {
 
-Result<ServerCli> parse(std::initializer_list<const char*> args) {
+Result<ServerCli> parse(const std::vector<const char*>& args) {
   std::vector<std::string> storage{"tend"};
   storage.insert(storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -66,7 +65,7 @@ TEST(ServerCli, HelpAndVersion) {
 }
 
 TEST(ServerCli, ErrorsUseSupervisordWording) {
-  const std::pair<std::initializer_list<const char*>, const char*> cases[] = {
+  const std::pair<std::vector<const char*>, const char*> cases[] = {
       {{"--bogus"}, "option --bogus not recognized"},
       {{"--bogus=1"}, "option --bogus not recognized"},
       {{"-x"}, "option -x not recognized"},

@@ -1,13 +1,13 @@
 // The datatypes that look at the system: paths, users, groups, addresses.
 #include <fmt/format.h>
 #include <grp.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
 #include <vector>
 
+#include "util/passwd.h"
 #include "config/datatypes.h"
 #include "config/unicode.h"
 
@@ -89,19 +89,19 @@ std::string expand_user(std::string_view path, const std::string& home) {
     if (!home.empty()) {
       userhome = home;
     } else {
-      struct passwd* pw = ::getpwuid(::getuid());
-      if (pw == nullptr) {
+      std::optional<UserEntry> pw = find_user(::getuid());
+      if (!pw) {
         return std::string(path);
       }
-      userhome = pw->pw_dir;
+      userhome = pw->home;
     }
   } else {
     std::string name(path.substr(1, i - 1));
-    struct passwd* pw = ::getpwnam(name.c_str());
-    if (pw == nullptr) {
+    std::optional<UserEntry> pw = find_user(name);
+    if (!pw) {
       return std::string(path);
     }
-    userhome = pw->pw_dir;
+    userhome = pw->home;
   }
   while (!userhome.empty() && userhome.back() == '/') {
     userhome.pop_back();
@@ -149,32 +149,32 @@ Result<LogTarget> parse_logfile(std::string_view s, const std::string& home) {
 
 Result<uid_t> parse_uid(std::string_view s) {
   if (Result<int64_t> n = parse_integer(s); n) {
-    if (*n < 0 || *n > UINT_MAX - 1 || ::getpwuid(static_cast<uid_t>(*n)) == nullptr) {
+    if (*n < 0 || *n > UINT_MAX - 1 || !find_user(static_cast<uid_t>(*n))) {
       return make_error(fmt::format("Invalid user id {}", s));
     }
     return static_cast<uid_t>(*n);
   }
   std::string name(s);
-  struct passwd* pw = ::getpwnam(name.c_str());
-  if (pw == nullptr) {
+  std::optional<UserEntry> pw = find_user(name);
+  if (!pw) {
     return make_error(fmt::format("Invalid user name {}", s));
   }
-  return pw->pw_uid;
+  return pw->uid;
 }
 
 Result<gid_t> parse_gid(std::string_view s) {
   if (Result<int64_t> n = parse_integer(s); n) {
-    if (*n < 0 || *n > UINT_MAX - 1 || ::getgrgid(static_cast<gid_t>(*n)) == nullptr) {
+    if (*n < 0 || *n > UINT_MAX - 1 || !find_group(static_cast<gid_t>(*n))) {
       return make_error(fmt::format("Invalid group id {}", s));
     }
     return static_cast<gid_t>(*n);
   }
   std::string name(s);
-  struct group* gr = ::getgrnam(name.c_str());
-  if (gr == nullptr) {
+  std::optional<GroupEntry> gr = find_group(name);
+  if (!gr) {
     return make_error(fmt::format("Invalid group name {}", s));
   }
-  return gr->gr_gid;
+  return gr->gid;
 }
 
 Result<std::pair<uid_t, std::optional<gid_t>>> parse_user_group(std::string_view s) {

@@ -70,15 +70,6 @@ SourcePos section_pos(const LoadContext& ctx, const std::string& section) {
 
 namespace {
 
-#define TRY_ASSIGN(lhs, expr)         \
-  do {                                \
-    auto tend_r_ = (expr);            \
-    if (!tend_r_) {                   \
-      return Error{tend_r_.error()};  \
-    }                                 \
-    lhs = std::move(*tend_r_);        \
-  } while (0)
-
 std::vector<std::string> split_whitespace(std::string_view s) {
   std::vector<std::string> out;
   size_t i = 0;

@@ -15,6 +15,17 @@
 #include "config/model.h"
 #include "util/result.h"
 
+// Evaluates a Result-returning expression; on error returns it from the
+// enclosing function, else moves the value into `lhs`.
+#define TRY_ASSIGN(lhs, expr)         \
+  do {                                \
+    auto tend_r_ = (expr);            \
+    if (!tend_r_) {                   \
+      return Error{tend_r_.error()};  \
+    }                                 \
+    lhs = std::move(*tend_r_);        \
+  } while (0)
+
 namespace tend::config_detail {
 
 struct LoadContext {

@@ -3,11 +3,11 @@
 // keys are read and checked follows supervisord, so the first error reported
 // is the one supervisord would report.
 #include <unistd.h>
-#include <pwd.h>
 
 #include <algorithm>
 #include <set>
 
+#include "util/passwd.h"
 #include "config/datatypes.h"
 #include "config/loader_internal.h"
 #include "config/unicode.h"
@@ -15,15 +15,6 @@
 namespace tend::config_detail {
 
 namespace {
-
-#define TRY_ASSIGN(lhs, expr)         \
-  do {                                \
-    auto tend_r_ = (expr);            \
-    if (!tend_r_) {                   \
-      return Error{tend_r_.error()};  \
-    }                                 \
-    lhs = std::move(*tend_r_);        \
-  } while (0)
 
 constexpr int k_max_numprocs = 100000;
 
@@ -338,8 +329,8 @@ Result<GroupConfig::FcgiSocket> parse_fcgi_socket(const Value& sock, std::option
       out.owner_gid = owner->second;
     } else if (proc_uid && *proc_uid != ::getuid()) {
       out.owner_uid = *proc_uid;
-      if (struct passwd* pw = ::getpwuid(*proc_uid)) {
-        out.owner_gid = pw->pw_gid;
+      if (std::optional<UserEntry> pw = find_user(*proc_uid)) {
+        out.owner_gid = pw->gid;
       }
     }
     out.mode = mode.value_or(0700);

@@ -1,9 +1,9 @@
+#include "util/passwd.h"
 #include "core/daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -38,11 +38,12 @@ Status drop_privileges(const SupervisordConfig& sc) {
   if (getuid() != 0) {
     return make_error(fmt::format("unable to switch to user {}: tend is not running as root", sc.user));
   }
-  struct passwd* pw = getpwuid(uid);
-  if (pw == nullptr) {
-    return make_error(fmt::format("unable to switch to user {}: not in the password database", sc.user));
+  std::optional<UserEntry> pw = find_user(uid);
+  if (!pw) {
+    return make_error(fmt::format("unable to switch to user {}: not in /etc/passwd", sc.user));
   }
-  if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(uid) != 0) {
+  std::vector<gid_t> groups = groups_of(pw->name, pw->gid);
+  if (setgroups(groups.size(), groups.data()) != 0 || setgid(pw->gid) != 0 || setuid(uid) != 0) {
     return make_error(fmt::format("unable to switch to user {}: {}", sc.user, strerror(errno)));
   }
   main_logger().info("Set uid to user {} succeeded", uid);

@@ -1,9 +1,9 @@
+#include "util/passwd.h"
 #include "core/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -187,6 +187,7 @@ Result<Spawned> spawn_process(const SpawnSpec& spec) {
   // Everything the child needs is prepared here, before fork.
   std::string user_name;
   gid_t gid = 0;
+  std::vector<gid_t> groups;
   // Child environment: inherited, then the target user's identity (user=), then
   // what the config sets explicitly, which wins.
   EnvList env = spec.inherited;
@@ -194,13 +195,14 @@ Result<Spawned> spawn_process(const SpawnSpec& spec) {
     if (geteuid() != 0 && *spec.uid != geteuid()) {
       return make_error(fmt::format("couldn't setuid to {}: tend is not running as root", *spec.uid));
     }
-    struct passwd* pw = getpwuid(*spec.uid);
-    if (pw == nullptr) {
-      return make_error(fmt::format("couldn't setuid to {}: no such user in the password database", *spec.uid));
+    std::optional<UserEntry> pw = find_user(*spec.uid);
+    if (!pw) {
+      return make_error(fmt::format("couldn't setuid to {}: no such user in /etc/passwd", *spec.uid));
     }
-    user_name = pw->pw_name;
-    gid = pw->pw_gid;
-    env_merge(env, {{"HOME", pw->pw_dir}, {"USER", pw->pw_name}, {"LOGNAME", pw->pw_name}});
+    user_name = pw->name;
+    gid = pw->gid;
+    groups = groups_of(pw->name, pw->gid);
+    env_merge(env, {{"HOME", pw->home}, {"USER", pw->name}, {"LOGNAME", pw->name}});
   }
   env_merge(env, spec.configured);
   std::vector<std::string> env_strings;
@@ -253,7 +255,7 @@ Result<Spawned> spawn_process(const SpawnSpec& spec) {
     rep = 3;
     close_fds_from(4);
     if (spec.uid) {
-      if (initgroups(user_name.c_str(), gid) != 0) {
+      if (setgroups(groups.size(), groups.data()) != 0) {
         child_fail(rep, k_step_groups);
       }
       if (setgid(gid) != 0) {

@@ -172,7 +172,10 @@ Result<ListeningSocket> listen_tcp(const std::string& host, int port) {
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* res = nullptr;
   std::string service = std::to_string(port);
-  int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &res);
+  // "localhost" is answered here: in the static build a name lookup may go
+  // through NSS modules that a static binary cannot load.
+  std::string node = host == "localhost" ? "127.0.0.1" : host;
+  int rc = getaddrinfo(node.empty() ? nullptr : node.c_str(), service.c_str(), &hints, &res);
   if (rc != 0) {
     return make_error(fmt::format("unable to resolve {}: {}", what, gai_strerror(rc)));
   }
