@@ -1,12 +1,13 @@
+#include "core/fd.h"
 #include "config/ini_parser.h"
 
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <fcntl.h>
+#include <unistd.h>
 #include <map>
-#include <sstream>
 
 #include "config/unicode.h"
 
@@ -201,16 +202,27 @@ void IniDocument::expand_here(const std::string& here) {
 }
 
 Status IniDocument::read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // Plain read(2): <fstream> would pull the locale machinery into the static binary.
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     return make_error(fmt::format("{}: unable to read config file: {}", path, std::strerror(errno)));
   }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) {
-    return make_error(fmt::format("{}: unable to read config file", path));
+  std::string text;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return make_error(fmt::format("{}: unable to read config file: {}", path, std::strerror(errno)));
+    }
+    if (n == 0) {
+      break;
+    }
+    text.append(buf, static_cast<size_t>(n));
   }
-  return read_string(buf.str(), path);
+  return read_string(text, path);
 }
 
 Status IniDocument::read_string(std::string_view text, const std::string& source) {
