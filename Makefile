@@ -29,7 +29,8 @@ asan: deps
 	cmake --build $(ASAN_BUILD) -j$(JOBS) --target unit_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(ASAN_BUILD)/unit_tests --gtest_brief=1
 
-blackbox: all
+blackbox: configure
+	cmake --build $(BUILD) -j$(JOBS)
 	TEND_BUILD=$(abspath $(BUILD)) $(PYTEST) -q tests/blackbox
 
 test: unit asan blackbox

@@ -3,7 +3,7 @@
 # Idempotent: does nothing (and needs no network) when everything is present.
 set -euo pipefail
 pkgs=(cmake g++ make pkg-config libpugixml-dev libfmt-dev node-llhttp googletest libgtest-dev libgmock-dev
-      python3 python3-pytest supervisor tini dumb-init procps psmisc util-linux)
+      python3 python3-pytest supervisor tini dumb-init procps psmisc util-linux valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
