@@ -117,15 +117,23 @@ def main():
                 if p.name in required:
                     failures.append(f"{p.name} is required but {why}")
             else:
-                print(f"  {p.name}: ok ({versions[p.name]})", flush=True)
                 ready.append(p)
+                if p.kind == "supervisor" and p.no_rpc:
+                    print(f"  {p.name}: runs programs, but {p.no_rpc}: startup and control "
+                          "are n/a, the rest watch the process tree", flush=True)
+                    for c in cases:
+                        if c.needs_rpc and p.kind in c.kinds:
+                            rep.set_status(c, p.name, "n/a", p.no_rpc)
+                else:
+                    print(f"  {p.name}: ok ({versions[p.name]})", flush=True)
 
         # The plan: for each case, the entries (product or limit) and their repetitions.
         plan = []
         est = 0.0
         for c in cases:
             entries = [(p.name, p, c.reps_for.get(p.name, c.reps))
-                       for p in ready if p.kind in c.kinds]
+                       for p in ready if p.kind in c.kinds
+                       and rep.state(c.name, p.name)[0] != "n/a"]
             entries += [(name, fn, c.reps) for name, fn in c.limits]
             rep.limit_names[c.name] = [name for name, _ in c.limits]
             plan.append((c, entries))
@@ -220,6 +228,8 @@ def main():
             counts = p.name in BASELINES or p.name in required
             if state == "error" and counts:
                 failures.append(f"{c.name} · {p.name}: {reason}")
+            elif state == "n/a" and p.name in required and p in ready:
+                failures.append(f"{c.name} · {p.name}: n/a: {reason}")
             elif state is None and counts and p in ready and not interrupted:
                 failures.append(f"{c.name} · {p.name}: no number")
         for name in rep.limit_names.get(c.name, []):

@@ -109,6 +109,7 @@ class Running:
 
 class Supervisor:
     kind = "supervisor"
+    no_rpc = None  # set by preflight: why XML-RPC cannot be used, or None
 
     def __init__(self, name, binary, ctl_argv):
         self.name = name
@@ -130,7 +131,10 @@ class Supervisor:
         return self._ctl_argv(conf) + list(args)
 
     def preflight(self, keep=False):
-        """Start with one program; None when it reaches RUNNING, else the reason."""
+        """Start with one program. None when XML-RPC shows it RUNNING; else, when the program at
+        least runs (it is a child of the supervisor), set `self.no_rpc` to the reason and return
+        None: the scenarios that need no XML-RPC still run. Otherwise the reason."""
+        self.no_rpc = None
         with procs.Sandbox(f"preflight-{self.name}", keep) as sb:
             run = self.start(sb, [Program("p", "/bin/sleep infinity", startsecs=0)])
             try:
@@ -138,8 +142,11 @@ class Supervisor:
             except (TimeoutError, RuntimeError) as exc:
                 hint = run.output_hint()
                 rc = run.popen.poll()
-                why = f"exited with status {rc}" if rc is not None else str(exc)
-                return f"does not run a config: {why}{'; its output: ' + hint if hint else ''}"
+                if rc is None and procs.children(run.main_pid):
+                    self.no_rpc = f"no XML-RPC answer on the socket: {getattr(exc, 'last', exc)}"
+                else:
+                    why = f"exited with status {rc}" if rc is not None else str(exc)
+                    return f"does not run a config: {why}{'; its output: ' + hint if hint else ''}"
             run.popen.send_signal(signal.SIGTERM)
             if sb.tracker.wait_empty(time.monotonic() + 15) is None:
                 return "does not exit on SIGTERM within 15 s"
@@ -155,6 +162,7 @@ class Supervisor:
 
 
 class Init:
+    no_rpc = "an init has no XML-RPC"
     """tini / dumb-init, run the way a container runs them: PID 1 of a fresh PID namespace,
     forwarding signals to the launcher's whole process group."""
 

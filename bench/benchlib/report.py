@@ -70,7 +70,8 @@ class Report:
                 if state != "ok" and not vals:
                     if metric is not case.metrics[0]:
                         continue
-                    yield {"metric": metric, "product": p, "state": state, "reason": reason}
+                    yield {"metric": metric, "product": p, "state": state, "reason": reason,
+                           "target": self._target(metric) if p == "tend" else None}
                     continue
                 if not vals:
                     continue
@@ -103,12 +104,13 @@ class Report:
                     m = r["metric"]
                     label = f"{case.name}: {m.label}" + (f" ({m.unit})" if m.unit else "")
                     if "values" not in r:
+                        tgt = r["target"][2] if r.get("target") else ""
                         out.append(f"| {label} | {r['product']} | {r['state']}: "
-                                   f"{_cell(r['reason'])} | | | | | | |")
+                                   f"{_cell(r['reason'])} | | | | | {tgt} | |")
                         continue
                     ge = "≥ " if r["capped"] else ""
                     fmt = _fmt(m.digits)
-                    ratio = "" if r["ratio"] is None else f"×{r['ratio']:.3g}"
+                    ratio = _ratio(r["ratio"])
                     tgt = r["target"][2] if r["target"] else ""
                     if r["target"] and callable(m.target[1]) and r["target"][1] is not None:
                         tgt += f" ({fmt(r['target'][1])})"
@@ -151,6 +153,14 @@ def _fmt(digits):
             return f"{v:,.0f}"
         return f"{v:.{digits}f}"
     return f
+
+
+def _ratio(r):
+    if r is None:
+        return ""
+    if r == 0 or r >= 0.1:
+        return f"×{r:.3g}"
+    return f"×1/{1 / r:,.0f}"
 
 
 def _cell(text):

@@ -56,7 +56,9 @@ def wait_all_running(sock_path, n, deadline, interval=0.005, alive=None):
     while True:
         now = time.monotonic()
         if now > deadline:
-            raise TimeoutError(f"{n} programs not RUNNING in time (last attempt: {last})")
+            err = TimeoutError(f"{n} programs not RUNNING in time (last attempt: {last})")
+            err.last = last
+            raise err
         if alive is not None and not alive():
             raise RuntimeError(f"supervisor exited before all programs were RUNNING (last: {last})")
         try:

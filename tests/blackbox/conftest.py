@@ -57,14 +57,16 @@ def sup_argv(peer):
 
 
 def wait_for(pred, timeout=10.0, interval=0.02, what=None):
-    """Poll `pred` until it returns something truthy; return that, or fail after `timeout` s."""
+    """Poll `pred` until it returns something truthy; return that, or fail after `timeout` s.
+    `what` (a string, or a callable giving one at failure time) describes the awaited event."""
     deadline = time.monotonic() + timeout
     while True:
         value = pred()
         if value:
             return value
         if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or pred}")
+            desc = what() if callable(what) else (what or pred)
+            raise AssertionError(f"timed out after {timeout}s waiting for {desc}")
         time.sleep(interval)
 
 
@@ -125,8 +127,9 @@ def _set_child_subreaper():
     libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
-def kill_trees(roots):
-    """SIGSTOP then SIGKILL `roots` and everything below them; reap what was re-parented to us."""
+def kill_trees(roots, owned=()):
+    """SIGSTOP then SIGKILL `roots` and everything below them; reap what was re-parented to us,
+    except the pids in `owned` (their Popen objects wait for them)."""
     me = os.getpid()
     seen, stopped = set(), set()
     for _ in range(50):
@@ -154,11 +157,20 @@ def kill_trees(roots):
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    for pid in seen - set(roots):  # the roots belong to their Popen objects
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
+    # A killed process may be re-parented to us only after its parent died: poll until each one
+    # is reaped by us or gone from /proc (bounded).
+    pending = (seen | set(roots)) - set(owned)
+    deadline = time.monotonic() + 5
+    while pending and time.monotonic() < deadline:
+        for pid in list(pending):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    pending.discard(pid)
+            except ChildProcessError:
+                if not os.path.exists(f"/proc/{pid}"):
+                    pending.discard(pid)
+        if pending:
+            time.sleep(0.01)
 
 
 class Proc:
@@ -212,6 +224,8 @@ class Proc:
 def spawn():
     """spawn(argv, **popen_kw) -> Proc; everything it started is killed after the test."""
     _set_child_subreaper()
+    me = os.getpid()
+    before = {pid for pid, (_, ppid, _) in all_procs().items() if ppid == me}
     started = []
 
     def _spawn(argv, **kw):
@@ -220,7 +234,9 @@ def spawn():
         return p
 
     yield _spawn
-    kill_trees([p.pid for p in started])
+    # Orphans adopted by pytest (the subreaper) are new direct children: clean those up too.
+    adopted = [pid for pid, (_, ppid, _) in all_procs().items() if ppid == me and pid not in before]
+    kill_trees([p.pid for p in started] + adopted, owned=[p.pid for p in started])
     for p in started:
         try:
             p.popen.wait(5)
