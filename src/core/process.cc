@@ -240,8 +240,8 @@ Status Process::send_signal(pid_t pid, int sig, bool group) {
   return ok_status();
 }
 
-void Process::log(LogLevel level, const std::string& message) {
-  main_logger().log(static_cast<Level>(static_cast<int>(level)), message);
+void Process::log(Level level, const std::string& message) {
+  main_logger().log(level, message);
 }
 
 void Process::state_changed(ProcessState from, ProcessState to) { m_host.process_state_changed(*this, from, to); }

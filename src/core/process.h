@@ -70,7 +70,7 @@ class Process final : public ProcessOps {
   // ProcessOps
   Result<pid_t> spawn() override;
   Status send_signal(pid_t pid, int sig, bool group) override;
-  void log(LogLevel level, const std::string& message) override;
+  void log(Level level, const std::string& message) override;
   void state_changed(ProcessState from, ProcessState to) override;
 
  private:

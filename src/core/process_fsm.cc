@@ -90,7 +90,7 @@ bool ProcessFsm::start() {
 
 Status ProcessFsm::stop() {
   if (m_state == ProcessState::Backoff) {
-    m_ops.log(LogLevel::Debug, fmt::format("Attempted to kill {}, which is in BACKOFF state.", m_params.name));
+    m_ops.log(Level::Debug, fmt::format("Attempted to kill {}, which is in BACKOFF state.", m_params.name));
     m_deadline.reset();
     change_state(ProcessState::Stopped);
     return ok_status();
@@ -105,7 +105,7 @@ Status ProcessFsm::stop() {
   if (m_pid == 0 || !(m_state == ProcessState::Running || m_state == ProcessState::Starting)) {
     std::string msg = fmt::format("attempted to kill {} with sig {} but it wasn't running", m_params.name,
                                   signal_name(m_params.stopsignal));
-    m_ops.log(LogLevel::Debug, msg);
+    m_ops.log(Level::Debug, msg);
     return make_error(msg);
   }
   kill(m_params.stopsignal);
@@ -138,14 +138,14 @@ void ProcessFsm::exited(int wait_status) {
     // The answer to a stop request.
     m_killing = false;
     m_exitstatus = es;
-    m_ops.log(expected ? LogLevel::Info : LogLevel::Warn, fmt::format("stopped: {} ({})", m_params.name, status_text));
+    m_ops.log(expected ? Level::Info : Level::Warn, fmt::format("stopped: {} ({})", m_params.name, status_text));
     change_state(ProcessState::Stopped);
     return;
   }
   if (m_state == ProcessState::Starting && too_quickly) {
     m_exitstatus = 0;
     m_spawnerr = "Exited too quickly (process log may have details)";
-    m_ops.log(LogLevel::Warn, fmt::format("exited: {} ({}; not expected)", m_params.name, status_text));
+    m_ops.log(Level::Warn, fmt::format("exited: {} ({}; not expected)", m_params.name, status_text));
     enter_backoff();
     return;
   }
@@ -157,10 +157,10 @@ void ProcessFsm::exited(int wait_status) {
     change_state(ProcessState::Running);
   }
   if (expected) {
-    m_ops.log(LogLevel::Info, fmt::format("exited: {} ({}; expected)", m_params.name, status_text));
+    m_ops.log(Level::Info, fmt::format("exited: {} ({}; expected)", m_params.name, status_text));
   } else {
     m_spawnerr = fmt::format("Bad exit code {}", es);
-    m_ops.log(LogLevel::Warn, fmt::format("exited: {} ({}; not expected)", m_params.name, status_text));
+    m_ops.log(Level::Warn, fmt::format("exited: {} ({}; not expected)", m_params.name, status_text));
   }
   change_state(ProcessState::Exited);
   schedule_restart_if_wanted();
@@ -179,7 +179,7 @@ void ProcessFsm::timer() {
     case ProcessState::Starting:
       m_backoff = 0;
       change_state(ProcessState::Running);
-      m_ops.log(LogLevel::Info,
+      m_ops.log(Level::Info,
                 fmt::format("success: {} entered RUNNING state, process has stayed up for > than {} seconds (startsecs)",
                             m_params.name, m_params.startsecs));
       break;
@@ -189,7 +189,7 @@ void ProcessFsm::timer() {
       }
       break;
     case ProcessState::Stopping:
-      m_ops.log(LogLevel::Warn, fmt::format("killing '{}' ({}) with SIGKILL", m_params.name, m_pid));
+      m_ops.log(Level::Warn, fmt::format("killing '{}' ({}) with SIGKILL", m_params.name, m_pid));
       kill(SIGKILL);
       break;
     case ProcessState::Exited:
@@ -207,7 +207,7 @@ Status ProcessFsm::signal(int sig) {
   if (m_pid == 0 || !is_signallable_state(m_state)) {
     return make_error(fmt::format("attempted to send {} sig {} but it wasn't running", m_params.name, signal_name(sig)));
   }
-  m_ops.log(LogLevel::Debug, fmt::format("sending {} (pid {}) sig {}", m_params.name, m_pid, signal_name(sig)));
+  m_ops.log(Level::Debug, fmt::format("sending {} (pid {}) sig {}", m_params.name, m_pid, signal_name(sig)));
   return m_ops.send_signal(m_pid, sig, false);
 }
 
@@ -215,7 +215,7 @@ Status ProcessFsm::signal(int sig) {
 
 void ProcessFsm::spawn() {
   if (m_pid != 0) {
-    m_ops.log(LogLevel::Warn, fmt::format("process '{}' already running", m_params.name));
+    m_ops.log(Level::Warn, fmt::format("process '{}' already running", m_params.name));
     return;
   }
   m_killing = false;
@@ -230,16 +230,16 @@ void ProcessFsm::spawn() {
   Result<pid_t> pid = m_ops.spawn();
   if (!pid) {
     m_spawnerr = pid.error();
-    m_ops.log(LogLevel::Info, fmt::format("spawnerr: {}", m_spawnerr));
+    m_ops.log(Level::Info, fmt::format("spawnerr: {}", m_spawnerr));
     enter_backoff();
     return;
   }
   m_pid = *pid;
-  m_ops.log(LogLevel::Info, fmt::format("spawned: '{}' with pid {}", m_params.name, m_pid));
+  m_ops.log(Level::Info, fmt::format("spawned: '{}' with pid {}", m_params.name, m_pid));
   if (m_params.startsecs <= 0) {
     m_backoff = 0;
     change_state(ProcessState::Running);
-    m_ops.log(LogLevel::Info,
+    m_ops.log(Level::Info,
               fmt::format("success: {} entered RUNNING state, process has stayed up for > than {} seconds (startsecs)",
                           m_params.name, m_params.startsecs));
   } else {
@@ -251,7 +251,7 @@ void ProcessFsm::enter_backoff() {
   ++m_backoff;
   change_state(ProcessState::Backoff);
   if (m_backoff > m_params.startretries) {
-    m_ops.log(LogLevel::Info,
+    m_ops.log(Level::Info,
               fmt::format("gave up: {} entered FATAL state, too many start retries too quickly", m_params.name));
     give_up();
     return;
@@ -271,14 +271,14 @@ void ProcessFsm::give_up() {
 
 void ProcessFsm::kill(int sig) {
   bool group = m_state == ProcessState::Stopping ? m_params.killasgroup : m_params.stopasgroup;
-  m_ops.log(LogLevel::Debug, fmt::format("killing {} (pid {}) {}with signal {}", m_params.name, m_pid,
+  m_ops.log(Level::Debug, fmt::format("killing {} (pid {}) {}with signal {}", m_params.name, m_pid,
                                          group ? "process group " : "", signal_name(sig)));
   m_killing = true;
   m_deadline = m_clock.now() + seconds_d(m_params.stopwaitsecs);
   change_state(ProcessState::Stopping);
   Status st = m_ops.send_signal(m_pid, sig, group);
   if (!st) {
-    m_ops.log(LogLevel::Critical, fmt::format("unknown problem killing {} ({}):{}", m_params.name, m_pid, st.error()));
+    m_ops.log(Level::Critical, fmt::format("unknown problem killing {} ({}):{}", m_params.name, m_pid, st.error()));
     m_killing = false;
     m_deadline.reset();
     change_state(ProcessState::Unknown);

@@ -17,11 +17,10 @@
 #include "config/model.h"
 #include "core/clock.h"
 #include "core/process_state.h"
+#include "log/level.h"
 #include "util/result.h"
 
 namespace tend {
-
-enum class LogLevel { Critical = 50, Error = 40, Warn = 30, Info = 20, Debug = 10, Trace = 5, Blather = 3 };
 
 // The outside world, as the state machine sees it.
 class ProcessOps {
@@ -32,7 +31,7 @@ class ProcessOps {
   // kill(pid, sig), or kill(-pid, sig) when `group`. ESRCH counts as success
   // (the exit will be reaped); any other failure is returned as text.
   virtual Status send_signal(pid_t pid, int sig, bool group) = 0;
-  virtual void log(LogLevel level, const std::string& message) = 0;
+  virtual void log(Level level, const std::string& message) = 0;
   // Called after every state change (events, RPC waiters).
   virtual void state_changed(ProcessState from, ProcessState to) = 0;
 };

@@ -37,6 +37,7 @@
 //   it is set, tend acts as if SIG had arrived. -v (repeatable) and
 //   TEND_VERBOSITY=N set the level: 0 errors, 1 warnings (default), 2 info,
 //   3 debug; messages go to stderr, one write per line.
+#include "util/io.h"
 #include "init/init_main.h"
 
 #include <errno.h>
@@ -61,21 +62,6 @@ namespace {
 constexpr int k_exit_usage = 2;
 constexpr int k_exit_failure = 1;
 
-void write_all(int fd, const std::string& text) {
-  const char* p = text.data();
-  size_t left = text.size();
-  while (left > 0) {
-    ssize_t n = write(fd, p, left);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return;
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-}
 
 // PR_SET_CHILD_SUBREAPER when not PID 1, so orphans come back to tend.
 void setup_reaping(const InitOptions& opt, const InitLog& log) {

@@ -1,3 +1,4 @@
+#include "util/io.h"
 #include "init/init_process.h"
 
 #include <errno.h>
@@ -48,20 +49,7 @@ void InitLog::write_line(int level, const std::string& msg) const {
   if (m_verbosity < level) {
     return;
   }
-  std::string line = fmt::format("tend: {}\n", msg);
-  const char* p = line.data();
-  size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = write(STDERR_FILENO, p, left);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return;
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
+  write_all(STDERR_FILENO, fmt::format("tend: {}\n", msg));
 }
 
 InitProcess::InitProcess(EventLoop& loop, const InitOptions& options, const InitLog& log)

@@ -29,21 +29,13 @@
 #include <string_view>
 #include <utility>
 
+#include "log/level.h"
 #include "log/rotating_file.h"
 #include "log/syslog_sink.h"
 #include "util/result.h"
 
 namespace tend {
 
-enum class Level : int {
-  Blather = 3,
-  Trace = 5,
-  Debug = 10,
-  Info = 20,
-  Warn = 30,
-  Error = 40,
-  Critical = 50,
-};
 
 // "critical" "error" "warn" "info" "debug" "trace" "blather", any case.
 // Anything else ("warning", "") is nullopt, as supervisord rejects it.

@@ -59,31 +59,6 @@ Result<Fd> open_log_fd(const std::string& path, bool truncate) {
 
 }  // namespace
 
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n > 0) {
-      data.remove_prefix(static_cast<size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      pollfd p{fd, POLLOUT, 0};
-      if (::poll(&p, 1, -1) < 0 && errno != EINTR) {
-        return false;
-      }
-      continue;
-    }
-    if (n == 0) {
-      errno = EIO;
-    }
-    return false;
-  }
-  return true;
-}
-
 Result<RotatingFile> RotatingFile::open(std::string path, int64_t maxbytes, int backups) {
   RotatingFile f(std::move(path), maxbytes, backups);
   Status st = f.open_current(false);

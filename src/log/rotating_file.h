@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "core/fd.h"
+#include "util/io.h"
 #include "util/result.h"
 
 namespace tend {
@@ -76,9 +77,5 @@ class RotatingFile {
   int64_t m_size = 0;
 };
 
-// Writes all of data to fd, retrying EINTR and short writes. If fd is
-// non-blocking and full, waits with poll() until it drains. Returns false and
-// sets errno on any other error.
-bool write_all(int fd, std::string_view data);
 
 }  // namespace tend

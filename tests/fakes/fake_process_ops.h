@@ -36,8 +36,8 @@ class FakeProcessOps final : public ProcessOps {
     }
     return ok_status();
   }
-  void log(LogLevel level, const std::string& message) override {
-    if (level >= LogLevel::Info) {
+  void log(Level level, const std::string& message) override {
+    if (level >= Level::Info) {
       logs.push_back(message);
     }
   }
