@@ -52,6 +52,18 @@ void set_nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   _exit(127);
 }
 
+// signal() refuses glibc's reserved signals (32, 33), yet they can arrive
+// ignored from whoever started tend; the raw system call resets every one.
+void reset_disposition(int sig) {
+  struct KernelSigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    uint64_t mask;
+  } act{SIG_DFL, 0, nullptr, 0};
+  syscall(SYS_rt_sigaction, sig, &act, nullptr, sizeof act.mask);
+}
+
 void close_fds_from(int first) {
 #ifdef SYS_close_range
   if (syscall(SYS_close_range, first, ~0U, 0) == 0) {
@@ -275,7 +287,7 @@ Result<Spawned> spawn_process(const SpawnSpec& spec) {
     // fresh shell, not with tend's blocked signals (nor Python's ignored SIGPIPE).
     for (int sig = 1; sig < NSIG; ++sig) {
       if (sig != SIGKILL && sig != SIGSTOP) {
-        signal(sig, SIG_DFL);
+        reset_disposition(sig);
       }
     }
     sigset_t empty;
