@@ -16,6 +16,7 @@
 #include "core/fd.h"
 #include "log/auto_log.h"
 #include "log/logger.h"
+#include "rpc/control_plane.h"
 
 namespace tend {
 
@@ -172,7 +173,17 @@ int run_daemon(Config cfg, Supervisor::ConfigLoader reload) {
   std::string pidfile = sc.pidfile;
   int code = 0;
   {
+    Config control_cfg = cfg;
     Supervisor sup(**loop, std::move(cfg), std::move(reload));
+    // The control servers come up before any program starts, so a port or
+    // socket conflict stops tend before it has children to clean up.
+    Result<std::unique_ptr<rpc::ControlPlane>> control = rpc::start_control_plane(**loop, sup, control_cfg);
+    if (!control) {
+      if (!pidfile.empty()) {
+        unlink(pidfile.c_str());
+      }
+      return startup_error(control.error());
+    }
     if (Status st = sup.start(); !st) {
       main_logger().critical("{}", st.error());
       code = 2;

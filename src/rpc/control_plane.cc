@@ -1,0 +1,179 @@
+// The control plane: one HttpServer with a listener per configured
+// [unix_http_server] / [inet_http_server] section (each with its own
+// credentials), serving /RPC2 (system.* and supervisor.*), /logtail/...,
+// /mainlogtail and /ok.html.
+#include "rpc/control_plane.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "http/logtail.h"
+#include "http/server.h"
+#include "http/xmlrpc_route.h"
+#include "log/logger.h"
+#include "rpc/dispatcher.h"
+#include "rpc/process_info.h"
+#include "rpc/supervisor_api.h"
+#include "rpc/system_api.h"
+
+namespace tend::rpc {
+
+namespace {
+
+// True when every address `host` names is a loopback address. "" (every
+// interface) is not; a name that does not resolve is left to bind() to refuse.
+bool is_loopback_host(const std::string& host) {
+  if (host.empty() || host == "*") {
+    return false;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) {
+    return true;
+  }
+  bool all = res != nullptr;
+  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(a->ai_addr);
+      all = all && (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    } else if (a->ai_family == AF_INET6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ai_addr);
+      all = all && IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+    } else {
+      all = false;
+    }
+  }
+  freeaddrinfo(res);
+  return all;
+}
+
+std::string where(const HttpServerConfig& s) {
+  if (s.pos.file.empty()) {
+    return fmt::format("[{}]", s.section);
+  }
+  return fmt::format("{}:{}: [{}]", s.pos.file, s.pos.line, s.section);
+}
+
+// Connections may use what the fd limit leaves after a reserve for the
+// processes' pipes and logs, so that idle clients can never make spawning
+// fail for lack of descriptors.
+http::HttpLimits limits_for_fd_budget() {
+  http::HttpLimits limits;
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    int64_t total = static_cast<int64_t>(rl.rlim_cur);
+    int64_t reserve = std::max<int64_t>(256, total / 4);
+    limits.max_connections = static_cast<size_t>(std::max<int64_t>(16, total - reserve));
+  } else {
+    limits.max_connections = 65536;
+  }
+  return limits;
+}
+
+class ControlPlaneImpl final : public ControlPlane {
+ public:
+  ControlPlaneImpl(EventLoop& loop, Supervisor& sup) : m_sup(sup), m_api(sup, loop), m_tails(loop) {
+    m_server = std::make_unique<http::HttpServer>(loop, limits_for_fd_budget());
+  }
+
+  Status start(const Config& cfg) {
+    if (Status st = install_system_api(m_dispatcher); !st) {
+      return st;
+    }
+    if (Status st = m_api.install(m_dispatcher); !st) {
+      return st;
+    }
+    for (const HttpServerConfig& s : cfg.http_servers) {
+      if (s.kind == HttpServerConfig::Kind::Inet && s.username.empty() && !is_loopback_host(s.host)) {
+        return make_error(fmt::format(
+            "{} port {}:{} is reachable from other hosts but has no username/password; set both, or bind it "
+            "to 127.0.0.1",
+            where(s), s.host.empty() ? "*" : s.host, s.port));
+      }
+    }
+    http::install_xmlrpc_route(*m_server, m_dispatcher);
+    http::install_ok_route(*m_server);
+    m_server->route("/logtail", [this](const http::Request& rq, const http::Response& rs) { logtail(rq, rs); });
+    m_server->route("/mainlogtail",
+                    [this](const http::Request& rq, const http::Response& rs) { mainlogtail(rq, rs); });
+    m_server->set_notice_sink([](const std::string& m) { main_logger().info("{}", m); });
+    for (const HttpServerConfig& s : cfg.http_servers) {
+      if (Status st = m_server->listen(s); !st) {
+        return make_error(fmt::format("{} {}", where(s), st.error()));
+      }
+      main_logger().info("RPC interface 'supervisor' initialized");
+      if (s.username.empty()) {
+        main_logger().critical("Server '{}' running without any HTTP authentication checking", s.section);
+      }
+    }
+    return ok_status();
+  }
+
+ private:
+  void logtail(const http::Request& rq, const http::Response& rs) {
+    if (rq.method != "GET") {
+      rs.send_error(400);
+      return;
+    }
+    std::optional<http::LogTailTarget> t = http::parse_logtail_path(rq.path);
+    if (!t || (t->channel != "stdout" && t->channel != "stderr")) {
+      rs.send_error(404);
+      return;
+    }
+    Namespec n = split_namespec(t->namespec);
+    Process* p = n.process ? m_sup.find_process(n.group, *n.process) : nullptr;
+    if (p == nullptr) {
+      rs.send_error(404);
+      return;
+    }
+    std::optional<std::string> path =
+        process_logfile(p->config(), t->channel == "stdout" ? Stream::Stdout : Stream::Stderr);
+    if (!path) {
+      rs.send_error(404);
+      return;
+    }
+    m_tails.serve(rq, rs, *path);
+  }
+
+  void mainlogtail(const http::Request& rq, const http::Response& rs) {
+    if (rq.method != "GET") {
+      rs.send_error(400);
+      return;
+    }
+    const std::string& path = main_logger().path();
+    if (path.empty() || path == "syslog") {
+      rs.send_error(404);
+      return;
+    }
+    m_tails.serve(rq, rs, path);
+  }
+
+  Supervisor& m_sup;
+  Dispatcher m_dispatcher;
+  SupervisorApi m_api;
+  http::LogTailService m_tails;
+  // Last: destroyed first, so no request reaches the members above once
+  // they start going away.
+  std::unique_ptr<http::HttpServer> m_server;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ControlPlane>> start_control_plane(EventLoop& loop, Supervisor& sup, const Config& cfg) {
+  auto cp = std::make_unique<ControlPlaneImpl>(loop, sup);
+  if (Status st = cp->start(cfg); !st) {
+    return make_error(st.error());
+  }
+  return std::unique_ptr<ControlPlane>(std::move(cp));
+}
+
+}  // namespace tend::rpc

@@ -1,0 +1,123 @@
+#include "rpc/process_info.h"
+
+#include <time.h>
+
+#include <climits>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace tend::rpc {
+
+Namespec split_namespec(std::string_view spec) {
+  size_t colon = spec.find(':');
+  if (colon == std::string_view::npos) {
+    return Namespec{std::string(spec), std::string(spec)};
+  }
+  Namespec n{std::string(spec.substr(0, colon)), std::string(spec.substr(colon + 1))};
+  if (n.process->empty() || *n.process == "*") {
+    n.process.reset();
+  }
+  return n;
+}
+
+std::string make_namespec(const std::string& group, const std::string& name) {
+  return group == name ? name : group + ":" + name;
+}
+
+int64_t capped_int(double v) {
+  if (std::isnan(v)) {
+    return 0;
+  }
+  if (v <= static_cast<double>(INT32_MIN)) {
+    return INT32_MIN;
+  }
+  if (v >= static_cast<double>(INT32_MAX)) {
+    return INT32_MAX;
+  }
+  return static_cast<int64_t>(v);  // truncates toward zero, like Python's int()
+}
+
+std::string format_uptime(int64_t seconds) {
+  if (seconds < 0) {
+    seconds = 0;
+  }
+  int64_t days = seconds / 86400;
+  int64_t rest = seconds % 86400;
+  std::string clock = fmt::format("{}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60);
+  if (days == 0) {
+    return clock;
+  }
+  return fmt::format("{} day{}, {}", days, days == 1 ? "" : "s", clock);
+}
+
+std::string format_stop_time(int64_t epoch) {
+  time_t t = static_cast<time_t>(epoch);
+  struct tm tm {};
+  if (localtime_r(&t, &tm) == nullptr) {
+    return "";
+  }
+  static const char* const k_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  int hour12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
+  return fmt::format("{} {:02} {:02}:{:02} {}", k_months[tm.tm_mon], tm.tm_mday, hour12, tm.tm_min,
+                     tm.tm_hour < 12 ? "AM" : "PM");
+}
+
+std::string describe_process(ProcessState state, int64_t start, int64_t stop, int64_t now, int64_t pid,
+                             const std::string& spawnerr, const std::string& name) {
+  switch (state) {
+    case ProcessState::Running:
+      return fmt::format("pid {}, uptime {}", pid, format_uptime(now - start));
+    case ProcessState::Backoff:
+    case ProcessState::Fatal:
+      return spawnerr.empty() ? fmt::format("unknown error (try \"tail {}\")", name) : spawnerr;
+    case ProcessState::Stopped:
+    case ProcessState::Exited:
+      return start != 0 ? format_stop_time(stop) : "Not started";
+    default:
+      return "";
+  }
+}
+
+std::optional<std::string> process_logfile(const ProcessConfig& cfg, Stream s) {
+  if (s == Stream::Stderr && cfg.redirect_stderr) {
+    return std::nullopt;
+  }
+  const LogTarget& t = s == Stream::Stdout ? cfg.stdout_ch.logfile : cfg.stderr_ch.logfile;
+  if ((t.kind == LogTarget::Kind::Path || t.kind == LogTarget::Kind::Auto) && !t.path.empty()) {
+    return t.path;
+  }
+  return std::nullopt;
+}
+
+Value process_info(const std::string& group, const Process& p, double now_wall) {
+  const ProcessFsm& fsm = p.fsm();
+  const ProcessConfig& cfg = p.config();
+  int64_t start = capped_int(fsm.laststart_wall());
+  int64_t stop = capped_int(fsm.laststop_wall());
+  int64_t now = capped_int(now_wall);
+  ProcessState state = fsm.state();
+  std::string out_log = process_logfile(cfg, Stream::Stdout).value_or("");
+  std::string err_log = process_logfile(cfg, Stream::Stderr).value_or("");
+  int64_t pid = fsm.pid();
+  std::string description = describe_process(state, start, stop, now, pid, fsm.spawnerr(), cfg.name);
+  return Value(Struct{
+      {"name", Value(cfg.name)},
+      {"group", Value(group)},
+      {"start", Value(start)},
+      {"stop", Value(stop)},
+      {"now", Value(now)},
+      {"state", Value(static_cast<int>(state))},
+      {"statename", Value(state_name(state))},
+      {"spawnerr", Value(fsm.spawnerr())},
+      {"exitstatus", Value(fsm.exitstatus())},
+      {"logfile", Value(out_log)},
+      {"stdout_logfile", Value(out_log)},
+      {"stderr_logfile", Value(err_log)},
+      {"pid", Value(pid)},
+      {"description", Value(std::move(description))},
+  });
+}
+
+}  // namespace tend::rpc

@@ -1,0 +1,49 @@
+// How the XML-RPC layer names and describes processes, as supervisord does:
+// namespecs ("group:name", or "name" when both are equal), the
+// getProcessInfo struct and its human description, and log file paths.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/model.h"
+#include "core/process.h"
+#include "log/stream.h"
+#include "rpc/value.h"
+
+namespace tend::rpc {
+
+struct Namespec {
+  std::string group;
+  std::optional<std::string> process;  // nullopt: the whole group ("g:" or "g:*")
+};
+
+// "g:p" -> (g, p); "g:" and "g:*" -> (g, whole group); "x" -> (x, x).
+Namespec split_namespec(std::string_view spec);
+// "name" when group == name, else "group:name".
+std::string make_namespec(const std::string& group, const std::string& name);
+
+// A wall-clock time as an XML-RPC int: truncated, clamped to int32.
+int64_t capped_int(double v);
+
+// Python timedelta text for a non-negative number of seconds: "0:00:02",
+// "1 day, 2:03:04", "3 days, 0:00:00". Negative counts as 0.
+std::string format_uptime(int64_t seconds);
+// Local time as "Nov 26 04:24 PM" (strftime "%b %d %I:%M %p", C locale).
+std::string format_stop_time(int64_t epoch);
+
+// The description field of getProcessInfo, from the other fields.
+std::string describe_process(ProcessState state, int64_t start, int64_t stop, int64_t now, int64_t pid,
+                             const std::string& spawnerr, const std::string& name);
+
+// The log file a process writes for a stream, as supervisord reports it: the
+// configured (or AUTO-resolved) path; nullopt for none, syslog, or stderr
+// redirected into stdout.
+std::optional<std::string> process_logfile(const ProcessConfig& cfg, Stream s);
+
+// The getProcessInfo struct (keys in supervisord's order) at wall time `now`.
+Value process_info(const std::string& group, const Process& p, double now);
+
+}  // namespace tend::rpc

@@ -1,0 +1,77 @@
+#include "rpc/process_info.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <time.h>
+
+namespace tend::rpc {
+namespace {
+
+TEST(NamespecTest, SplitsLikeSupervisord) {
+  Namespec n = split_namespec("g:p");
+  EXPECT_EQ(n.group, "g");
+  EXPECT_EQ(n.process, "p");
+  EXPECT_FALSE(split_namespec("g:").process.has_value());
+  EXPECT_FALSE(split_namespec("g:*").process.has_value());
+  n = split_namespec("x");
+  EXPECT_EQ(n.group, "x");
+  EXPECT_EQ(n.process, "x");
+  n = split_namespec("a:b:c");
+  EXPECT_EQ(n.group, "a");
+  EXPECT_EQ(n.process, "b:c");
+  EXPECT_EQ(make_namespec("x", "x"), "x");
+  EXPECT_EQ(make_namespec("g", "x"), "g:x");
+}
+
+TEST(ProcessInfoTest, UptimeIsPythonTimedeltaText) {
+  EXPECT_EQ(format_uptime(0), "0:00:00");
+  EXPECT_EQ(format_uptime(2), "0:00:02");
+  EXPECT_EQ(format_uptime(3723), "1:02:03");
+  EXPECT_EQ(format_uptime(86400 + 61), "1 day, 0:01:01");
+  EXPECT_EQ(format_uptime(3 * 86400 + 36000), "3 days, 10:00:00");
+  EXPECT_EQ(format_uptime(-5), "0:00:00");
+}
+
+TEST(ProcessInfoTest, StopTimeIsLocalTwelveHourClock) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  EXPECT_EQ(format_stop_time(1795710240), "Nov 26 04:24 PM");  // 2026-11-26 16:24 UTC
+  EXPECT_EQ(format_stop_time(0), "Jan 01 12:00 AM");
+  EXPECT_EQ(format_stop_time(1795651200 + 12 * 3600), "Nov 26 12:00 PM");
+}
+
+TEST(ProcessInfoTest, Descriptions) {
+  EXPECT_EQ(describe_process(ProcessState::Running, 100, 0, 102, 42, "", "a"), "pid 42, uptime 0:00:02");
+  EXPECT_EQ(describe_process(ProcessState::Running, 100, 0, 90, 42, "", "a"), "pid 42, uptime 0:00:00");
+  EXPECT_EQ(describe_process(ProcessState::Fatal, 1, 2, 3, 0, "Exited too quickly (process log may have details)", "a"),
+            "Exited too quickly (process log may have details)");
+  EXPECT_EQ(describe_process(ProcessState::Backoff, 1, 2, 3, 0, "", "a"), "unknown error (try \"tail a\")");
+  EXPECT_EQ(describe_process(ProcessState::Stopped, 0, 0, 3, 0, "", "a"), "Not started");
+  EXPECT_EQ(describe_process(ProcessState::Starting, 1, 0, 3, 7, "", "a"), "");
+  EXPECT_EQ(describe_process(ProcessState::Stopping, 1, 0, 3, 7, "", "a"), "");
+  EXPECT_EQ(describe_process(ProcessState::Unknown, 1, 0, 3, 7, "", "a"), "");
+  EXPECT_NE(describe_process(ProcessState::Exited, 1, 2, 3, 0, "", "a"), "Not started");
+}
+
+TEST(ProcessInfoTest, CappedInt) {
+  EXPECT_EQ(capped_int(12.9), 12);
+  EXPECT_EQ(capped_int(1e12), 2147483647);
+  EXPECT_EQ(capped_int(-1e12), -2147483648LL);
+}
+
+TEST(ProcessInfoTest, LogfilePaths) {
+  ProcessConfig c;
+  c.stdout_ch.logfile = {LogTarget::Kind::Path, "/x/out.log"};
+  c.stderr_ch.logfile = {LogTarget::Kind::Auto, "/tmp/auto-err.log"};
+  EXPECT_EQ(process_logfile(c, Stream::Stdout), "/x/out.log");
+  EXPECT_EQ(process_logfile(c, Stream::Stderr), "/tmp/auto-err.log");
+  c.redirect_stderr = true;
+  EXPECT_FALSE(process_logfile(c, Stream::Stderr).has_value());
+  c.stdout_ch.logfile = {LogTarget::Kind::None, ""};
+  EXPECT_FALSE(process_logfile(c, Stream::Stdout).has_value());
+  c.stdout_ch.logfile = {LogTarget::Kind::Auto, ""};  // not resolved (yet)
+  EXPECT_FALSE(process_logfile(c, Stream::Stdout).has_value());
+}
+
+}  // namespace
+}  // namespace tend::rpc
