@@ -34,10 +34,11 @@ blackbox: configure
 	TEND_BUILD=$(abspath $(BUILD)) $(PYTEST) -q tests/blackbox
 
 test: unit asan blackbox
-	$(MAKE) --no-print-directory bench QUICK=1
+	$(MAKE) --no-print-directory bench QUICK=1 BENCH_REQUIRE=tend
 
+BENCH_REQUIRE ?=
 bench: all
-	/usr/bin/python3 bench/run.py --build $(abspath $(BUILD)) $(if $(QUICK),--quick,)
+	/usr/bin/python3 bench/run.py --build $(abspath $(BUILD)) $(if $(QUICK),--quick,) $(if $(BENCH_REQUIRE),--require $(BENCH_REQUIRE),)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -110,8 +110,15 @@ Status RotatingFile::rotate() {
   if (!m_regular) {
     return ok_status();
   }
-  // Shift name.(n-1) -> name.n for n = backups..2, then name -> name.1. rename()
-  // replaces the destination atomically; a missing source is simply skipped.
+  // Shift name.(n-1) -> name.n for n = backups..2, then name -> name.1; a
+  // missing source is simply skipped. The oldest backup is unlinked first
+  // rather than renamed over: on ext4 a rename onto an existing file forces
+  // the renamed file's data to disk (auto_da_alloc), which made rotation
+  // three times slower than the write itself.
+  std::string oldest = fmt::format("{}.{}", m_path, m_backups);
+  if (m_backups > 0 && ::unlink(oldest.c_str()) != 0 && errno != ENOENT) {
+    return make_error(fmt::format("unable to remove {}: {}", oldest, errno_text(errno)));
+  }
   for (int n = m_backups; n >= 2; --n) {
     std::string from = fmt::format("{}.{}", m_path, n - 1);
     std::string to = fmt::format("{}.{}", m_path, n);
