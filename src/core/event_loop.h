@@ -54,6 +54,8 @@ class EventLoop {
   // One callback per signal; a later call replaces it. The destructor discards
   // pending ones and restores the mask it found.
   Status handle_signal(int sig, SignalCallback cb);
+  // Drops the callback; the signal stays blocked and is then read and ignored.
+  void forget_signal(int sig) { m_signal_cbs.erase(sig); }
 
   // Runs callbacks until stop(); returns the code given to stop().
   int run();

@@ -70,6 +70,10 @@ Supervisor::Supervisor(EventLoop& loop, Config cfg, ConfigLoader reload)
 }
 
 Supervisor::~Supervisor() {
+  *m_alive = false;
+  for (int sig : m_signals) {
+    m_loop.forget_signal(sig);
+  }
   m_loop.cancel_timer(m_grace_timer);
   m_loop.cancel_timer(m_report_timer);
 }
@@ -114,6 +118,7 @@ void Supervisor::install_signals() {
       continue;
     }
     Status st = m_loop.handle_signal(sig, [this](const signalfd_siginfo& si) { on_signal(static_cast<int>(si.ssi_signo)); });
+    m_signals.push_back(sig);
     if (!st) {
       main_logger().warn("{}", st.error());
     }
@@ -420,7 +425,11 @@ void Supervisor::schedule_advance() {
     return;
   }
   m_advance_scheduled = true;
-  m_loop.defer([this] { advance_stop(); });
+  m_loop.defer([this, alive = std::weak_ptr<bool>(m_alive)] {
+    if (auto a = alive.lock(); a && *a) {
+      advance_stop();
+    }
+  });
 }
 
 void Supervisor::advance_stop() {

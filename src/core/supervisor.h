@@ -118,6 +118,8 @@ class Supervisor final : public ProcessHost {
   EventLoop::TimerId m_report_timer = 0;
   int m_exit_code = 0;
   bool m_is_pid1 = false;
+  std::vector<int> m_signals;                               // handled through the loop
+  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);  // guards deferred callbacks
   double m_start_wall = 0;
 };
 

@@ -5,7 +5,6 @@
 #include "rpc/control_plane.h"
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -27,33 +26,20 @@ namespace tend::rpc {
 
 namespace {
 
-// True when every address `host` names is a loopback address. "" (every
-// interface) is not; a name that does not resolve is left to bind() to refuse.
+// True when `host` is a loopback address or "localhost". Other names count as
+// reachable from outside: resolving them would need NSS, which a static tend
+// cannot load, and a name can change what it points to anyway.
 bool is_loopback_host(const std::string& host) {
-  if (host.empty() || host == "*") {
-    return false;
-  }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) {
+  if (host == "localhost" || host == "ip6-localhost") {
     return true;
   }
-  bool all = res != nullptr;
-  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
-    if (a->ai_family == AF_INET) {
-      const auto* in = reinterpret_cast<const sockaddr_in*>(a->ai_addr);
-      all = all && (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-    } else if (a->ai_family == AF_INET6) {
-      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ai_addr);
-      all = all && IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
-    } else {
-      all = false;
-    }
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
   }
-  freeaddrinfo(res);
-  return all;
+  std::string bare = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, bare.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 std::string where(const HttpServerConfig& s) {

@@ -1,6 +1,6 @@
 // The supervisor.* XML-RPC namespace, answering as supervisord 4.2.5 does:
-// same methods, result shapes, fault codes and fault strings (see
-// docs of §3.4 in the supervisord reference). Methods that wait
+// same methods, result shapes, fault codes and fault strings (§3.4 of
+// shared/reference/supervisord-4.2.5.md). Methods that wait
 // (startProcess/stopProcess with wait=True and the group and "all" forms)
 // complete their Reply from process state changes; nothing blocks the loop.
 //
@@ -71,7 +71,7 @@ class SupervisorApi {
   void drop_wait(uint64_t id);
   void stop_report(uint64_t id);
 
-  // --- methods ---
+  // --- methods (supervisor_api.cc; the log ones in supervisor_api_logs.cc) ---
   Outcome read_main_log(const Array& params);
   Outcome clear_main_log();
   Outcome reload_config();

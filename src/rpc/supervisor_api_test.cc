@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -437,21 +438,35 @@ TEST_F(SupervisorApiTest, AbandonedWaitIsDropped) {
 }
 
 TEST_F(SupervisorApiTest, ShutdownStateRefusesLaterCalls) {
-  cfg.groups = {group_of("z", {program("z", "z", "/bin/sleep 100")})};
+  // A process that ignores SIGTERM keeps the shutdown in progress (and the
+  // loop alive) while the test looks.
+  std::string ready = dir + "/ready";
+  ProcessConfig p = program("z", "z", "/bin/sh -c 'trap \"\" TERM; touch " + ready + "; while :; do sleep 0.05; done'");
+  p.stopwaitsecs = 60;
+  cfg.groups = {group_of("z", {p})};
   boot();
   EXPECT_EQ(value_of(call("supervisor.startProcess", {Value("z")})), Value(true));
-  EXPECT_EQ(value_of(call("supervisor.shutdown", {})), Value(true));
-  Fault f = fault_of(call("supervisor.getState", {}));
-  if (f.code != 0) {  // the loop may already have ended when nothing was left to stop
-    EXPECT_EQ(f.code, faults::k_shutdown_state);
-    EXPECT_EQ(f.string, "SHUTDOWN_STATE");
+  for (int i = 0; i < 200 && access(ready.c_str(), F_OK) != 0; ++i) {
+    std::this_thread::sleep_for(10ms);
   }
+  pid_t pid = static_cast<pid_t>(info("z").get("pid")->as_int());
+  EXPECT_EQ(value_of(call("supervisor.shutdown", {})), Value(true));
+  for (const char* m : {"supervisor.getState", "supervisor.getAllProcessInfo", "supervisor.shutdown",
+                        "supervisor.stopAllProcesses"}) {
+    Fault f = fault_of(call(m, {}));
+    EXPECT_EQ(f.code, faults::k_shutdown_state) << m;
+    EXPECT_EQ(f.string, "SHUTDOWN_STATE") << m;
+  }
+  EXPECT_EQ(fault_of(call("supervisor.signalAllProcesses", {Value("0")})).code, faults::k_shutdown_state);
   EXPECT_EQ(value_of(call("supervisor.sendRemoteCommEvent", {Value("t"), Value("d")})), Value(true));
   thread->run([this] {
     api.reset();
     sup.reset();
     return 0;
   });
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
 }
 
 }  // namespace
