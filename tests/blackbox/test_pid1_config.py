@@ -31,7 +31,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare")
 
 
 def usable_outside_tmp(exe, base):
-    """The namespace mounts over /tmp, so a binary living there is copied next to the test."""
+    """The namespace mounts over /tmp, so a file living there (the supervisor binary, or the
+    seed config of a checkout under /tmp) is copied, byte for byte, next to the test."""
     exe = Path(exe)
     if not str(exe.resolve()).startswith("/tmp/"):
         return exe
@@ -102,13 +103,14 @@ def test_seed_config_as_pid1(spawn, sup_argv, dockerapp, vartmp):
     for name in ("dockerapp1", "dockerapp1-brother"):
         shutil.copy2(dockerapp, b / "upper" / name)
     sup = usable_outside_tmp(sup_argv[0], b)
+    seed = usable_outside_tmp(SEED_CONF, b)
     proc, init = start_pid1(spawn, b, f"""
         bindir=$(readlink -f /bin)
         mount -t overlay overlay -o lowerdir=$bindir,upperdir={b}/upper,workdir={b}/work $bindir
         mount --bind {b}/log /var/log
         mount --bind {b}/run /run
         mount --bind {b}/tmp /tmp
-        exec {sup} -c {SEED_CONF}
+        exec {sup} -c {seed}
         """)
     main_log = b / "log/supervisor/supervisord.log"
     for name in ("dockerapp1", "dockerapp1-brother"):
@@ -163,6 +165,7 @@ def test_process_tree_as_pid1(spawn, sup_argv, dockerapp, vartmp):
         stdout_logfile={b}/orphans.log
         """))
     sup = usable_outside_tmp(sup_argv[0], b)
+    seed = usable_outside_tmp(SEED_CONF, b)
     proc, init = start_pid1(spawn, b, f"exec {sup} -c {conf}\n")
     main_log = b / "main.log"
     for name in ("dockerapp3", "daemon", "dockerapp2", "orphans"):
