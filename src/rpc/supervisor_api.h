@@ -63,6 +63,7 @@ class SupervisorApi {
   // A method answering at once, refused with SHUTDOWN_STATE while stopping.
   Handler guarded(std::function<Outcome(const Array&)> fn);
   std::variant<Target, Fault> resolve(const std::string& namespec, bool process_required);
+  std::optional<Target> namespec_param(const Array& params, const Reply& reply);
   // Every process, groups and processes by priority (the "all" methods' order).
   std::vector<std::pair<std::string, Process*>> all_processes() const;
   void complete_later(const Reply& reply, Outcome outcome);

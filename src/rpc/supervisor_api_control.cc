@@ -168,62 +168,56 @@ void SupervisorApi::signal_group(Supervisor::Group& g, const Value& sig, const R
 
 // --- method entry points -----------------------------------------------------------------------
 
-void SupervisorApi::start(const Array& params, const Reply& reply) {
+// The namespec in params[0], resolved; on failure the reply carries the fault.
+std::optional<SupervisorApi::Target> SupervisorApi::namespec_param(const Array& params, const Reply& reply) {
   const std::string* name = as_text(params[0]);
   if (name == nullptr) {
     reply.fail(fault(faults::k_incorrect_parameters));
-    return;
+    return std::nullopt;
   }
-  bool wait = params.size() < 2 || truthy(params[1]);
   std::variant<Target, Fault> t = resolve(*name, false);
   if (const Fault* f = std::get_if<Fault>(&t)) {
     reply.fail(*f);
+    return std::nullopt;
+  }
+  return std::get<Target>(t);
+}
+
+void SupervisorApi::start(const Array& params, const Reply& reply) {
+  std::optional<Target> target = namespec_param(params, reply);
+  if (!target) {
     return;
   }
-  const Target& target = std::get<Target>(t);
-  if (target.process == nullptr) {
-    start_group(*target.group, wait, reply);
+  bool wait = params.size() < 2 || truthy(params[1]);
+  if (target->process == nullptr) {
+    start_group(*target->group, wait, reply);
   } else {
-    start_one(*target.process, *name, wait, reply);
+    start_one(*target->process, params[0].as_string(), wait, reply);
   }
 }
 
 void SupervisorApi::stop(const Array& params, const Reply& reply) {
-  const std::string* name = as_text(params[0]);
-  if (name == nullptr) {
-    reply.fail(fault(faults::k_incorrect_parameters));
+  std::optional<Target> target = namespec_param(params, reply);
+  if (!target) {
     return;
   }
   bool wait = params.size() < 2 || truthy(params[1]);
-  std::variant<Target, Fault> t = resolve(*name, false);
-  if (const Fault* f = std::get_if<Fault>(&t)) {
-    reply.fail(*f);
-    return;
-  }
-  const Target& target = std::get<Target>(t);
-  if (target.process == nullptr) {
-    stop_group(*target.group, wait, reply);
+  if (target->process == nullptr) {
+    stop_group(*target->group, wait, reply);
   } else {
-    stop_one(*target.process, *name, wait, reply);
+    stop_one(*target->process, params[0].as_string(), wait, reply);
   }
 }
 
 void SupervisorApi::signal(const Array& params, const Reply& reply) {
-  const std::string* name = as_text(params[0]);
-  if (name == nullptr) {
-    reply.fail(fault(faults::k_incorrect_parameters));
+  std::optional<Target> target = namespec_param(params, reply);
+  if (!target) {
     return;
   }
-  std::variant<Target, Fault> t = resolve(*name, false);
-  if (const Fault* f = std::get_if<Fault>(&t)) {
-    reply.fail(*f);
-    return;
-  }
-  const Target& target = std::get<Target>(t);
-  if (target.process == nullptr) {
-    signal_group(*target.group, params[1], reply);
+  if (target->process == nullptr) {
+    signal_group(*target->group, params[1], reply);
   } else {
-    signal_one(*target.process, *name, params[1], reply);
+    signal_one(*target->process, params[0].as_string(), params[1], reply);
   }
 }
 
