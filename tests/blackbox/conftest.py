@@ -90,6 +90,45 @@ def proc_stat(pid):
     return fields[0], int(fields[1])
 
 
+def session_pids(sid):
+    """Every process in session `sid`: a daemon started with start_new_session and all it
+    started (its children have their own process groups, so killpg alone would miss them)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            data = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = data[data.rindex(")") + 2:].split()
+        if int(fields[3]) == sid:  # field 6: session id
+            pids.append(int(entry))
+    return pids
+
+
+def kill_session(proc, rounds=5):
+    """SIGKILL the session led by Popen `proc` until it is empty, then reap `proc`. An orderly
+    shutdown would take seconds per priority level; teardown does not need one."""
+    for _ in range(rounds):
+        pids = session_pids(proc.pid)
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if proc.poll() is None:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=10)
+
+
 def all_procs():
     """{pid: (state, ppid, comm)} for every process visible in /proc."""
     out = {}

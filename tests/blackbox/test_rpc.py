@@ -26,6 +26,8 @@ import pytest
 
 from supervisor.xmlrpc import SupervisorTransport
 
+from conftest import kill_session
+
 REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("TEND_BUILD", REPO / "build"))
 TEND = str(BUILD / "tend")
@@ -180,38 +182,8 @@ class Daemon:
             time.sleep(0.05)
         raise AssertionError(f"{self.kind}: processes did not settle: {infos}")
 
-    def session_pids(self):
-        pids = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                stat = Path("/proc", entry, "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[3]) == self.proc.pid:  # session id: the daemon and all it started
-                pids.append(int(entry))
-        return pids
-
     def stop(self):
-        for _ in range(5):
-            pids = self.session_pids()
-            if not pids:
-                break
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            if self.proc.poll() is None:
-                try:
-                    self.proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    pass
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=10)
+        kill_session(self.proc)
         self.out.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 

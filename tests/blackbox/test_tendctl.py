@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import kill_session
+
 REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("TEND_BUILD", REPO / "build"))
 TENDCTL = str(BUILD / "tendctl")
@@ -170,36 +172,8 @@ class Server:
             time.sleep(0.05)
         raise AssertionError("processes did not settle")
 
-    def session_pids(self):
-        """supervisord and every process it started: they share its session (children
-        get their own process groups, so killpg alone would miss them)."""
-        pids = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                stat = Path("/proc", entry, "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[3]) == self.proc.pid:  # field 6: session id
-                pids.append(int(entry))
-        return pids
-
     def stop(self):
-        # SIGKILL everything at once: an orderly shutdown takes seconds per priority level.
-        for _ in range(3):
-            pids = self.session_pids()
-            if not pids:
-                break
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            if self.proc.poll() is None:
-                self.proc.wait(timeout=10)
-        self.proc.wait(timeout=10)
+        kill_session(self.proc, rounds=3)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
