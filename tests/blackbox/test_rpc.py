@@ -635,7 +635,14 @@ def test_auth_and_endpoints(request):
 # Abuse: tend keeps answering other clients and supervising
 
 def raise_nofile(wanted):
+    """Raises this process's fd limit (and so tend's, its child) towards wanted; returns the soft limit."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        try:  # root may raise the hard limit too
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
+            return wanted
+        except (ValueError, OSError):
+            pass
     target = min(hard, max(soft, wanted))
     resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
     return target
@@ -662,8 +669,9 @@ stderr_logfile=NONE
 @pytest.fixture
 def tend_alone(request):
     limit = raise_nofile(30000)
-    conns = 10000 if limit >= 24000 else max(2000, (limit - 1000) // 2)
-    d = Daemon("tend", programs=PROGRAMS + SPEW, supervisord_extra=f"minfds={conns + 2000}")
+    # This process holds the client ends; tend keeps a quarter of its own limit for the programs.
+    conns = 10000 if limit >= 16000 else max(2000, (limit - 1000) // 2)
+    d = Daemon("tend", programs=PROGRAMS + SPEW, supervisord_extra=f"minfds={conns * 4 // 3 + 1000}")
     request.addfinalizer(d.stop)
     d.wait_ready()
     d.settle(want_running=("sleeper", "spew"))
