@@ -134,7 +134,7 @@ void Supervisor::on_signal(int sig) {
       request_shutdown(fmt::format("received {} indicating exit request", name));
       break;
     case SIGHUP:
-      request_restart(fmt::format("received {} indicating restart request", name));
+      request_update(fmt::format("received {} indicating restart request", name));
       break;
     case SIGUSR2:
       main_logger().info("received {} indicating log reopen request", name);
@@ -223,6 +223,9 @@ void Supervisor::process_state_changed(Process& p, ProcessState from, ProcessSta
   if (m_mood != Mood::Running && is_stopped_state(to)) {
     schedule_advance();
   }
+  if (!m_pending_updates.empty() && is_stopped_state(to)) {
+    schedule_apply_pending();
+  }
 }
 
 // --- groups ----------------------------------------------------------------------
@@ -299,13 +302,271 @@ Status Supervisor::remove_group(const std::string& name) {
         return make_error(fmt::format("process {} of group {} is still running", p->config().name, name));
       }
     }
+    for (auto& p : (*it)->processes) {
+      forget(p.get());
+    }
     m_groups.erase(it);
     return ok_status();
   }
   return make_error(fmt::format("no such group: {}", name));
 }
 
-void Supervisor::set_config(Config cfg) { m_config = std::move(cfg); }
+void Supervisor::insert_process(Group& g, const ProcessConfig& pc) {
+  auto order = [](const ProcessConfig& a, const ProcessConfig& b) {
+    return std::tie(a.priority, a.name) < std::tie(b.priority, b.name);
+  };
+  g.cfg.processes.insert(std::upper_bound(g.cfg.processes.begin(), g.cfg.processes.end(), pc, order), pc);
+  std::unique_ptr<Process> proc = make_process(pc);
+  Process* raw = proc.get();
+  auto pos = std::upper_bound(g.processes.begin(), g.processes.end(), proc,
+                              [&](const auto& a, const auto& b) { return order(a->config(), b->config()); });
+  g.processes.insert(pos, std::move(proc));
+  if (m_mood == Mood::Running) {
+    raw->added();
+  }
+}
+
+Status Supervisor::add_process(const ProcessConfig& pc) {
+  Group* g = find_group(pc.group);
+  if (g == nullptr) {
+    return make_error(fmt::format("no such group: {}", pc.group));
+  }
+  if (find_process(pc.group, pc.name) != nullptr) {
+    return make_error(fmt::format("process {}:{} already added", pc.group, pc.name));
+  }
+  insert_process(*g, pc);
+  return ok_status();
+}
+
+Status Supervisor::remove_process(const std::string& group, const std::string& name) {
+  Group* g = find_group(group);
+  auto it = g == nullptr ? decltype(g->processes.begin()){}
+                         : std::find_if(g->processes.begin(), g->processes.end(),
+                                        [&](const auto& p) { return p->config().name == name; });
+  if (g == nullptr || it == g->processes.end()) {
+    return make_error(fmt::format("no such process: {}:{}", group, name));
+  }
+  if (!is_stopped_state((*it)->state())) {
+    return make_error(fmt::format("process {}:{} is still running", group, name));
+  }
+  forget(it->get());
+  g->processes.erase(it);
+  std::erase_if(g->cfg.processes, [&](const ProcessConfig& pc) { return pc.name == name; });
+  return ok_status();
+}
+
+void Supervisor::forget(Process* p) {
+  std::erase_if(m_by_pid, [p](const auto& entry) { return entry.second == p; });
+}
+
+std::vector<const GroupConfig*> Supervisor::running_groups() const {
+  std::vector<const GroupConfig*> out;
+  out.reserve(m_groups.size());
+  for (const auto& g : m_groups) {
+    out.push_back(&g->cfg);
+  }
+  return out;
+}
+
+namespace {
+
+// The [supervisord] and server settings of `next` that differ from `cur` but
+// only take effect when tend starts (the logger, the pidfile, the control
+// sockets, privileges and limits are set up once).
+std::vector<std::string> startup_only_changes(const Config& cur, const Config& next) {
+  std::vector<std::string> out;
+  const SupervisordConfig& a = cur.supervisord;
+  const SupervisordConfig& b = next.supervisord;
+  auto check = [&out](bool same, const char* key) {
+    if (!same) {
+      out.emplace_back(key);
+    }
+  };
+  check(a.logfile == b.logfile, "logfile");
+  check(a.logfile_maxbytes == b.logfile_maxbytes, "logfile_maxbytes");
+  check(a.logfile_backups == b.logfile_backups, "logfile_backups");
+  check(a.loglevel == b.loglevel, "loglevel");
+  check(a.pidfile == b.pidfile, "pidfile");
+  check(a.umask == b.umask, "umask");
+  check(a.nodaemon == b.nodaemon, "nodaemon");
+  check(a.silent == b.silent, "silent");
+  check(a.minfds == b.minfds, "minfds");
+  check(a.minprocs == b.minprocs, "minprocs");
+  check(a.nocleanup == b.nocleanup, "nocleanup");
+  check(a.uid == b.uid, "user");
+  check(a.directory == b.directory, "directory");
+  check(a.identifier == b.identifier, "identifier");
+  check(a.console_output == b.console_output, "console_output");
+  auto same_server = [](const HttpServerConfig& x, const HttpServerConfig& y) {
+    return x.kind == y.kind && x.file == y.file && x.chmod == y.chmod && x.chown_uid == y.chown_uid &&
+           x.chown_gid == y.chown_gid && x.host == y.host && x.port == y.port && x.username == y.username &&
+           x.password == y.password;
+  };
+  check(std::equal(cur.http_servers.begin(), cur.http_servers.end(), next.http_servers.begin(),
+                   next.http_servers.end(), same_server),
+        "[unix_http_server]/[inet_http_server]");
+  return out;
+}
+
+}  // namespace
+
+void Supervisor::set_config(Config next) {
+  std::vector<std::string> fixed = startup_only_changes(m_config, next);
+  if (!fixed.empty()) {
+    main_logger().warn("the new configuration changes {}; these take effect only when tend is started again",
+                       fmt::join(fixed, ", "));
+  }
+  // Keep what runs; take what later spawns and the shutdown read.
+  SupervisordConfig live = m_config.supervisord;
+  live.environment = std::move(next.supervisord.environment);
+  live.childlogdir = std::move(next.supervisord.childlogdir);
+  live.strip_ansi = next.supervisord.strip_ansi;
+  live.shutdown_grace = next.supervisord.shutdown_grace;
+  live.main_program = std::move(next.supervisord.main_program);
+  next.supervisord = std::move(live);
+  next.http_servers = m_config.http_servers;
+  m_config = std::move(next);
+}
+
+void Supervisor::request_update(const std::string& reason) {
+  if (m_mood != Mood::Running) {
+    main_logger().warn("ignored {} (shutdown in progress)", reason.substr(reason.find(' ') + 1));
+    return;
+  }
+  main_logger().warn("{}", reason);
+  Result<Config> next = m_reload();
+  if (!next) {
+    // Deliberate difference from supervisord, which exits here: the running
+    // programs are worth more than a typo in the new file.
+    main_logger().error("unable to reload the configuration, keeping the current one: {}", next.error());
+    return;
+  }
+  ConfigDiff d = update(std::move(*next));
+  main_logger().info("configuration reloaded from {}: {} added, {} changed, {} removed", m_config.path,
+                     d.added.size(), d.changed.size(), d.removed.size());
+}
+
+ConfigDiff Supervisor::update(Config next) {
+  ConfigDiff d = diff_against(next);
+  set_config(std::move(next));
+  if (m_mood != Mood::Running) {
+    return d;
+  }
+  // The diff is against what runs now, so it replaces any earlier plan.
+  m_pending_updates.clear();
+  auto stop_entry = [this](const DiffEntry& e) {
+    Group* g = find_group(e.group);
+    for (auto& p : g->processes) {
+      if ((!e.process || p->config().name == *e.process) && p->state() != ProcessState::Stopping &&
+          p->state() != ProcessState::Stopped) {
+        (void)p->stop();  // also cancels a pending autorestart of an EXITED process
+      }
+    }
+  };
+  for (const DiffEntry& e : d.removed) {
+    main_logger().info("removing {}: no longer in the configuration", e.name());
+    m_pending_updates.push_back({e, false});
+    stop_entry(e);
+  }
+  for (const DiffEntry& e : d.changed) {
+    main_logger().info("restarting {}: its configuration changed", e.name());
+    m_pending_updates.push_back({e, true});
+    stop_entry(e);
+  }
+  for (const DiffEntry& e : d.added) {
+    main_logger().info("adding {}: new in the configuration", e.name());
+    add_from_config(e);
+  }
+  refresh_console_width();
+  warn_stop_budget();
+  apply_pending();
+  return d;
+}
+
+void Supervisor::add_from_config(const DiffEntry& e) {
+  for (const GroupConfig& g : m_config.groups) {
+    if (g.name != e.group) {
+      continue;
+    }
+    Status st = ok_status();
+    if (!e.process) {
+      st = add_group(g);
+    } else {
+      for (const ProcessConfig& pc : g.processes) {
+        if (pc.name == *e.process) {
+          st = add_process(pc);
+        }
+      }
+    }
+    if (!st) {
+      main_logger().error("unable to add {}: {}", e.name(), st.error());
+    }
+  }
+}
+
+void Supervisor::schedule_apply_pending() {
+  if (m_apply_scheduled) {
+    return;
+  }
+  m_apply_scheduled = true;
+  // Deferred: the state change that triggers it is reported from inside the
+  // process, which must not be destroyed under its own feet.
+  m_loop.defer([this, alive = std::weak_ptr<bool>(m_alive)] {
+    if (auto a = alive.lock(); a && *a) {
+      m_apply_scheduled = false;
+      apply_pending();
+    }
+  });
+}
+
+void Supervisor::apply_pending() {
+  if (m_mood != Mood::Running) {
+    m_pending_updates.clear();
+    return;
+  }
+  std::vector<PendingUpdate> waiting;
+  for (const PendingUpdate& u : std::vector<PendingUpdate>(std::move(m_pending_updates))) {
+    Group* g = find_group(u.entry.group);
+    bool down = true;
+    bool present = false;
+    if (g != nullptr) {
+      for (auto& p : g->processes) {
+        if (!u.entry.process || p->config().name == *u.entry.process) {
+          present = true;
+          down = down && is_stopped_state(p->state());
+        }
+      }
+    }
+    if (!down) {
+      waiting.push_back(u);
+      continue;
+    }
+    if (present) {
+      Status st = u.entry.process ? remove_process(u.entry.group, *u.entry.process) : remove_group(u.entry.group);
+      if (!st) {
+        main_logger().error("unable to remove {}: {}", u.entry.name(), st.error());
+        continue;
+      }
+    }
+    if (u.replace) {
+      add_from_config(u.entry);
+    } else {
+      main_logger().info("removed {}", u.entry.name());
+    }
+  }
+  m_pending_updates = std::move(waiting);
+  refresh_console_width();
+}
+
+void Supervisor::refresh_console_width() {
+  size_t width = 0;
+  for (const auto& g : m_groups) {
+    for (const auto& p : g->processes) {
+      width = std::max(width, p->config().name.size());
+    }
+  }
+  m_console.set_name_width(width);
+}
 
 Supervisor::Group* Supervisor::find_group(const std::string& name) {
   for (auto& g : m_groups) {
@@ -387,6 +648,7 @@ void Supervisor::request_shutdown(const std::string& reason) {
     return;
   }
   m_mood = Mood::Shutdown;
+  m_pending_updates.clear();
   for (auto& g : m_groups) {
     for (auto& p : g->processes) {
       p->set_shutting_down(true);
@@ -411,6 +673,7 @@ void Supervisor::request_restart(const std::string& reason) {
     return;
   }
   m_pending_config = std::move(*next);
+  m_pending_updates.clear();
   m_mood = Mood::Restarting;
   for (auto& g : m_groups) {
     for (auto& p : g->processes) {
@@ -472,6 +735,7 @@ void Supervisor::finish_restart() {
   m_pending_config.reset();
   m_mood = Mood::Running;
   main_logger().info("configuration reloaded from {}", m_config.path);
+  refresh_console_width();
   warn_stop_budget();
   for (const GroupConfig& g : m_config.groups) {
     if (Status st = add_group(g); !st) {

@@ -9,6 +9,11 @@
 // program is down, the sweep sends SIGTERM to every remaining descendant
 // (forked children, setsid daemons, adopted orphans), SIGKILL after
 // shutdown_grace, and tend exits the moment it has no children left.
+//
+// Update (SIGHUP, or reloadConfig and add/remove over XML-RPC): the new
+// configuration is compared per program (core/config_diff.h); only the
+// processes whose configuration changed are stopped and started again, the
+// others keep running. supervisor.restart still stops everything.
 #pragma once
 
 #include <sys/types.h>
@@ -22,6 +27,7 @@
 #include <vector>
 
 #include "config/model.h"
+#include "core/config_diff.h"
 #include "core/event_loop.h"
 #include "core/process.h"
 #include "log/console.h"
@@ -60,8 +66,26 @@ class Supervisor final : public ProcessHost {
   Status add_group(const GroupConfig& cfg);
   // Fails unless every process of the group is in a stopped state.
   Status remove_group(const std::string& name);
-  // Replaces the config used by later add_group calls (reloadConfig + update).
+  // Adds one process of an existing group (`pc` must name the group);
+  // starts it when autostart. Fails when the group is unknown or the process present.
+  Status add_process(const ProcessConfig& pc);
+  // Fails unless the process exists and is in a stopped state.
+  Status remove_process(const std::string& group, const std::string& name);
+  // The running groups' configurations, in group order.
+  std::vector<const GroupConfig*> running_groups() const;
+  // What `next` changes against what runs now.
+  ConfigDiff diff_against(const Config& next) const { return diff_groups(running_groups(), next.groups); }
+  // Replaces the config used by later add_group/add_process calls
+  // (reloadConfig). Settings that only a new tend applies (logfile, pidfile,
+  // control sockets, ...) keep their running values, with a warning.
   void set_config(Config cfg);
+  // Makes the running programs match `next`: stops what was removed or
+  // changed, starts each changed or added process as soon as its old one is
+  // down. Unchanged processes are not touched. Returns what it applies.
+  ConfigDiff update(Config next);
+  // Re-reads the configuration and updates (SIGHUP); a bad file keeps the
+  // running configuration and is logged.
+  void request_update(const std::string& reason);
   // Re-reads the config file(s) with the command-line overrides; applies nothing.
   Result<Config> load_new_config() { return m_reload(); }
 
@@ -95,12 +119,29 @@ class Supervisor final : public ProcessHost {
   void finish();
   void warn_stop_budget();
   std::unique_ptr<Process> make_process(const ProcessConfig& pc);
+  void insert_process(Group& g, const ProcessConfig& pc);
+  // Adds a group or process of the entry from the current config, if present.
+  void add_from_config(const DiffEntry& e);
+  // Drops every pid mapping to `p` (it is about to be destroyed).
+  void forget(Process* p);
+  void schedule_apply_pending();
+  // Finishes every pending update whose processes are all down.
+  void apply_pending();
+  void refresh_console_width();
   std::string server_url() const;
 
   EventLoop& m_loop;
   Config m_config;
   ConfigLoader m_reload;
   std::optional<Config> m_pending_config;
+  // Update entries waiting for their processes to stop; `replace`: start the
+  // new version afterwards (changed), else only remove (removed).
+  struct PendingUpdate {
+    DiffEntry entry;
+    bool replace = false;
+  };
+  std::vector<PendingUpdate> m_pending_updates;
+  bool m_apply_scheduled = false;
   std::vector<std::unique_ptr<Group>> m_groups;  // sorted by (priority, name)
   std::unordered_map<pid_t, Process*> m_by_pid;
   std::map<uint64_t, StateListener> m_listeners;

@@ -171,5 +171,100 @@ TEST_F(SupervisorTest, ReloadRestartsWithTheNewConfig) {
   ASSERT_NE(sup.find_process("q", "q"), nullptr);
 }
 
+Config web_group(const std::vector<std::pair<std::string, std::string>>& members) {
+  Config c = config_of({});
+  GroupConfig g;
+  g.name = "web";
+  g.kind = GroupConfig::Kind::Group;
+  for (const auto& [name, command] : members) {
+    ProcessConfig p = program(name, command);
+    p.group = "web";
+    g.processes.push_back(p);
+  }
+  c.groups.push_back(g);
+  return c;
+}
+
+TEST_F(SupervisorTest, UpdateRestartsOnlyTheChangedProcessOfAGroup) {
+  Supervisor sup(*loop, web_group({{"a", "/bin/sleep 100"}, {"b", "/bin/sleep 100"}}),
+                 [] { return Result<Config>(make_error("unused")); });
+  ASSERT_TRUE(sup.start().ok());
+  pid_t old_a = sup.find_process("web", "a")->pid();
+  pid_t old_b = sup.find_process("web", "b")->pid();
+  ASSERT_GT(old_a, 0);
+  ConfigDiff d = sup.update(web_group({{"a", "/bin/sleep 101"}, {"b", "/bin/sleep 100"}, {"c", "/bin/sleep 100"}}));
+  ASSERT_EQ(d.changed.size(), 1u);
+  EXPECT_EQ(d.changed[0].name(), "web:a");
+  ASSERT_EQ(d.added.size(), 1u);
+  EXPECT_EQ(d.added[0].name(), "web:c");
+  pid_t new_a = 0;
+  pid_t b_then = 0;
+  sup.add_state_listener([&](Process& p, ProcessState, ProcessState to) {
+    if (p.config().name == "a" && to == ProcessState::Running) {
+      new_a = p.pid();
+      b_then = sup.find_process("web", "b")->pid();
+      sup.request_shutdown("done");
+    }
+  });
+  EXPECT_EQ(run(), 0);
+  EXPECT_NE(new_a, 0);
+  EXPECT_NE(new_a, old_a);
+  EXPECT_EQ(b_then, old_b);
+  Process* a = sup.find_process("web", "a");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->config().command, "/bin/sleep 101");
+  EXPECT_EQ(sup.find_process("web", "b")->pid(), 0);  // stopped by the shutdown, not before
+  // b was never restarted: its one and only start is older than a's second one.
+  EXPECT_LT(sup.find_process("web", "b")->fsm().laststart_wall(), a->fsm().laststart_wall());
+  EXPECT_NE(sup.find_process("web", "c"), nullptr);
+  EXPECT_EQ(sup.diff_against(web_group({{"a", "/bin/sleep 101"}, {"b", "/bin/sleep 100"}, {"c", "/bin/sleep 100"}}))
+                .empty(),
+            true);
+}
+
+TEST_F(SupervisorTest, UpdateRemovesAProcessOnlyOnceItHasStopped) {
+  std::string log = dir + "/slow";
+  std::string slow = "/bin/sh -c 'trap \"sleep 0.2; echo clean >> " + log + "; exit 0\" TERM; echo up >> " + log +
+                     "; while :; do sleep 0.05; done'";
+  Supervisor sup(*loop, web_group({{"a", "/bin/sleep 100"}, {"slow", slow}}),
+                 [] { return Result<Config>(make_error("unused")); });
+  ASSERT_TRUE(sup.start().ok());
+  pid_t a_pid = sup.find_process("web", "a")->pid();
+  std::function<void()> poll = [&] {
+    if (read_file(log) == "up\n") {
+      ConfigDiff d = sup.update(web_group({{"a", "/bin/sleep 100"}}));
+      ASSERT_EQ(d.removed.size(), 1u);
+      EXPECT_EQ(d.removed[0].name(), "web:slow");
+      // Still there while it cleans up.
+      ASSERT_NE(sup.find_process("web", "slow"), nullptr);
+      EXPECT_EQ(sup.find_process("web", "slow")->state(), ProcessState::Stopping);
+    } else if (read_file(log) == "up\nclean\n" && sup.find_process("web", "slow") == nullptr) {
+      EXPECT_EQ(sup.find_process("web", "a")->pid(), a_pid);
+      sup.request_shutdown("done");
+      return;
+    }
+    loop->add_timer_after(seconds_d(0.02), poll);
+  };
+  loop->add_timer_after(seconds_d(0.02), poll);
+  EXPECT_EQ(run(), 0);
+  EXPECT_EQ(sup.find_process("web", "slow"), nullptr);
+  EXPECT_EQ(sup.groups().size(), 1u);
+  EXPECT_EQ(sup.groups()[0]->cfg.processes.size(), 1u);
+}
+
+TEST_F(SupervisorTest, UpdateRequestWithBadConfigChangesNothing) {
+  Supervisor sup(*loop, config_of({program("p", "/bin/sleep 100")}),
+                 [] { return Result<Config>(make_error("x.conf:3: not a valid boolean value: 'maybe'")); });
+  ASSERT_TRUE(sup.start().ok());
+  pid_t before = sup.find_process("p", "p")->pid();
+  loop->add_timer_after(seconds_d(0.1), [&] { sup.request_update("received SIGHUP indicating restart request"); });
+  loop->add_timer_after(seconds_d(0.2), [&] {
+    EXPECT_EQ(sup.find_process("p", "p")->pid(), before);
+    EXPECT_EQ(sup.find_process("p", "p")->state(), ProcessState::Running);
+    sup.request_shutdown("done");
+  });
+  EXPECT_EQ(run(), 0);
+}
+
 }  // namespace
 }  // namespace tend

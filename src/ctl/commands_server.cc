@@ -110,7 +110,10 @@ void Controller::do_update(const std::string& arg) {
       raise(info, "supervisor.getAllProcessInfo");
       return;
     }
-    std::set<std::string> groups(added.begin(), added.end());
+    std::set<std::string> groups;
+    for (const std::string& name : added) {
+      groups.insert(name.substr(0, name.find(':')));
+    }
     for (const rpc::Value& p : info.value().as_array()) {
       groups.insert(member_string(p, "group"));
     }
@@ -121,7 +124,11 @@ void Controller::do_update(const std::string& arg) {
       }
     }
   }
-  auto selected = [&wanted](const std::string& g) { return wanted.empty() || wanted.count(g) != 0; };
+  // tend reports "group:process" when only some processes of a group
+  // changed; naming the group selects them.
+  auto selected = [&wanted](const std::string& name) {
+    return wanted.empty() || wanted.count(name) != 0 || wanted.count(name.substr(0, name.find(':'))) != 0;
+  };
   for (const std::string& g : removed) {
     if (!selected(g)) {
       continue;

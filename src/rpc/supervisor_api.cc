@@ -345,45 +345,60 @@ Outcome SupervisorApi::reload_config() {
   if (!next) {
     return fault(faults::k_cant_reread, next.error());
   }
-  Array added;
-  Array changed;
-  Array removed;
-  for (const GroupConfig& g : next->groups) {
-    const Supervisor::Group* cur = m_sup.find_group(g.name);
-    if (cur == nullptr) {
-      added.emplace_back(g.name);
-    } else if (!(cur->cfg == g)) {
-      changed.emplace_back(g.name);
+  // Per program where a group keeps some processes unchanged ("web:x"), per
+  // group otherwise, so that supervisorctl's update restarts only what changed.
+  ConfigDiff diff = m_sup.diff_against(*next);
+  auto names = [](const std::vector<DiffEntry>& entries) {
+    Array out;
+    for (const DiffEntry& e : entries) {
+      out.emplace_back(e.name());
     }
-  }
-  for (const auto& cur : m_sup.groups()) {
-    bool kept = std::any_of(next->groups.begin(), next->groups.end(),
-                            [&](const GroupConfig& g) { return g.name == cur->cfg.name; });
-    if (!kept) {
-      removed.emplace_back(cur->cfg.name);
-    }
-  }
+    return Value(std::move(out));
+  };
   m_sup.set_config(std::move(*next));
-  return Value(Array{Value(Array{Value(std::move(added)), Value(std::move(changed)), Value(std::move(removed))})});
+  return Value(Array{Value(Array{names(diff.added), names(diff.changed), names(diff.removed)})});
 }
 
+// addProcessGroup and removeProcessGroup also take "group:process", the
+// per-program entries reloadConfig reports (a tend extension).
 Outcome SupervisorApi::add_group(const Array& params) {
   const std::string* name = as_text(params[0]);
   if (name == nullptr) {
     return fault(faults::k_incorrect_parameters);
   }
+  size_t colon = name->find(':');
+  std::string group = name->substr(0, colon);
   for (const GroupConfig& g : m_sup.config().groups) {
-    if (g.name != *name) {
+    if (g.name != group) {
       continue;
     }
-    if (m_sup.find_group(g.name) != nullptr) {
-      return fault(faults::k_already_added, *name);
+    if (colon == std::string::npos) {
+      if (m_sup.find_group(g.name) != nullptr) {
+        return fault(faults::k_already_added, *name);
+      }
+      GroupConfig copy = g;  // add_group may change the config it came from
+      if (Status st = m_sup.add_group(copy); !st) {
+        return fault(faults::k_failed, st.error());
+      }
+      return Value(true);
     }
-    GroupConfig copy = g;  // add_group may change the config it came from
-    if (Status st = m_sup.add_group(copy); !st) {
-      return fault(faults::k_failed, st.error());
+    std::string process = name->substr(colon + 1);
+    for (const ProcessConfig& pc : g.processes) {
+      if (pc.name != process) {
+        continue;
+      }
+      if (m_sup.find_group(group) == nullptr) {
+        break;  // a process joins a running group; a new group is added whole
+      }
+      if (m_sup.find_process(group, process) != nullptr) {
+        return fault(faults::k_already_added, *name);
+      }
+      ProcessConfig copy = pc;
+      if (Status st = m_sup.add_process(copy); !st) {
+        return fault(faults::k_failed, st.error());
+      }
+      return Value(true);
     }
-    return Value(true);
   }
   return fault(faults::k_bad_name, *name);
 }
@@ -392,6 +407,18 @@ Outcome SupervisorApi::remove_group(const Array& params) {
   const std::string* name = as_text(params[0]);
   if (name == nullptr) {
     return fault(faults::k_incorrect_parameters);
+  }
+  size_t colon = name->find(':');
+  if (colon != std::string::npos) {
+    std::string group = name->substr(0, colon);
+    std::string process = name->substr(colon + 1);
+    if (m_sup.find_process(group, process) == nullptr) {
+      return fault(faults::k_bad_name, *name);
+    }
+    if (Status st = m_sup.remove_process(group, process); !st) {
+      return fault(faults::k_still_running, *name);
+    }
+    return Value(true);
   }
   if (m_sup.find_group(*name) == nullptr) {
     return fault(faults::k_bad_name, *name);
@@ -543,15 +570,16 @@ Status SupervisorApi::install_info_methods(Dispatcher& d) {
                   })});
   defs.push_back({"reloadConfig", 0, 0, {"array"},
                   "Read the configuration file again without applying it. The result is one array holding three "
-                  "arrays of group names: added, changed and removed.\n@return array [[added, changed, removed]]",
+                  "arrays of names: added, changed and removed. A name is a group, or group:process when only "
+                  "some processes of a kept group differ.\n@return array [[added, changed, removed]]",
                   sync([this](const Array&) { return reload_config(); })});
   defs.push_back({"addProcessGroup", 1, 1, {"boolean", "string"},
-                  "Start managing a group from the configuration last read.\n"
-                  "@param string name group name\n@return boolean true",
+                  "Start managing a group (or one process of a running group) from the configuration last read.\n"
+                  "@param string name group name or group:process\n@return boolean true",
                   sync([this](const Array& p) { return add_group(p); })});
   defs.push_back({"removeProcessGroup", 1, 1, {"boolean", "string"},
-                  "Stop managing a group whose processes are all stopped.\n"
-                  "@param string name group name\n@return boolean true",
+                  "Stop managing a group (or one process of it) whose processes are all stopped.\n"
+                  "@param string name group name or group:process\n@return boolean true",
                   sync([this](const Array& p) { return remove_group(p); })});
   defs.push_back({"getProcessInfo", 1, 1, {"struct", "string"},
                   "Return the state of one process.\n@param string name process name or group:name\n"

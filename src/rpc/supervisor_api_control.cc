@@ -242,8 +242,19 @@ void SupervisorApi::start_group_call(const Array& params, const Reply& reply) {
 }
 
 void SupervisorApi::stop_group_call(const Array& params, const Reply& reply) {
+  bool wait = params.size() < 2 || truthy(params[1]);
+  // "group:process", as reloadConfig reports a per-program change, stops that
+  // process alone (a tend extension; supervisorctl's update sends it here).
+  if (const std::string* name = as_text(params[0]); name != nullptr && name->find(':') != std::string::npos) {
+    Namespec n = split_namespec(*name);
+    if (Process* p = n.process ? m_sup.find_process(n.group, *n.process) : nullptr) {
+      for_each_into({{n.group, p}}, reply, is_running_state,
+                    [&](Process& proc, const std::string& spec, const Reply& r) { stop_one(proc, spec, wait, r); });
+      return;
+    }
+  }
   if (Supervisor::Group* g = group_param(params[0], reply)) {
-    stop_group(*g, params.size() < 2 || truthy(params[1]), reply);
+    stop_group(*g, wait, reply);
   }
 }
 
