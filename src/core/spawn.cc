@@ -1,18 +1,15 @@
-#include "util/passwd.h"
 #include "core/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include "core/spawn_child.h"
+#include "util/passwd.h"
 #include "util/shlex.h"
 
 extern char** environ;
@@ -22,13 +19,6 @@ namespace tend {
 namespace {
 
 constexpr const char* k_default_path = "/bin:/usr/bin:/usr/local/bin";
-
-// What the child writes to the report pipe when a step fails: the step and errno.
-struct ChildFailure {
-  int step;
-  int err;
-};
-enum Step { k_step_setpgid = 1, k_step_dup, k_step_groups, k_step_setgid, k_step_setuid, k_step_chdir, k_step_exec };
 
 Status make_pipe(Fd& r, Fd& w) {
   int p[2];
@@ -43,60 +33,31 @@ Status make_pipe(Fd& r, Fd& w) {
   return ok_status();
 }
 
-void set_nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
-
-[[noreturn]] void child_fail(int report_fd, Step step) {
-  ChildFailure f{step, errno};
-  ssize_t ignored = write(report_fd, &f, sizeof f);
-  (void)ignored;
-  _exit(127);
-}
-
-// signal() refuses glibc's reserved signals (32, 33), yet they can arrive
-// ignored from whoever started tend; the raw system call resets every one.
-void reset_disposition(int sig) {
-  struct KernelSigaction {
-    void (*handler)(int);
-    unsigned long flags;
-    void (*restorer)();
-    uint64_t mask;
-  } act{SIG_DFL, 0, nullptr, 0};
-  syscall(SYS_rt_sigaction, sig, &act, nullptr, sizeof act.mask);
-}
-
-void close_fds_from(int first) {
-#ifdef SYS_close_range
-  if (syscall(SYS_close_range, first, ~0U, 0) == 0) {
-    return;
-  }
-#endif
-  long max = sysconf(_SC_OPEN_MAX);
-  for (int fd = first; fd < max; ++fd) {
-    close(fd);
-  }
-}
+// Only for the parent's ends of fresh pipes, whose other status flags are all clear.
+void set_nonblock(int fd) { fcntl(fd, F_SETFL, O_NONBLOCK); }
 
 std::string step_message(const ChildFailure& f, const SpawnSpec& spec, const ResolvedCommand& cmd,
                          const std::string& user_name) {
   const char* why = strerror(f.err);
   switch (f.step) {
-    case k_step_setpgid:
+    case ChildStep::Setpgid:
       return fmt::format("unable to create a process group: {}", why);
-    case k_step_dup:
+    case ChildStep::Dup:
       return fmt::format("unable to set up stdio: {}", why);
-    case k_step_groups:
+    case ChildStep::Groups:
       return fmt::format("couldn't set supplementary groups for user {}: {}", user_name, why);
-    case k_step_setgid:
+    case ChildStep::Setgid:
       return fmt::format("couldn't setgid for user {}: {}", user_name, why);
-    case k_step_setuid:
+    case ChildStep::Setuid:
       return fmt::format("couldn't setuid to {} ({}): {}", user_name, spec.uid ? *spec.uid : 0, why);
-    case k_step_chdir:
+    case ChildStep::Chdir:
       return fmt::format("couldn't chdir to {}: {}", spec.directory.value_or(""), why);
-    case k_step_exec:
+    case ChildStep::Exec:
       return fmt::format("couldn't exec {}: {}", cmd.filename, why);
-    default:
-      return fmt::format("child setup failed: {}", why);
+    case ChildStep::None:
+      break;
   }
+  return fmt::format("child setup failed: {}", why);
 }
 
 }  // namespace
@@ -196,7 +157,7 @@ Result<Spawned> spawn_process(const SpawnSpec& spec) {
     return make_error(cmd.error());
   }
 
-  // Everything the child needs is prepared here, before fork.
+  // Everything the child needs is prepared here: the child may not allocate.
   std::string user_name;
   gid_t gid = 0;
   std::vector<gid_t> groups;
@@ -233,89 +194,44 @@ Result<Spawned> spawn_process(const SpawnSpec& spec) {
   }
   argv.push_back(nullptr);
 
-  Fd in_r, in_w, out_r, out_w, err_r, err_w, rep_r, rep_w;
+  Fd in_r, in_w, out_r, out_w, err_r, err_w;
   Status st = make_pipe(in_r, in_w);
   if (st) st = make_pipe(out_r, out_w);
   if (st && !spec.redirect_stderr) st = make_pipe(err_r, err_w);
-  if (st) st = make_pipe(rep_r, rep_w);
   if (!st) {
     return make_error(st.error());
   }
 
-  pid_t pid = fork();
-  if (pid < 0) {
-    if (errno == EAGAIN) {
-      return make_error("Too many processes in process table to spawn");
-    }
-    return make_error(fmt::format("unable to fork: {}", strerror(errno)));
+  ChildPlan plan;
+  plan.filename = cmd->filename.c_str();
+  plan.argv = argv.data();
+  plan.envp = envp.data();
+  plan.stdin_fd = in_r.get();
+  plan.stdout_fd = out_w.get();
+  plan.stderr_fd = spec.redirect_stderr ? out_w.get() : err_w.get();
+  if (spec.uid) {
+    plan.set_user = true;
+    plan.uid = *spec.uid;
+    plan.gid = gid;
+    plan.groups = groups.data();
+    plan.group_count = groups.size();
   }
-  if (pid == 0) {
-    // Child. Single-threaded parent, so libc calls are safe here.
-    int rep = rep_w.get();
-    if (setpgid(0, 0) != 0) {
-      child_fail(rep, k_step_setpgid);
-    }
-    int err_fd = spec.redirect_stderr ? out_w.get() : err_w.get();
-    if (dup2(in_r.get(), 0) < 0 || dup2(out_w.get(), 1) < 0 || dup2(err_fd, 2) < 0) {
-      child_fail(rep, k_step_dup);
-    }
-    // Keep the report pipe above 2, close everything else from 3 up.
-    int rep_high = fcntl(rep, F_DUPFD_CLOEXEC, 3);
-    if (rep_high != 3 && rep_high >= 0) {
-      dup3(rep_high, 3, O_CLOEXEC);
-    }
-    rep = 3;
-    close_fds_from(4);
-    if (spec.uid) {
-      if (setgroups(groups.size(), groups.data()) != 0) {
-        child_fail(rep, k_step_groups);
-      }
-      if (setgid(gid) != 0) {
-        child_fail(rep, k_step_setgid);
-      }
-      if (setuid(*spec.uid) != 0) {
-        child_fail(rep, k_step_setuid);
-      }
-    }
-    if (spec.directory && chdir(spec.directory->c_str()) != 0) {
-      child_fail(rep, k_step_chdir);
-    }
-    if (spec.umask) {
-      umask(*spec.umask);
-    }
-    // Default dispositions and an empty mask: the program starts as if from a
-    // fresh shell, not with tend's blocked signals (nor Python's ignored SIGPIPE).
-    for (int sig = 1; sig < NSIG; ++sig) {
-      if (sig != SIGKILL && sig != SIGSTOP) {
-        reset_disposition(sig);
-      }
-    }
-    sigset_t empty;
-    sigemptyset(&empty);
-    sigprocmask(SIG_SETMASK, &empty, nullptr);
-    execve(cmd->filename.c_str(), argv.data(), envp.data());
-    child_fail(rep, k_step_exec);
+  plan.directory = spec.directory ? spec.directory->c_str() : nullptr;
+  if (spec.umask) {
+    plan.set_umask = true;
+    plan.umask = *spec.umask;
   }
-
-  // Parent.
-  setpgid(pid, pid);  // also done by the child; whichever runs first wins the race harmlessly
-  rep_w.close();
+  Result<LaunchResult> launched = launch_child(plan);
+  if (!launched) {
+    return make_error(launched.error());
+  }
+  if (launched->failure.step != ChildStep::None) {
+    return make_error(step_message(launched->failure, spec, *cmd, user_name));
+  }
+  pid_t pid = launched->pid;
   in_r.close();
   out_w.close();
   err_w.close();
-  ChildFailure failure{};
-  ssize_t n;
-  do {
-    n = read(rep_r.get(), &failure, sizeof failure);
-  } while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(sizeof failure)) {
-    // The child failed before execve and has exited: collect it here so the
-    // reaper never sees a pid nobody spawned.
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return make_error(step_message(failure, spec, *cmd, user_name));
-  }
   Spawned out;
   out.pid = pid;
   set_nonblock(in_w.get());

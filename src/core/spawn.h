@@ -1,8 +1,8 @@
-// Spawning one supervised process: resolve the command, make its pipes, fork,
-// and set the child up (own process group, fds 0-2 only, user, directory,
+// Spawning one supervised process: resolve the command, make its pipes, start
+// the child and set it up (own process group, fds 0-2 only, user, directory,
 // umask, environment, default signal dispositions and an empty mask) before
-// execve. Failures in the child are reported back through a close-on-exec
-// pipe, so the parent knows the exact step, path and errno before returning.
+// execve. spawn_process returns only once the child has exec'd or failed, so
+// the caller knows the exact failing step, path and errno (spawn_child.h).
 #pragma once
 
 #include <sys/types.h>
@@ -46,7 +46,7 @@ struct ResolvedCommand {
 };
 Result<ResolvedCommand> resolve_command(const std::string& command, const std::string& search_path);
 
-// Forks and execs. On error no child remains (a child that failed before
+// Starts the child and returns once it has exec'd. On error no child remains (a child that failed before
 // execve has been waited for), and the message names the failing step.
 Result<Spawned> spawn_process(const SpawnSpec& spec);
 

@@ -4,12 +4,18 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace tend {
 namespace {
@@ -84,6 +90,116 @@ TEST(Spawn, ChildGetsOnlyStdioAnEmptyMaskAndDefaultDispositions) {
   EXPECT_EQ(out.substr(0, out.find('\n') == std::string::npos ? out.size() : out.find("Sig")), "0 1 2 3 ");
   EXPECT_NE(out.find("SigBlk:\t0000000000000000"), std::string::npos) << out;
   EXPECT_NE(out.find("SigIgn:\t0000000000000000"), std::string::npos) << out;
+}
+
+// Raw rt_sigaction, which (unlike sigaction) also reaches glibc's reserved 32 and 33.
+struct KernelSigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  uint64_t mask;
+};
+
+TEST(Spawn, ReservedSignalsAndHandlersDoNotReachTheChildNorLeaveTheParent) {
+  // An ignored 33 and a caught SIGUSR1 in the parent: the child must start with
+  // neither, and the parent must keep both (the child resets only its own).
+  KernelSigaction ign{SIG_IGN, 0, nullptr, 0}, old33{};
+  ASSERT_EQ(syscall(SYS_rt_sigaction, 33, &ign, &old33, sizeof ign.mask), 0);
+  struct sigaction catcher {}, old_usr1 {}, now_usr1 {};
+  catcher.sa_handler = [](int) {};
+  sigaction(SIGUSR1, &catcher, &old_usr1);
+  sigset_t usr2, before, after;
+  sigemptyset(&usr2);
+  sigaddset(&usr2, SIGUSR2);
+  sigprocmask(SIG_BLOCK, &usr2, &before);
+
+  auto s = spawn_process(shell("cat /proc/self/status"));  // cat installs no handler (grep does)
+
+  sigprocmask(SIG_SETMASK, &before, &after);
+  sigaction(SIGUSR1, &old_usr1, &now_usr1);
+  KernelSigaction now33{};
+  syscall(SYS_rt_sigaction, 33, &old33, &now33, sizeof old33.mask);
+  EXPECT_EQ(now33.handler, SIG_IGN);
+  EXPECT_EQ(now_usr1.sa_handler, catcher.sa_handler);
+  EXPECT_EQ(sigismember(&after, SIGUSR2), 1) << "the parent's mask changed";
+  EXPECT_EQ(sigismember(&after, SIGTERM), sigismember(&before, SIGTERM));
+
+  ASSERT_TRUE(s.ok()) << s.error();
+  std::string out = run_and_collect(*s);
+  EXPECT_NE(out.find("SigBlk:\t0000000000000000"), std::string::npos) << out;
+  EXPECT_NE(out.find("SigIgn:\t0000000000000000"), std::string::npos) << out;
+  EXPECT_NE(out.find("SigCgt:\t0000000000000000"), std::string::npos) << out;
+}
+
+TEST(Spawn, ExecFailureIsReportedWithPathAndErrno) {
+  // Passes resolve_command (exists, executable) but execve fails: the
+  // interpreter named on the #! line does not exist.
+  char path[] = "/tmp/tend-spawn-test-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::string body = "#!/no/such/interpreter\n";
+  ASSERT_EQ(write(fd, body.data(), body.size()), static_cast<ssize_t>(body.size()));
+  close(fd);
+  chmod(path, 0755);
+  SpawnSpec spec = shell("true");
+  spec.command = path;
+  auto s = spawn_process(spec);
+  unlink(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error(), std::string("couldn't exec ") + path + ": No such file or directory");
+}
+
+TEST(Spawn, FailedChildIsCollectedBeforeReturning) {
+  // The failing child has been waited for: no zombie is left for the reaper.
+  pid_t self = getpid();
+  auto zombies = [self] {
+    int n = 0;
+    std::ifstream children("/proc/" + std::to_string(self) + "/task/" + std::to_string(self) + "/children");
+    pid_t pid;
+    while (children >> pid) {
+      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+      std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+      size_t close_paren = text.rfind(')');
+      if (close_paren != std::string::npos && text.compare(close_paren + 2, 1, "Z") == 0) {
+        ++n;
+      }
+    }
+    return n;
+  };
+  int before = zombies();
+  SpawnSpec spec = shell("true");
+  spec.directory = "/no/such/dir";
+  ASSERT_FALSE(spawn_process(spec).ok());
+  EXPECT_EQ(zombies(), before);
+}
+
+TEST(Spawn, ThreadsSpawnConcurrently) {
+  // Each spawning thread has its own child stack and report.
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&failures, t] {
+      for (int i = 0; i < 10; ++i) {
+        SpawnSpec spec = shell("echo ok");
+        if (i % 2 == 1) {
+          spec.directory = "/no/such/dir" + std::to_string(t);
+          auto s = spawn_process(spec);
+          if (s.ok() || s.error() != "couldn't chdir to " + *spec.directory + ": No such file or directory") {
+            ++failures;
+          }
+          continue;
+        }
+        auto s = spawn_process(spec);
+        if (!s.ok() || run_and_collect(*s) != "ok\n") {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) {
+    th.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
 }
 
 TEST(Spawn, ChildRunsInItsOwnProcessGroup) {

@@ -1,0 +1,196 @@
+#include "core/spawn_child.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <new>
+
+#include <fmt/format.h>
+
+namespace tend {
+
+namespace {
+
+constexpr int k_clone_flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+
+// For the functions the child runs. The child executes on a stack ASan does
+// not know, in memory it shares with tend: instrumented code there makes ASan
+// warn about the unknown stack (into the program's stderr) and could leave
+// stale shadow state. None of this code touches the heap, so nothing is lost.
+#define TEND_CHILD_CODE __attribute__((no_sanitize_address))
+
+// The child runs only system-call wrappers; 64 KiB also covers a lazy PLT
+// resolution in a dynamically linked build, which saves the vector registers.
+constexpr size_t k_child_stack_size = 64 * 1024;
+
+// One per thread that spawns, mapped on first use and kept: a guard page, the
+// child's stack, and a page holding the failure report. The calling thread is
+// suspended while its child runs, so one area per thread is never shared.
+// MAP_SHARED so the report also arrives where CLONE_VM is not honoured:
+// valgrind, for one, gives such a child a copy of tend's memory.
+struct ChildArea {
+  char* stack_top = nullptr;
+  ChildFailure* report = nullptr;
+};
+
+ChildArea* child_area() {
+  thread_local ChildArea area;
+  if (area.stack_top != nullptr) {
+    return &area;
+  }
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t total = page + k_child_stack_size + page;
+  void* base = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED) {
+    return nullptr;
+  }
+  char* bytes = static_cast<char*>(base);
+  if (mprotect(bytes, page, PROT_NONE) != 0) {  // an overflow faults instead of writing below
+    int saved = errno;
+    munmap(base, total);
+    errno = saved;
+    return nullptr;
+  }
+  area.stack_top = bytes + page + k_child_stack_size;
+  area.report = new (area.stack_top) ChildFailure{};
+  return &area;
+}
+
+struct ChildContext {
+  const ChildPlan* plan;
+  ChildFailure* report;
+};
+
+// The kernel's signal mask is 64 bits wide on every Linux architecture we build for.
+using KernelSigset = uint64_t;
+
+// glibc's sigprocmask hides its reserved signals (32, 33); the child needs all
+// of them blocked until its dispositions are reset, and all unblocked after.
+TEND_CHILD_CODE void set_kernel_mask(KernelSigset mask, KernelSigset* old) {
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, old, sizeof mask);
+}
+
+// signal() refuses glibc's reserved signals (32, 33), yet they can arrive
+// ignored from whoever started tend; the raw system call resets every one.
+TEND_CHILD_CODE void reset_disposition(int sig) {
+  struct KernelSigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    KernelSigset mask;
+  } act{SIG_DFL, 0, nullptr, 0};
+  syscall(SYS_rt_sigaction, sig, &act, nullptr, sizeof act.mask);
+}
+
+TEND_CHILD_CODE void close_fds_from(int first) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, first, ~0U, 0) == 0) {
+    return;
+  }
+#endif
+  long max = sysconf(_SC_OPEN_MAX);
+  for (int fd = first; fd < max; ++fd) {
+    close(fd);
+  }
+}
+
+// exit_group directly: sanitizers intercept _exit to run their at-exit
+// checks, which must not run in a child sharing tend's memory.
+[[noreturn]] TEND_CHILD_CODE void child_fail(ChildFailure* report, ChildStep step) {
+  report->err = errno;
+  report->step = step;
+  syscall(SYS_exit_group, 127);
+  __builtin_unreachable();
+}
+
+// Runs in the child, in the parent's memory and on the area's stack, with
+// every signal blocked (see launch_child). Only async-signal-safe calls.
+TEND_CHILD_CODE int child_main(void* arg) {
+  const ChildContext& ctx = *static_cast<const ChildContext*>(arg);
+  const ChildPlan& p = *ctx.plan;
+  // First, so that no handler of tend's can ever run in the child; the
+  // program starts as if from a fresh shell, not with tend's blocked signals
+  // nor a parent's ignored SIGPIPE.
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) {
+      reset_disposition(sig);
+    }
+  }
+  if (setpgid(0, 0) != 0) {
+    child_fail(ctx.report, ChildStep::Setpgid);
+  }
+  if (dup2(p.stdin_fd, 0) < 0 || dup2(p.stdout_fd, 1) < 0 || dup2(p.stderr_fd, 2) < 0) {
+    child_fail(ctx.report, ChildStep::Dup);
+  }
+  close_fds_from(3);
+  if (p.set_user) {
+    // Raw system calls: glibc's wrappers would make every thread of the
+    // process change ids together, and this child shares tend's thread list.
+    if (syscall(SYS_setgroups, p.group_count, p.groups) != 0) {
+      child_fail(ctx.report, ChildStep::Groups);
+    }
+    if (syscall(SYS_setgid, p.gid) != 0) {
+      child_fail(ctx.report, ChildStep::Setgid);
+    }
+    if (syscall(SYS_setuid, p.uid) != 0) {
+      child_fail(ctx.report, ChildStep::Setuid);
+    }
+  }
+  if (p.directory != nullptr && chdir(p.directory) != 0) {
+    child_fail(ctx.report, ChildStep::Chdir);
+  }
+  if (p.set_umask) {
+    umask(p.umask);
+  }
+  set_kernel_mask(0, nullptr);
+  execve(p.filename, p.argv, p.envp);
+  child_fail(ctx.report, ChildStep::Exec);
+}
+
+}  // namespace
+
+Result<LaunchResult> launch_child(const ChildPlan& plan) {
+  ChildArea* area = child_area();
+  if (area == nullptr) {
+    return make_error(fmt::format("unable to map a stack for the child: {}", strerror(errno)));
+  }
+  *area->report = ChildFailure{};
+  ChildContext ctx{&plan, area->report};
+
+  // Blocked from before the clone until the child has reset its dispositions:
+  // a handler running in the child would run on tend's memory.
+  KernelSigset old_mask = 0;
+  set_kernel_mask(~KernelSigset{0}, &old_mask);
+  // With CLONE_VFORK this returns once the child has exec'd or exited.
+  pid_t pid = clone(child_main, area->stack_top, k_clone_flags, &ctx);
+  int clone_errno = errno;
+  set_kernel_mask(old_mask, nullptr);
+  if (pid < 0) {
+    if (clone_errno == EAGAIN) {
+      return make_error("Too many processes in process table to spawn");
+    }
+    return make_error(fmt::format("unable to fork: {}", strerror(clone_errno)));
+  }
+
+  LaunchResult out;
+  out.pid = pid;
+  out.failure = *area->report;
+  if (out.failure.step != ChildStep::None) {
+    // The child failed before execve and has exited: collect it here so the
+    // reaper never sees a pid nobody spawned.
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  return out;
+}
+
+}  // namespace tend

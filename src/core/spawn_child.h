@@ -1,0 +1,60 @@
+// The low-level half of spawn_process: start a child that sets itself up and
+// execs, and learn before returning whether it got as far as execve.
+//
+// The child is started with clone(CLONE_VM | CLONE_VFORK) on a stack of its
+// own: no page tables are copied, and the calling thread resumes only once the
+// child has exec'd or exited. A failing child records the step and errno in
+// memory the parent reads afterwards, so no report pipe is needed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+
+#include "util/result.h"
+
+namespace tend {
+
+// The child steps that can fail, in the order the child runs them.
+enum class ChildStep : int { None = 0, Setpgid, Dup, Groups, Setgid, Setuid, Chdir, Exec };
+
+// Everything the child reads. All of it is prepared by the caller before the
+// launch: the child shares the parent's memory, so it must not allocate, take
+// a lock, or call anything that is not async-signal-safe.
+struct ChildPlan {
+  const char* filename = nullptr;
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  // Become fds 0, 1 and 2; every other fd is closed.
+  int stdin_fd = -1;
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  bool set_user = false;  // setgroups(groups), setgid(gid), setuid(uid), in that order
+  uid_t uid = 0;
+  gid_t gid = 0;
+  const gid_t* groups = nullptr;
+  size_t group_count = 0;
+  const char* directory = nullptr;  // nullptr: keep tend's
+  bool set_umask = false;
+  mode_t umask = 0;
+};
+
+// The step a child failed at and its errno; step None when it reached execve.
+struct ChildFailure {
+  ChildStep step = ChildStep::None;
+  int err = 0;
+};
+
+struct LaunchResult {
+  pid_t pid = 0;
+  ChildFailure failure;  // when step != None the child has exited and been waited for
+};
+
+// Starts the child described by `plan`. The child: own process group; the
+// three fds as 0-2 and nothing else; the user's groups, gid and uid; the
+// directory; the umask; every signal disposition reset to default (32 and 33
+// included) and an empty signal mask; then execve. An error means no child
+// was created (the message names the reason, e.g. the process table is full).
+Result<LaunchResult> launch_child(const ChildPlan& plan);
+
+}  // namespace tend
