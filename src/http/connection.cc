@@ -4,10 +4,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cctype>
 #include <exception>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -21,6 +24,16 @@ constexpr size_t k_max_unparsed_input = 64 * 1024;          // stop reading beyo
 constexpr size_t k_pipeline_high_water = 256 * 1024;        // answer no more until the client reads
 constexpr size_t k_linger_discard_limit = 1024 * 1024;      // leftovers we are willing to drain
 constexpr Duration k_linger_timeout = std::chrono::seconds(2);
+// A unix socket's send buffer is about 200 KB by default: a 1.1 MB answer
+// then leaves in slices, each a wakeup for both sides, and Python clients copy
+// everything received so far on each slice. For answers above the floor the
+// buffer is raised to the answer's size (the kernel caps it at
+// net.core.wmem_max and charges only bytes actually queued), up to the max.
+constexpr size_t k_sndbuf_floor = 192 * 1024;
+constexpr size_t k_sndbuf_max = 4 * 1024 * 1024;
+// Largest body buffer a connection keeps for reuse (getAllProcessInfo with
+// 1000 programs is about 1.1 MB); bigger ones are rare, their memory goes back.
+constexpr size_t k_max_spare = 8 * 1024 * 1024;
 
 Connection* self_of(llhttp_t* p) { return static_cast<Connection*>(p->data); }
 
@@ -129,7 +142,7 @@ int Connection::cb_headers_complete(llhttp_t* p) {
   }
   const std::string* expect = r.header("expect");
   if (expect != nullptr && strcasecmp(expect->c_str(), "100-continue") == 0 && r.version_minor >= 1) {
-    c->m_out += "HTTP/1.1 100 Continue\r\n\r\n";
+    c->out_queue() += "HTTP/1.1 100 Continue\r\n\r\n";
   }
   return 0;
 }
@@ -327,7 +340,7 @@ void Connection::handle_request() {
   }
   if (!check_basic_auth(*m_creds, m_req.header("authorization"))) {
     m_keep_alive = false;
-    queue_response(401, "text/html", error_body(401), 0, {{"WWW-Authenticate", "Basic realm=\"default\""}}, false);
+    queue_response(401, "text/html", error_body(401), {{"WWW-Authenticate", "Basic realm=\"default\""}}, false);
     finish_response();
     return;
   }
@@ -346,40 +359,88 @@ void Connection::reject(int status) {
   ++m_seq;  // any Response for an earlier request is now stale
   m_keep_alive = false;
   m_head_only = false;
-  queue_response(status, "text/html", error_body(status), 0, {}, false);
+  queue_response(status, "text/html", error_body(status), {}, false);
   finish_response();
 }
 
-void Connection::queue_response(int status, std::string_view content_type, const std::string& body,
-                                size_t content_length, const Headers& extra, bool streaming) {
+void Connection::queue_response(int status, std::string_view content_type, std::string body, const Headers& extra,
+                                bool streaming) {
   m_last_activity = m_loop.now();  // from here on we wait for the client to read
   bool http11 = m_req.version_major == 1 && m_req.version_minor >= 1;
-  std::string head = fmt::format("HTTP/1.{} {} {}\r\nServer: tend\r\nDate: {}\r\n", http11 ? 1 : 0, status,
-                                 status_reason(status), http_date());
+  std::string& out = out_queue();
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "HTTP/1.{} {} {}\r\nServer: tend\r\nDate: {}\r\n", http11 ? 1 : 0, status,
+                 status_reason(status), http_date());
   if (!content_type.empty()) {
-    head += fmt::format("Content-Type: {}\r\n", content_type);
+    fmt::format_to(it, "Content-Type: {}\r\n", content_type);
   }
   m_chunked = streaming && http11;
   if (streaming && !http11) {
     m_keep_alive = false;  // the end of the body is the end of the connection
   }
   if (m_chunked) {
-    head += "Transfer-Encoding: chunked\r\n";
+    out += "Transfer-Encoding: chunked\r\n";
   } else if (!streaming) {
-    head += fmt::format("Content-Length: {}\r\n", body.empty() ? content_length : body.size());
+    fmt::format_to(it, "Content-Length: {}\r\n", body.size());
   }
   if (!m_keep_alive) {
-    head += "Connection: close\r\n";
+    out += "Connection: close\r\n";
   } else if (!http11) {
-    head += "Connection: Keep-Alive\r\n";
+    out += "Connection: Keep-Alive\r\n";
   }
   for (const auto& [k, v] : extra) {
-    head += fmt::format("{}: {}\r\n", k, v);
+    fmt::format_to(it, "{}: {}\r\n", k, v);
   }
-  head += "\r\n";
-  m_out += head;
-  if (!m_head_only) {
-    m_out += body;
+  out += "\r\n";
+  if (m_head_only || body.empty()) {
+    keep_spare(std::move(body));
+    return;
+  }
+  // out_queue() left m_body empty: the body simply becomes the tail.
+  m_body = std::move(body);
+  m_body_off = 0;
+  fit_send_buffer();
+}
+
+void Connection::fit_send_buffer() {
+  size_t pending = out_pending();
+  if (pending <= k_sndbuf_floor || pending <= m_sndbuf || m_sndbuf >= k_sndbuf_max) {
+    return;
+  }
+  if (m_sndbuf == 0) {
+    int domain = 0;
+    socklen_t len = sizeof domain;
+    if (getsockopt(m_fd.get(), SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 || domain != AF_UNIX) {
+      m_sndbuf = k_sndbuf_max;  // TCP sizes its own buffer; setting one would stop that
+      return;
+    }
+  }
+  int want = static_cast<int>(std::min(pending, k_sndbuf_max));
+  if (setsockopt(m_fd.get(), SOL_SOCKET, SO_SNDBUF, &want, sizeof want) == 0) {
+    m_sndbuf = static_cast<size_t>(want);
+  } else {
+    m_sndbuf = k_sndbuf_max;  // do not retry on every answer
+  }
+}
+
+std::string& Connection::out_queue() {
+  if (m_body_off < m_body.size()) {
+    m_out.append(m_body, m_body_off, std::string::npos);
+  }
+  recycle_body();
+  return m_out;
+}
+
+void Connection::recycle_body() {
+  keep_spare(std::move(m_body));
+  m_body = std::string();
+  m_body_off = 0;
+}
+
+void Connection::keep_spare(std::string buf) {
+  if (buf.capacity() > m_spare.capacity() && buf.capacity() <= k_max_spare) {
+    m_spare = std::move(buf);
+    m_spare.clear();
   }
 }
 
@@ -399,9 +460,24 @@ void Connection::finish_response() {
 
 void Connection::flush() {
   while (out_pending() > 0) {
-    ssize_t n = ::send(m_fd.get(), m_out.data() + m_out_off, out_pending(), MSG_NOSIGNAL);
+    // Head and body leave in one sendmsg (MSG_NOSIGNAL; writev cannot take it).
+    struct iovec iov[2];
+    int n_iov = 0;
+    if (m_out_off < m_out.size()) {
+      iov[n_iov++] = {m_out.data() + m_out_off, m_out.size() - m_out_off};
+    }
+    if (m_body_off < m_body.size()) {
+      iov[n_iov++] = {m_body.data() + m_body_off, m_body.size() - m_body_off};
+    }
+    struct msghdr msg {};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<size_t>(n_iov);
+    ssize_t n = ::sendmsg(m_fd.get(), &msg, MSG_NOSIGNAL);
     if (n > 0) {
-      m_out_off += static_cast<size_t>(n);
+      size_t sent = static_cast<size_t>(n);
+      size_t from_out = std::min(sent, m_out.size() - m_out_off);
+      m_out_off += from_out;
+      m_body_off += sent - from_out;
       m_last_activity = m_loop.now();
       continue;
     }
@@ -420,6 +496,9 @@ void Connection::flush() {
   } else if (m_out_off > 64 * 1024) {
     m_out.erase(0, m_out_off);
     m_out_off = 0;
+  }
+  if (!m_body.empty() && m_body_off == m_body.size()) {
+    recycle_body();
   }
   if (out_pending() == 0 && m_state == State::Closing) {
     start_linger();
@@ -503,7 +582,7 @@ void Connection::respond(uint64_t seq, int status, std::string_view content_type
   if (!current(seq) || m_state != State::Handling) {
     return;
   }
-  queue_response(status, content_type, body, 0, extra, false);
+  queue_response(status, content_type, std::move(body), extra, false);
   finish_response();
 }
 
@@ -511,7 +590,7 @@ bool Connection::begin_stream(uint64_t seq, int status, std::string_view content
   if (!current(seq) || m_state != State::Handling) {
     return false;
   }
-  queue_response(status, content_type, std::string(), 0, extra, true);
+  queue_response(status, content_type, std::string(), extra, true);
   m_state = State::Streaming;
   flush();
   if (closed()) {
@@ -529,12 +608,13 @@ bool Connection::stream_write(uint64_t seq, std::string_view data) {
   if (data.empty() || m_head_only) {
     return true;
   }
+  std::string& out = out_queue();
   if (m_chunked) {
-    m_out += fmt::format("{:x}\r\n", data.size());
+    fmt::format_to(std::back_inserter(out), "{:x}\r\n", data.size());
   }
-  m_out.append(data);
+  out.append(data);
   if (m_chunked) {
-    m_out += "\r\n";
+    out += "\r\n";
   }
   flush();
   if (closed()) {
@@ -554,7 +634,7 @@ void Connection::stream_end(uint64_t seq) {
     return;
   }
   if (m_chunked && !m_head_only) {
-    m_out += "0\r\n\r\n";
+    out_queue() += "0\r\n\r\n";
   }
   finish_response();
 }

@@ -29,8 +29,15 @@ class Response {
   Response(std::weak_ptr<Connection> conn, uint64_t seq) : m_conn(std::move(conn)), m_seq(seq) {}
 
   // Sends a whole response with Content-Length. Ignored after the first
-  // answer or once the connection is gone.
+  // answer or once the connection is gone. The body is moved into the
+  // connection and written from there (head and body in one sendmsg), never
+  // copied.
   void send(int status, std::string_view content_type, std::string body, const Headers& extra = {}) const;
+  // An empty string to build a body in. It may carry the capacity of an
+  // earlier body sent on this connection, so a client repeating a large call
+  // costs no fresh allocation (and no page faults) per answer. Returning it
+  // through send() is what lets the memory be reused next time.
+  std::string take_buffer() const;
   // An error status with our small HTML page.
   void send_error(int status) const;
 
@@ -104,16 +111,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void parse_input();
   void handle_request();
   void reject(int status);
-  void queue_response(int status, std::string_view content_type, const std::string& body, size_t content_length,
-                      const Headers& extra, bool streaming);
+  void queue_response(int status, std::string_view content_type, std::string body, const Headers& extra,
+                      bool streaming);
   void finish_response();
+  // m_out, after moving any unsent body bytes into it so that new output
+  // queues behind them. Every append to the output goes through here.
+  std::string& out_queue();
+  // Empties m_body, keeping its memory for take_buffer().
+  void recycle_body();
+  // Keeps `buf`'s memory as m_spare when it is larger than the current
+  // spare and not too big.
+  void keep_spare(std::string buf);
+  // Unix sockets only: raises SO_SNDBUF so that a large queued answer can be
+  // handed to the kernel in one sendmsg (see k_sndbuf_floor).
+  void fit_send_buffer();
   void flush();
   void start_linger();
   void update_interest();
   void update_timer();
   bool waiting_on_client() const;
   Duration timeout() const;
-  size_t out_pending() const { return m_out.size() - m_out_off; }
+  size_t out_pending() const { return m_out.size() - m_out_off + m_body.size() - m_body_off; }
 
   // Response entry points, all checking `seq`.
   bool current(uint64_t seq) const;
@@ -147,8 +165,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::string m_in;  // received bytes not yet parsed
   size_t m_in_off = 0;
-  std::string m_out;  // bytes not yet written
+  // Output not yet written: m_out from m_out_off, then m_body from
+  // m_body_off. m_body holds one response body as the handler gave it.
+  std::string m_out;
   size_t m_out_off = 0;
+  std::string m_body;
+  size_t m_body_off = 0;
+  std::string m_spare;  // empty; capacity kept for take_buffer()
+  size_t m_sndbuf = 0;  // SO_SNDBUF we asked for; 0: the default; k_sndbuf_max: leave it
   size_t m_discarded = 0;  // lingering: bytes thrown away
 
   uint32_t m_interest = 0;

@@ -12,6 +12,17 @@ void Response::send(int status, std::string_view content_type, std::string body,
   }
 }
 
+std::string Response::take_buffer() const {
+  std::shared_ptr<Connection> c = lock();
+  if (!c) {
+    return {};
+  }
+  std::string buf = std::move(c->m_spare);
+  c->m_spare = std::string();
+  buf.clear();
+  return buf;
+}
+
 void Response::send_error(int status) const { send(status, "text/html", error_body(status)); }
 
 bool Response::begin_stream(int status, std::string_view content_type, const Headers& extra) const {

@@ -44,6 +44,14 @@ class HttpServerTest : public ::testing::Test {
     install_ok_route(*server);
     server->route("/big", [](const Request&, const Response& r) { r.send(200, "text/plain", std::string(100000, 'b')); });
     server->route("/stream", [this](const Request&, const Response& r) { start_stream(r); });
+    server->route("/huge", [this](const Request&, const Response& r) {
+      std::string body = r.take_buffer();
+      taken_capacity = body.capacity();
+      for (size_t i = 0; i < k_huge_size; ++i) {
+        body += static_cast<char>('a' + i % 26);
+      }
+      r.send(200, "text/plain", std::move(body));
+    });
     sock = dir.file("http.sock");
     Status st = server->listen_unix(UnixListenOptions{sock, 0700, {}, {}}, std::move(creds));
     ASSERT_TRUE(st.ok()) << st.error();
@@ -101,7 +109,21 @@ class HttpServerTest : public ::testing::Test {
   std::atomic<bool> stream_refused{false};
   std::atomic<size_t> stream_bytes{0};
   std::atomic<size_t> max_buffered{0};
+  static constexpr size_t k_huge_size = 3 * 1000 * 1000;  // well above a unix socket's send buffer
+  std::atomic<size_t> taken_capacity{0};                   // of the last /huge take_buffer()
 };
+
+bool is_huge_body(const std::string& body) {
+  if (body.size() != 3 * 1000 * 1000) {
+    return false;
+  }
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (body[i] != static_cast<char>('a' + i % 26)) {
+      return false;
+    }
+  }
+  return true;
+}
 
 TEST_F(HttpServerTest, XmlRpcOverUnixSocket) {
   start();
@@ -193,6 +215,47 @@ TEST_F(HttpServerTest, PipelinedLargeAnswersWaitForTheReader) {
     ASSERT_TRUE(r.ok) << i;
     ASSERT_EQ(r.body.size(), 100000u) << i;
   }
+}
+
+TEST_F(HttpServerTest, LargeBodyArrivesWholeAndItsBufferIsReused) {
+  start();
+  Fd fd = connect_unix(sock);
+  ResponseReader reader(fd.get());
+  ASSERT_TRUE(send_all(fd.get(), "GET /huge HTTP/1.1\r\n\r\n"));
+  ParsedResponse first = reader.next();
+  ASSERT_TRUE(first.ok);
+  EXPECT_EQ(first.header("Content-Length"), "3000000");
+  EXPECT_TRUE(is_huge_body(first.body));
+  EXPECT_LT(taken_capacity.load(), k_huge_size);  // a fresh connection has nothing to lend
+
+  // Behind the big body, pipelined answers keep their order.
+  ASSERT_TRUE(send_all(fd.get(), "GET /huge HTTP/1.1\r\n\r\nGET /ok.html HTTP/1.1\r\n\r\n"));
+  ParsedResponse second = reader.next();
+  ParsedResponse ok = reader.next();
+  ASSERT_TRUE(second.ok && ok.ok);
+  EXPECT_TRUE(is_huge_body(second.body));
+  EXPECT_EQ(ok.body, "OK");
+  EXPECT_GE(taken_capacity.load(), k_huge_size);  // the first body's memory came back
+}
+
+TEST_F(HttpServerTest, HeadAnswersLengthWithoutBody) {
+  start();
+  Fd fd = connect_unix(sock);
+  ASSERT_TRUE(send_all(fd.get(), "HEAD /huge HTTP/1.1\r\n\r\n"));
+  std::string head;
+  char buf[4096];
+  while (head.find("\r\n\r\n") == std::string::npos) {
+    ssize_t n = recv(fd.get(), buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    head.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(head.size(), head.find("\r\n\r\n") + 4);  // nothing after the head
+  EXPECT_NE(head.find("Content-Length: 3000000\r\n"), std::string::npos) << head;
+  ASSERT_TRUE(send_all(fd.get(), "GET /ok.html HTTP/1.1\r\n\r\n"));
+  ResponseReader reader(fd.get());
+  ParsedResponse ok = reader.next();
+  ASSERT_TRUE(ok.ok);
+  EXPECT_EQ(ok.body, "OK");  // the next answer starts right after the head
 }
 
 TEST_F(HttpServerTest, PipelinedBehindADeferredReply) {

@@ -8,7 +8,9 @@ namespace {
 
 void send_outcome(const Response& response, rpc::Outcome outcome) {
   if (auto* v = std::get_if<rpc::Value>(&outcome)) {
-    response.send(200, "text/xml", rpc::encode_response(*v));
+    std::string body = response.take_buffer();
+    rpc::encode_response_into(body, *v);
+    response.send(200, "text/xml", std::move(body));
   } else if (auto* f = std::get_if<rpc::Fault>(&outcome)) {
     response.send(200, "text/xml", rpc::encode_fault(*f));
   } else {

@@ -1,5 +1,6 @@
 #include "rpc/codec.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -166,70 +167,161 @@ Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml, const
   return root;
 }
 
-void escape_into(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
+// Appends to a std::string through a raw cursor. The encoder writes about a
+// hundred small pieces per getProcessInfo struct; as fixed-size memcpy into
+// reserved room they compile to a few moves each, where std::string::append
+// is an out-of-line call (and a memcpy call) per piece, and escaping copies
+// while it scans. The string is grown ahead of the cursor (its size, not only
+// its capacity, since only bytes below size() may be written) and cut back to
+// what was written when the OutBuf goes away.
+class OutBuf {
+ public:
+  explicit OutBuf(std::string& s) : m_s(s), m_len(s.size()) {}
+  ~OutBuf() { m_s.resize(m_len); }
+  OutBuf(const OutBuf&) = delete;
+  OutBuf& operator=(const OutBuf&) = delete;
+
+  // A cursor with room for `n` more bytes; hand it back through commit().
+  char* room(size_t n) {
+    if (m_s.size() - m_len < n) {
+      grow(n);
+    }
+    return m_s.data() + m_len;
+  }
+  void commit(const char* end) { m_len = static_cast<size_t>(end - m_s.data()); }
+
+  // A string literal, without its terminating NUL.
+  template <size_t N>
+  void lit(const char (&text)[N]) {
+    char* p = room(N - 1);
+    std::memcpy(p, text, N - 1);
+    m_len += N - 1;
+  }
+  void raw(std::string_view text) {
+    char* p = room(text.size());
+    std::memcpy(p, text.data(), text.size());
+    m_len += text.size();
+  }
+  void integer(int64_t v) {
+    char* p = room(24);  // any int64 fits
+    commit(std::to_chars(p, p + 24, v).ptr);
+  }
+  // `text` with &, < and > replaced by entities (what xmlrpc.client escapes).
+  // Long text goes in slices so the worst-case room (5 bytes per byte) stays
+  // small.
+  void escaped(std::string_view text) {
+    constexpr size_t k_slice = 16 * 1024;
+    while (!text.empty()) {
+      std::string_view part = text.substr(0, k_slice);
+      text.remove_prefix(part.size());
+      char* p = room(part.size() * 5);
+      for (char c : part) {
+        switch (c) {
+          case '&': std::memcpy(p, "&amp;", 5); p += 5; break;
+          case '<': std::memcpy(p, "&lt;", 4); p += 4; break;
+          case '>': std::memcpy(p, "&gt;", 4); p += 4; break;
+          default: *p++ = c;
+        }
+      }
+      commit(p);
     }
   }
-}
 
-void encode_value(std::string& out, const Value& v);
+ private:
+  // Grows the size by half (at least to 4 KiB and to what is needed),
+  // staying within the capacity when the need fits: that only zero-fills the
+  // new part, so a reused large string is never reallocated.
+  void grow(size_t n) {
+    size_t want = std::max({m_len + n, m_s.size() + m_s.size() / 2, size_t{4096}});
+    if (want > m_s.capacity() && m_len + n <= m_s.capacity()) {
+      want = m_s.capacity();
+    }
+    m_s.resize(want);
+  }
+
+  std::string& m_s;
+  size_t m_len;  // bytes written; the rest of m_s up to size() is scratch
+};
+
+void encode_value(OutBuf& out, const Value& v);
 
 struct Encoder {
-  std::string& out;
+  OutBuf& out;
   void operator()(int64_t i) const {
     // Python's client refuses to send ints outside int32 but reads <i8>.
-    bool small = i >= INT32_MIN && i <= INT32_MAX;
-    out += small ? "<value><int>" : "<value><i8>";
-    out += std::to_string(i);
-    out += small ? "</int></value>\n" : "</i8></value>\n";
+    if (i >= INT32_MIN && i <= INT32_MAX) {
+      out.lit("<value><int>");
+      out.integer(i);
+      out.lit("</int></value>\n");
+    } else {
+      out.lit("<value><i8>");
+      out.integer(i);
+      out.lit("</i8></value>\n");
+    }
   }
-  void operator()(bool b) const { out += b ? "<value><boolean>1</boolean></value>\n" : "<value><boolean>0</boolean></value>\n"; }
+  void operator()(bool b) const {
+    if (b) {
+      out.lit("<value><boolean>1</boolean></value>\n");
+    } else {
+      out.lit("<value><boolean>0</boolean></value>\n");
+    }
+  }
   void operator()(double d) const {
-    out += "<value><double>";
-    out += format_double(d);
-    out += "</double></value>\n";
+    out.lit("<value><double>");
+    out.raw(format_double(d));
+    out.lit("</double></value>\n");
   }
   void operator()(const std::string& s) const {
-    out += "<value><string>";
-    escape_into(out, s);
-    out += "</string></value>\n";
+    out.lit("<value><string>");
+    out.escaped(s);
+    out.lit("</string></value>\n");
   }
   void operator()(const Base64& b) const {
-    out += "<value><base64>\n";
-    out += base64_encode_lines(b.bytes);
-    out += "</base64></value>\n";
+    out.lit("<value><base64>\n");
+    out.raw(base64_encode_lines(b.bytes));
+    out.lit("</base64></value>\n");
   }
   void operator()(const DateTime& d) const {
-    out += "<value><dateTime.iso8601>";
-    escape_into(out, d.iso8601);
-    out += "</dateTime.iso8601></value>\n";
+    out.lit("<value><dateTime.iso8601>");
+    out.escaped(d.iso8601);
+    out.lit("</dateTime.iso8601></value>\n");
   }
   void operator()(const Array& a) const {
-    out += "<value><array><data>\n";
+    out.lit("<value><array><data>\n");
     for (const Value& item : a) {
       encode_value(out, item);
     }
-    out += "</data></array></value>\n";
+    out.lit("</data></array></value>\n");
   }
   void operator()(const Struct& s) const {
-    out += "<value><struct>\n";
+    out.lit("<value><struct>\n");
     for (const auto& [name, item] : s) {
-      out += "<member>\n<name>";
-      escape_into(out, name);
-      out += "</name>\n";
+      out.lit("<member>\n<name>");
+      out.escaped(name);
+      out.lit("</name>\n");
       encode_value(out, item);
-      out += "</member>\n";
+      out.lit("</member>\n");
     }
-    out += "</struct></value>\n";
+    out.lit("</struct></value>\n");
   }
 };
 
-void encode_value(std::string& out, const Value& v) { std::visit(Encoder{out}, v.storage()); }
+// Tests the common alternatives first (ints and strings are most of a
+// getProcessInfo struct) instead of std::visit, whose table dispatch gcc
+// does not inline through this recursion.
+void encode_value(OutBuf& out, const Value& v) {
+  const Value::Storage& s = v.storage();
+  Encoder enc{out};
+  if (const auto* i = std::get_if<int64_t>(&s)) {
+    enc(*i);
+  } else if (const auto* str = std::get_if<std::string>(&s)) {
+    enc(*str);
+  } else if (const auto* st = std::get_if<Struct>(&s)) {
+    enc(*st);
+  } else {
+    std::visit(enc, s);
+  }
+}
 
 constexpr std::string_view k_xml_decl = "<?xml version='1.0'?>\n";
 
@@ -302,37 +394,54 @@ Result<Call> parse_call(std::string_view xml) {
 
 std::string encode_value_xml(const Value& v) {
   std::string out;
-  encode_value(out, v);
+  {
+    OutBuf buf(out);
+    encode_value(buf, v);
+  }
   return out;
 }
 
+void encode_response_into(std::string& out, const Value& v) {
+  OutBuf buf(out);
+  buf.raw(k_xml_decl);
+  buf.lit("<methodResponse>\n<params>\n<param>\n");
+  encode_value(buf, v);
+  buf.lit("</param>\n</params>\n</methodResponse>\n");
+}
+
 std::string encode_response(const Value& v) {
-  std::string out(k_xml_decl);
-  out += "<methodResponse>\n<params>\n<param>\n";
-  encode_value(out, v);
-  out += "</param>\n</params>\n</methodResponse>\n";
+  std::string out;
+  encode_response_into(out, v);
   return out;
 }
 
 std::string encode_fault(const Fault& f) {
-  std::string out(k_xml_decl);
-  out += "<methodResponse>\n<fault>\n";
-  encode_value(out, Value(Struct{{"faultCode", Value(f.code)}, {"faultString", Value(f.string)}}));
-  out += "</fault>\n</methodResponse>\n";
+  std::string out;
+  {
+    OutBuf buf(out);
+    buf.raw(k_xml_decl);
+    buf.lit("<methodResponse>\n<fault>\n");
+    encode_value(buf, Value(Struct{{"faultCode", Value(f.code)}, {"faultString", Value(f.string)}}));
+    buf.lit("</fault>\n</methodResponse>\n");
+  }
   return out;
 }
 
 std::string encode_call(const std::string& method, const Array& params) {
-  std::string out(k_xml_decl);
-  out += "<methodCall>\n<methodName>";
-  escape_into(out, method);
-  out += "</methodName>\n<params>\n";
-  for (const Value& v : params) {
-    out += "<param>\n";
-    encode_value(out, v);
-    out += "</param>\n";
+  std::string out;
+  {
+    OutBuf buf(out);
+    buf.raw(k_xml_decl);
+    buf.lit("<methodCall>\n<methodName>");
+    buf.escaped(method);
+    buf.lit("</methodName>\n<params>\n");
+    for (const Value& v : params) {
+      buf.lit("<param>\n");
+      encode_value(buf, v);
+      buf.lit("</param>\n");
+    }
+    buf.lit("</params>\n</methodCall>\n");
   }
-  out += "</params>\n</methodCall>\n";
   return out;
 }
 

@@ -21,6 +21,9 @@ struct Call {
 // Fails (with a message for an HTTP 400) on malformed XML or a missing methodName.
 Result<Call> parse_call(std::string_view xml);
 std::string encode_response(const Value& v);
+// Appends what encode_response(v) returns to `out`, so a caller can reuse one
+// buffer (and its capacity) across responses.
+void encode_response_into(std::string& out, const Value& v);
 std::string encode_fault(const Fault& f);
 
 std::string encode_call(const std::string& method, const Array& params);

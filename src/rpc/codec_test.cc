@@ -143,6 +143,92 @@ TEST(CodecEncode, MatchesPythonCall) {
             "</methodCall>\n");
 }
 
+// getAllProcessInfo's shape: structs whose members come out in insertion
+// order, names and strings escaped. Expected text from Python 3.11's
+// xmlrpc.client.dumps((infos,), methodresponse=True).
+Struct info_struct(const char* name, const char* group, int64_t stop, int state, const char* statename,
+                   const char* spawnerr, const char* log, int64_t pid, const char* description) {
+  Struct s;
+  s.emplace_back("name", Value(name));
+  s.emplace_back("group", Value(group));
+  s.emplace_back("start", Value(int64_t{1795710000}));
+  s.emplace_back("stop", Value(stop));
+  s.emplace_back("state", Value(state));
+  s.emplace_back("statename", Value(statename));
+  s.emplace_back("spawnerr", Value(spawnerr));
+  s.emplace_back("logfile", Value(log));
+  s.emplace_back("pid", Value(pid));
+  s.emplace_back("description", Value(description));
+  return s;
+}
+
+TEST(CodecEncode, ProcessInfoArrayMatchesPython) {
+  Value v(Array{Value(info_struct("a<b>&c", "g&<>", 0, 20, "RUNNING", "", "/var/log/a&b.log", 4242,
+                                  "pid 4242, uptime 0:04:00")),
+                Value(info_struct("f", "f", 1795710001, 200, "FATAL", "can't find command '<x>&y'", "", 0,
+                                  "can't find command '<x>&y'"))});
+  const char* member_end = "</member>\n<member>\n";
+  std::string expected = std::string(
+      "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><array><data>\n<value><struct>\n<member>\n"
+      "<name>name</name>\n<value><string>a&lt;b&gt;&amp;c</string></value>\n") + member_end +
+      "<name>group</name>\n<value><string>g&amp;&lt;&gt;</string></value>\n" + member_end +
+      "<name>start</name>\n<value><int>1795710000</int></value>\n" + member_end +
+      "<name>stop</name>\n<value><int>0</int></value>\n" + member_end +
+      "<name>state</name>\n<value><int>20</int></value>\n" + member_end +
+      "<name>statename</name>\n<value><string>RUNNING</string></value>\n" + member_end +
+      "<name>spawnerr</name>\n<value><string></string></value>\n" + member_end +
+      "<name>logfile</name>\n<value><string>/var/log/a&amp;b.log</string></value>\n" + member_end +
+      "<name>pid</name>\n<value><int>4242</int></value>\n" + member_end +
+      "<name>description</name>\n<value><string>pid 4242, uptime 0:04:00</string></value>\n"
+      "</member>\n</struct></value>\n<value><struct>\n<member>\n"
+      "<name>name</name>\n<value><string>f</string></value>\n" + member_end +
+      "<name>group</name>\n<value><string>f</string></value>\n" + member_end +
+      "<name>start</name>\n<value><int>1795710000</int></value>\n" + member_end +
+      "<name>stop</name>\n<value><int>1795710001</int></value>\n" + member_end +
+      "<name>state</name>\n<value><int>200</int></value>\n" + member_end +
+      "<name>statename</name>\n<value><string>FATAL</string></value>\n" + member_end +
+      "<name>spawnerr</name>\n<value><string>can't find command '&lt;x&gt;&amp;y'</string></value>\n" + member_end +
+      "<name>logfile</name>\n<value><string></string></value>\n" + member_end +
+      "<name>pid</name>\n<value><int>0</int></value>\n" + member_end +
+      "<name>description</name>\n<value><string>can't find command '&lt;x&gt;&amp;y'</string></value>\n"
+      "</member>\n</struct></value>\n</data></array></value>\n</param>\n</params>\n</methodResponse>\n";
+  EXPECT_EQ(encode_response(v), expected);
+}
+
+TEST(CodecEncode, ResponseIntoAppendsAndReusesTheBuffer) {
+  Value v(Struct{{"k<&>", Value(Array{Value(7), Value("x&y")})}});
+  std::string fresh = encode_response(v);
+  std::string out = "prefix";
+  encode_response_into(out, v);
+  EXPECT_EQ(out, "prefix" + fresh);
+
+  // A cleared buffer with capacity to spare (as the HTTP layer lends one)
+  // gets the same bytes and keeps its memory.
+  std::string reused(1 << 20, 'z');
+  reused.clear();
+  size_t capacity = reused.capacity();
+  encode_response_into(reused, v);
+  EXPECT_EQ(reused, fresh);
+  EXPECT_EQ(reused.capacity(), capacity);
+}
+
+TEST(CodecEncode, LongTextEscapedAcrossSlices) {
+  // Long enough to be escaped in several slices, with entities at and around
+  // the slice edges and a worst case run of nothing but '&'.
+  std::string text;
+  for (int i = 0; i < 50000; ++i) {
+    text += "ab<&>"[i % 5];
+  }
+  text += std::string(40000, '&');
+  std::string escaped;
+  for (char c : text) {
+    escaped += c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : std::string(1, c);
+  }
+  EXPECT_EQ(encode_value_xml(Value(text)), "<value><string>" + escaped + "</string></value>\n");
+  EXPECT_EQ(encode_call(text, {}), "<?xml version='1.0'?>\n<methodCall>\n<methodName>" + escaped +
+                                       "</methodName>\n<params>\n</params>\n</methodCall>\n");
+}
+
 TEST(CodecEncode, BigIntsUseI8) {
   EXPECT_EQ(encode_value_xml(Value(int64_t{5000000000})), "<value><i8>5000000000</i8></value>\n");
   EXPECT_EQ(encode_value_xml(Value(int64_t{INT32_MIN})), "<value><int>-2147483648</int></value>\n");

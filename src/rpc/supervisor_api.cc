@@ -445,17 +445,22 @@ Outcome SupervisorApi::process_info(const Array& params) {
 }
 
 Outcome SupervisorApi::all_process_info() {
-  std::vector<std::pair<std::pair<std::string, std::string>, const Process*>> sorted;
+  // Sorted by (group, name) through pointers: the names stay where they are.
+  std::vector<std::pair<const std::string*, const Process*>> sorted;
   for (const auto& g : m_sup.groups()) {
     for (const auto& p : g->processes) {
-      sorted.push_back({{g->cfg.name, p->config().name}, p.get()});
+      sorted.emplace_back(&g->cfg.name, p.get());
     }
   }
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+    int by_group = a.first->compare(*b.first);
+    return by_group != 0 ? by_group < 0 : a.second->config().name < b.second->config().name;
+  });
   double now = wall_now();
   Array out;
-  for (const auto& [key, p] : sorted) {
-    out.push_back(rpc::process_info(key.first, *p, now));
+  out.reserve(sorted.size());
+  for (const auto& [group, p] : sorted) {
+    out.push_back(rpc::process_info(*group, *p, now));
   }
   return Value(std::move(out));
 }
