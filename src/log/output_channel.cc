@@ -19,6 +19,35 @@ bool is_csi_terminator(char c) {
 
 constexpr char k_esc = '\x1b';
 
+// Space for the stripped data of the chunk being delivered. Channels run on the
+// loop thread only, so one buffer serves all of them instead of each channel
+// keeping a chunk-sized string; a nested delivery (a hook that feeds another
+// channel) gets a string of its own. The shared one keeps its capacity (at most
+// one read chunk), so steady stripping allocates nothing.
+class StripBuffer {
+ public:
+  StripBuffer() : m_nested(s_in_use), m_buf(m_nested ? m_own : s_shared) {
+    s_in_use = true;
+    m_buf.clear();
+  }
+  ~StripBuffer() {
+    if (!m_nested) {
+      s_in_use = false;
+    }
+  }
+  StripBuffer(const StripBuffer&) = delete;
+  StripBuffer& operator=(const StripBuffer&) = delete;
+
+  std::string& get() { return m_buf; }
+
+ private:
+  static inline std::string s_shared;
+  static inline bool s_in_use = false;
+  bool m_nested;
+  std::string m_own;
+  std::string& m_buf;
+};
+
 }  // namespace
 
 void AnsiStripper::feed(std::string_view chunk, std::string& out) {
@@ -80,16 +109,16 @@ void OutputChannel::on_data(std::string_view chunk) {
     deliver(chunk);
     return;
   }
-  m_stripped.clear();
-  m_stripper.feed(chunk, m_stripped);
-  deliver(m_stripped);
+  StripBuffer stripped;
+  m_stripper.feed(chunk, stripped.get());
+  deliver(stripped.get());
 }
 
 void OutputChannel::on_eof() {
   if (m_opts.strip_ansi) {
-    m_stripped.clear();
-    m_stripper.finish(m_stripped);
-    deliver(m_stripped);
+    StripBuffer stripped;
+    m_stripper.finish(stripped.get());
+    deliver(stripped.get());
   }
   if (m_opts.console && m_sinks.console != nullptr) {
     m_sinks.console->flush(m_opts.process_name, m_opts.stream);
@@ -97,7 +126,7 @@ void OutputChannel::on_eof() {
   if (!m_syslog_partial.empty()) {
     SyslogSink& sink = m_sinks.syslog != nullptr ? *m_sinks.syslog : system_syslog();
     sink.send(fmt::format("{} {}", m_opts.process_name, m_syslog_partial));
-    m_syslog_partial.clear();
+    std::string().swap(m_syslog_partial);
   }
 }
 
@@ -142,12 +171,12 @@ void OutputChannel::to_syslog(std::string_view data) {
       data.remove_prefix(std::min(room, data.size()));
       if (m_syslog_partial.size() >= k_max_syslog_partial) {
         sink.send(fmt::format("{} {}", m_opts.process_name, m_syslog_partial));
-        m_syslog_partial.clear();
+        std::string().swap(m_syslog_partial);
       }
       continue;
     }
     msg = fmt::format("{} {}{}", m_opts.process_name, m_syslog_partial, data.substr(0, nl));
-    m_syslog_partial.clear();
+    std::string().swap(m_syslog_partial);  // a rare long partial line keeps no memory
     sink.send(msg);
     data.remove_prefix(nl + 1);
   }

@@ -93,13 +93,15 @@ class OutputChannel {
   void deliver(std::string_view data);
   void to_syslog(std::string_view data);
 
+  // Per-channel state stays small: a daemon holds two channels per program.
+  // Scratch space for stripped data is shared by all channels (see
+  // output_channel.cc), so no channel keeps a chunk-sized buffer of its own.
   OutputChannelOptions m_opts;
   OutputSinks m_sinks;
   std::optional<RotatingFile> m_file;
-  AnsiStripper m_stripper;
-  std::string m_stripped;         // reused buffer for stripped data
   std::string m_syslog_partial;  // a line still waiting for its '\n'
   Hook m_hook;
+  AnsiStripper m_stripper;
   bool m_file_failing = false;
 };
 

@@ -134,6 +134,33 @@ TEST(OutputChannel, StripAnsiAppliesToEverySink) {
   EXPECT_EQ(main.find('\x1b'), std::string::npos);
 }
 
+TEST(OutputChannel, StrippingChannelsShareScratchSafelyWhenNested) {
+  // Stripping channels share one scratch buffer; a hook that feeds another
+  // stripping channel while the first still delivers must not clobber it.
+  Fixture fx;
+  OutputChannelOptions a;
+  a.process_name = "a";
+  a.logfile = fx.dir.file("a.log");
+  a.strip_ansi = true;
+  OutputChannelOptions b = a;
+  b.process_name = "b";
+  b.logfile = fx.dir.file("b.log");
+  OutputChannel cha(a, fx.sinks());
+  OutputChannel chb(b, fx.sinks());
+  ASSERT_TRUE(cha.open().ok());
+  ASSERT_TRUE(chb.open().ok());
+  std::vector<std::string> seen_by_a;
+  cha.set_hook([&](std::string_view, Stream, std::string_view data) {
+    chb.on_data("\x1b[1mbee\n");
+    seen_by_a.emplace_back(data);  // after the nested delivery: still a's data
+  });
+  cha.on_data("\x1b[31mant\n");
+  cha.on_data("\x1b[0mant2\n");
+  EXPECT_EQ(seen_by_a, (std::vector<std::string>{"ant\n", "ant2\n"}));
+  EXPECT_EQ(slurp(a.logfile), "ant\nant2\n");
+  EXPECT_EQ(slurp(b.logfile), "bee\nbee\n");
+}
+
 TEST(OutputChannel, NoneDiscardsButStillFeedsConsole) {
   Fixture fx;
   OutputChannelOptions o;

@@ -73,14 +73,40 @@ Status RotatingFile::open_current(bool truncate) {
   if (!fd) {
     return make_error(fd.error());
   }
+  return adopt(std::move(*fd));
+}
+
+Status RotatingFile::adopt(Fd fd) {
   struct stat st {};
-  if (::fstat(fd->get(), &st) != 0) {
+  if (::fstat(fd.get(), &st) != 0) {
     return make_error(fmt::format("unable to stat {}: {}", m_path, errno_text(errno)));
   }
-  m_fd = std::move(*fd);
+  m_fd = std::move(fd);
   m_regular = S_ISREG(st.st_mode);
   m_size = m_regular ? static_cast<int64_t>(st.st_size) : 0;
   return ok_status();
+}
+
+std::optional<Status> RotatingFile::swap_in_fresh_file(const std::string& backup) {
+  if (::link(m_path.c_str(), backup.c_str()) != 0) {
+    return std::nullopt;  // no hard links here (or a stray backup): rename instead
+  }
+  // The path and the backup now name the same file. A fresh file is created
+  // aside and renamed over the path, which moves atomically to the new file.
+  // Renaming onto an existing name makes ext4 flush the renamed file's data
+  // (auto_da_alloc), but that file is empty.
+  std::string fresh = m_path + ".rotating";
+  int raw = ::open(fresh.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0666);
+  Fd fd(raw);
+  if (raw < 0 || ::rename(fresh.c_str(), m_path.c_str()) != 0) {
+    if (raw >= 0) {
+      ::unlink(fresh.c_str());
+    }
+    // Fall back to the plain scheme; the data is safe under the backup name.
+    ::unlink(m_path.c_str());
+    return std::nullopt;
+  }
+  return adopt(std::move(fd));
 }
 
 Status RotatingFile::write(std::string_view data) {
@@ -128,6 +154,11 @@ Status RotatingFile::rotate() {
   }
   if (m_backups > 0) {
     std::string to = m_path + ".1";
+    // Readers polling the path (tail -F, log shippers) should never find it
+    // missing; the link-and-replace scheme keeps it present throughout.
+    if (std::optional<Status> swapped = swap_in_fresh_file(to)) {
+      return *swapped;
+    }
     if (::rename(m_path.c_str(), to.c_str()) != 0 && errno != ENOENT) {
       return make_error(fmt::format("unable to rename {} to {}: {}", m_path, to, errno_text(errno)));
     }

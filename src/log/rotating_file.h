@@ -7,6 +7,9 @@
 //  - write() writes every byte (retries EINTR and short writes) before it checks
 //    the size; rotation therefore happens only between writes and never splits or
 //    drops data. A file may overshoot maxbytes by up to one write.
+//  - Rotation (with backups) links the file to name.1 and renames a fresh file
+//    over name, so the path exists at every moment; where hard links fail it
+//    falls back to rename + reopen.
 //  - Rotation happens only for regular files with maxbytes > 0. Anything else
 //    (a pipe behind /dev/stdout, a FIFO, a tty, /dev/null) is written to and never
 //    rotated, and no seek is ever made, so the "Illegal seek" failure of
@@ -20,6 +23,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -67,6 +71,14 @@ class RotatingFile {
       : m_path(std::move(path)), m_maxbytes(maxbytes), m_backups(backups) {}
   // Opens m_path (appending, or truncating) and swaps it in on success.
   Status open_current(bool truncate);
+  // Makes fd the current file (size from fstat).
+  Status adopt(Fd fd);
+  // Rotation step for backups > 0: links the current file to `backup`, then
+  // renames a fresh file over the path, so the path never goes missing; the
+  // result is that of adopting the fresh file. nullopt when the filesystem
+  // refuses (the path may then be unlinked, its data kept under `backup`): the
+  // caller renames and reopens instead.
+  std::optional<Status> swap_in_fresh_file(const std::string& backup);
   Status rotate_if_due();
 
   std::string m_path;

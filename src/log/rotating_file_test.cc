@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 
 #include "log/log_test_util.h"
 
@@ -135,6 +137,42 @@ TEST(RotatingFile, NoByteLostAcrossManyRotations) {
   joined += slurp(p);
   EXPECT_EQ(joined.size(), all.size());
   EXPECT_TRUE(joined == all);
+}
+
+TEST(RotatingFile, PathNeverGoesMissingDuringRotation) {
+  // A reader that polls the path (tail -F, a log shipper, a benchmark) must
+  // not see ENOENT between moving the file to name.1 and creating a new one.
+  TempDir dir;
+  std::string p = dir.file("a.log");
+  Result<RotatingFile> f = RotatingFile::open(p, 100, 2);
+  ASSERT_TRUE(f.ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> misses{0};
+  std::atomic<int> polls{0};
+  std::thread poller([&] {
+    struct stat st {};
+    while (!done.load()) {
+      if (::stat(p.c_str(), &st) != 0) {
+        misses.fetch_add(1);
+      }
+      polls.fetch_add(1);
+    }
+  });
+  std::string chunk(100, 'x');
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_TRUE(f->write(chunk).ok());  // every write rotates
+  }
+  done = true;
+  poller.join();
+  EXPECT_GT(polls.load(), 0);
+  EXPECT_EQ(misses.load(), 0);
+  EXPECT_EQ(slurp(p), "");
+  EXPECT_EQ(slurp(p + ".1"), chunk);
+  EXPECT_EQ(slurp(p + ".2"), chunk);
+  EXPECT_FALSE(exists(p + ".3"));
+  EXPECT_FALSE(exists(p + ".rotating"));
+  ASSERT_TRUE(f->write("tail").ok());
+  EXPECT_EQ(slurp(p), "tail");  // the descriptor follows the fresh file
 }
 
 TEST(RotatingFile, FifoTargetNeverRotatesNorFails) {
