@@ -130,7 +130,9 @@ def test_spawn_success_and_stop_lines(run, dockerapp, tmp_path):
     pid = r.pid_of("a")
     assert Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:2] == [str(dockerapp).encode(),
                                                                           b"dockerapp1"]
-    assert (ts_ok - ts_spawn).total_seconds() >= 0.99, "RUNNING before startsecs elapsed"
+    # startsecs counts from just before the spawn (as supervisord's laststart does) and the
+    # "spawned" line is logged after it, so a slow spawn under load narrows the gap a little.
+    assert (ts_ok - ts_spawn).total_seconds() >= 0.9, "RUNNING before startsecs elapsed"
     assert r.stop() == 0
     assert r.find("received SIGTERM indicating exit request", "WARN")
     assert r.find(r"stopped: a \(exit status 0\)", "INFO"), r.context()

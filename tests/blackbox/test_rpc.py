@@ -372,6 +372,8 @@ def test_process_control_matches(pair):
     both(pair, "supervisor.startProcess", "grp:multi_0")
     both(pair, "supervisor.startProcess", "grp:multi_0")  # ALREADY_STARTED
     both(pair, "supervisor.startProcess", "quick")  # SPAWN_ERROR
+    # supervisord answers at BACKOFF and gives up (FATAL) on its next loop tick.
+    wait_both(pair, lambda d: d.rpc().supervisor.getProcessInfo("quick")["statename"] == "FATAL", "quick FATAL")
     both(pair, "supervisor.getProcessInfo", "quick")
     both(pair, "supervisor.startProcess", "missing")  # NO_FILE
     both(pair, "supervisor.startProcess", "nope")
