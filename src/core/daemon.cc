@@ -173,11 +173,11 @@ int run_daemon(Config cfg, Supervisor::ConfigLoader reload) {
   std::string pidfile = sc.pidfile;
   int code = 0;
   {
-    Config control_cfg = cfg;
     Supervisor sup(**loop, std::move(cfg), std::move(reload));
     // The control servers come up before any program starts, so a port or
     // socket conflict stops tend before it has children to clean up.
-    Result<std::unique_ptr<rpc::ControlPlane>> control = rpc::start_control_plane(**loop, sup, control_cfg);
+    Result<std::unique_ptr<rpc::ControlPlane>> control =
+        rpc::start_control_plane(**loop, sup, sup.config().http_servers);
     if (!control) {
       if (!pidfile.empty()) {
         unlink(pidfile.c_str());

@@ -71,14 +71,14 @@ class ControlPlaneImpl final : public ControlPlane {
     m_server = std::make_unique<http::HttpServer>(loop, limits_for_fd_budget());
   }
 
-  Status start(const Config& cfg) {
+  Status start(const std::vector<HttpServerConfig>& servers) {
     if (Status st = install_system_api(m_dispatcher); !st) {
       return st;
     }
     if (Status st = m_api.install(m_dispatcher); !st) {
       return st;
     }
-    for (const HttpServerConfig& s : cfg.http_servers) {
+    for (const HttpServerConfig& s : servers) {
       if (s.kind == HttpServerConfig::Kind::Inet && s.username.empty() && !is_loopback_host(s.host)) {
         return make_error(fmt::format(
             "{} port {}:{} is reachable from other hosts but has no username/password; set both, or bind it "
@@ -92,7 +92,7 @@ class ControlPlaneImpl final : public ControlPlane {
     m_server->route("/mainlogtail",
                     [this](const http::Request& rq, const http::Response& rs) { mainlogtail(rq, rs); });
     m_server->set_notice_sink([](const std::string& m) { main_logger().info("{}", m); });
-    for (const HttpServerConfig& s : cfg.http_servers) {
+    for (const HttpServerConfig& s : servers) {
       if (Status st = m_server->listen(s); !st) {
         return make_error(fmt::format("{} {}", where(s), st.error()));
       }
@@ -154,9 +154,10 @@ class ControlPlaneImpl final : public ControlPlane {
 
 }  // namespace
 
-Result<std::unique_ptr<ControlPlane>> start_control_plane(EventLoop& loop, Supervisor& sup, const Config& cfg) {
+Result<std::unique_ptr<ControlPlane>> start_control_plane(EventLoop& loop, Supervisor& sup,
+                                                          const std::vector<HttpServerConfig>& servers) {
   auto cp = std::make_unique<ControlPlaneImpl>(loop, sup);
-  if (Status st = cp->start(cfg); !st) {
+  if (Status st = cp->start(servers); !st) {
     return make_error(st.error());
   }
   return std::unique_ptr<ControlPlane>(std::move(cp));

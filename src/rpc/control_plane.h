@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "config/model.h"
 #include "core/event_loop.h"
@@ -17,8 +18,11 @@ class ControlPlane {
   virtual ~ControlPlane() = default;  // closes listeners, unlinks unix sockets
 };
 
-// Opens every configured server. Errors name the section and line
-// ("unable to bind 127.0.0.1:9001: Address already in use").
-Result<std::unique_ptr<ControlPlane>> start_control_plane(EventLoop& loop, Supervisor& sup, const Config& cfg);
+// Opens a listener for each of `servers` (each keeps its own credentials; the
+// sections are not referenced after this returns, so a reload that replaces
+// the supervisor's config leaves the listeners as they are). Errors name the
+// section and line ("unable to bind 127.0.0.1:9001: Address already in use").
+Result<std::unique_ptr<ControlPlane>> start_control_plane(EventLoop& loop, Supervisor& sup,
+                                                          const std::vector<HttpServerConfig>& servers);
 
 }  // namespace tend::rpc

@@ -81,7 +81,7 @@ class ControlPlaneTest : public ::testing::Test {
       if (Status st = sup->start(); !st) {
         return st.error();
       }
-      Result<std::unique_ptr<ControlPlane>> r = start_control_plane(thread->loop(), *sup, cfg);
+      Result<std::unique_ptr<ControlPlane>> r = start_control_plane(thread->loop(), *sup, cfg.http_servers);
       if (!r) {
         return r.error();
       }

@@ -1,6 +1,8 @@
 // The one translation unit that compiles fmt's implementation. Debian ships only
 // libfmt.so; compiling format-inl.h here once lets every binary link fmt
-// statically without FMT_HEADER_ONLY's cost in every file.
+// statically without FMT_HEADER_ONLY's cost in every file. Built with
+// FMT_STATIC_THOUSANDS_SEPARATOR (see CMakeLists.txt), so nothing here refers
+// to std::locale.
 #include <fmt/format-inl.h>
 
 FMT_BEGIN_NAMESPACE
@@ -8,9 +10,6 @@ namespace detail {
 
 template FMT_API auto dragonbox::to_decimal(float x) noexcept -> dragonbox::decimal_fp<float>;
 template FMT_API auto dragonbox::to_decimal(double x) noexcept -> dragonbox::decimal_fp<double>;
-
-template FMT_API locale_ref::locale_ref(const std::locale& loc);
-template FMT_API auto locale_ref::get<std::locale>() const -> std::locale;
 
 template FMT_API auto thousands_sep_impl(locale_ref) -> thousands_sep_result<char>;
 template FMT_API auto decimal_point_impl(locale_ref) -> char;
