@@ -428,10 +428,10 @@ void Supervisor::set_config(Config next) {
   m_config = std::move(next);
 }
 
-void Supervisor::request_update(const std::string& reason) {
+std::optional<Config> Supervisor::reread_for(const std::string& reason) {
   if (m_mood != Mood::Running) {
     main_logger().warn("ignored {} (shutdown in progress)", reason.substr(reason.find(' ') + 1));
-    return;
+    return std::nullopt;
   }
   main_logger().warn("{}", reason);
   Result<Config> next = m_reload();
@@ -439,6 +439,14 @@ void Supervisor::request_update(const std::string& reason) {
     // Deliberate difference from supervisord, which exits here: the running
     // programs are worth more than a typo in the new file.
     main_logger().error("unable to reload the configuration, keeping the current one: {}", next.error());
+    return std::nullopt;
+  }
+  return std::move(*next);
+}
+
+void Supervisor::request_update(const std::string& reason) {
+  std::optional<Config> next = reread_for(reason);
+  if (!next) {
     return;
   }
   ConfigDiff d = update(std::move(*next));
@@ -660,16 +668,8 @@ void Supervisor::request_shutdown(const std::string& reason) {
 }
 
 void Supervisor::request_restart(const std::string& reason) {
-  if (m_mood != Mood::Running) {
-    main_logger().warn("ignored {} (shutdown in progress)", reason.substr(reason.find(' ') + 1));
-    return;
-  }
-  main_logger().warn("{}", reason);
-  Result<Config> next = m_reload();
+  std::optional<Config> next = reread_for(reason);
   if (!next) {
-    // Deliberate difference from supervisord, which exits here: the running
-    // programs are worth more than a typo in the new file.
-    main_logger().error("unable to reload the configuration, keeping the current one: {}", next.error());
     return;
   }
   m_pending_config = std::move(*next);

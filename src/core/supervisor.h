@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -104,6 +105,9 @@ class Supervisor final : public ProcessHost {
 
  private:
   void install_signals();
+  // Logs `reason` and re-reads the config; nullopt (logged) when shutting
+  // down or when the new file has an error.
+  std::optional<Config> reread_for(const std::string& reason);
   void on_signal(int sig);
   void reap();
   void schedule_advance();
