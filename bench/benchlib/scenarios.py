@@ -214,11 +214,15 @@ def logs(total, rotate_bytes=0, backups=0):
             except FileNotFoundError:
                 size = -1
             if size != last_size and size >= len(_MARK):
-                with open(log, "rb") as f:
-                    f.seek(size - len(_MARK))
-                    if f.read() == _MARK:
-                        t_end = time.time()
-                        break
+                try:
+                    with open(log, "rb") as f:
+                        f.seek(size - len(_MARK))
+                        tail = f.read()
+                except FileNotFoundError:  # rotated between the stat and the open (supervisord renames first)
+                    tail, size = b"", -1
+                if tail == _MARK:
+                    t_end = time.time()
+                    break
             last_size = size
             if time.monotonic() > deadline:
                 raise TimeoutError(f"end marker not in {log} (size {size})")

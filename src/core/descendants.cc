@@ -31,26 +31,111 @@ bool parse_pid(std::string_view s, pid_t* out) {
   return true;
 }
 
-// Reads a small /proc file in one go; /proc/<pid>/stat is well under 1 KiB.
-bool read_small_file(const std::string& path, std::string* out) {
+// Reads a small /proc file whole. Returns 0, or the errno of a failed open or
+// read; an empty file is a success with empty *out.
+int read_proc_file(const std::string& path, std::string* out) {
+  out->clear();
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return false;
+    return errno;
   }
   char buf[1024];
-  out->clear();
+  int err = 0;
   while (true) {
     ssize_t n = read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) {
       continue;
     }
-    if (n <= 0) {
+    if (n < 0) {
+      err = errno;
+      break;
+    }
+    if (n == 0) {
       break;
     }
     out->append(buf, static_cast<size_t>(n));
   }
   close(fd);
-  return !out->empty();
+  return err;
+}
+
+// Reads a small /proc file in one go; /proc/<pid>/stat is well under 1 KiB.
+bool read_small_file(const std::string& path, std::string* out) {
+  return read_proc_file(path, out) == 0 && !out->empty();
+}
+
+// The threads field of a stat line (the 20th in proc(5)), or 0 if missing.
+long stat_num_threads(std::string_view text) {
+  size_t close_paren = text.rfind(')');
+  if (close_paren == std::string_view::npos) {
+    return 0;
+  }
+  std::string_view rest = text.substr(close_paren + 1);
+  // Fields after the comm: state is the first, num_threads the eighteenth.
+  for (int i = 0; i < 18; ++i) {
+    while (!rest.empty() && rest.front() == ' ') {
+      rest.remove_prefix(1);
+    }
+    size_t end = rest.find(' ');
+    std::string_view f = rest.substr(0, end);
+    if (i == 17) {
+      long v = 0;
+      auto [ptr, ec] = std::from_chars(f.data(), f.data() + f.size(), v);
+      return ec == std::errc() ? v : 0;
+    }
+    if (end == std::string_view::npos) {
+      return 0;
+    }
+    rest.remove_prefix(end);
+  }
+  return 0;
+}
+
+// Appends the pids in a children file ("12 34 ") to *out.
+void parse_children(std::string_view text, std::vector<pid_t>* out) {
+  while (!text.empty()) {
+    size_t end = text.find_first_of(" \n");
+    pid_t pid = 0;
+    if (parse_pid(text.substr(0, end), &pid) && pid != 0) {
+      out->push_back(pid);
+    }
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+  }
+}
+
+// The children of every thread of pid, from /proc/<pid>/task/<tid>/children.
+// A child is listed under the thread that forked it, so a multi-threaded
+// process needs every task's file; threads is the stat's count (0 = unknown),
+// and with exactly one the task directory need not be listed. Returns the
+// errno of the main thread's children file, 0 if it was read (ENOENT: the
+// process is gone, or the kernel lacks CONFIG_PROC_CHILDREN); the other
+// threads' children are collected either way, and threads exiting meanwhile
+// are skipped.
+int read_children(const std::string& proc_root, pid_t pid, long threads, std::string* buf, std::vector<pid_t>* out) {
+  out->clear();
+  int err = read_proc_file(fmt::format("{}/{}/task/{}/children", proc_root, pid, pid), buf);
+  if (err == 0) {
+    parse_children(*buf, out);
+  }
+  if (threads == 1) {
+    return err;
+  }
+  std::string task_dir = fmt::format("{}/{}/task", proc_root, pid);
+  DIR* dir = opendir(task_dir.c_str());
+  if (dir == nullptr) {
+    return err;  // exited meanwhile
+  }
+  while (dirent* d = readdir(dir)) {
+    pid_t tid = 0;
+    if (!parse_pid(d->d_name, &tid) || tid == 0 || tid == pid) {
+      continue;
+    }
+    if (read_proc_file(fmt::format("{}/{}/children", task_dir, d->d_name), buf) == 0) {
+      parse_children(*buf, out);
+    }
+  }
+  closedir(dir);
+  return err;
 }
 
 }  // namespace
@@ -153,12 +238,63 @@ std::vector<ProcEntry> descendants_of(const std::vector<ProcEntry>& table, pid_t
   return out;
 }
 
+// Walks down from root through the children files, reading stat only for
+// the processes found, so the cost follows the size of root's tree and not the
+// machine's process count. Same result as descendants_of(read_process_table())
+// up to the races of a live tree: a process re-parented while the walk runs
+// (its parent exits, it goes to a subreaper or init) is missed if it lands on
+// a process already walked. Callers re-scan on their next trigger (the next
+// SIGCHLD reap, the grace timer), which sees it under its new parent.
 Result<std::vector<ProcEntry>> list_descendant_entries(pid_t root, const std::string& proc_root) {
-  Result<std::vector<ProcEntry>> table = read_process_table(proc_root);
-  if (!table.ok()) {
-    return make_error(table.error());
+  if (!proc_matches_namespace(proc_root)) {
+    return make_error(fmt::format("unable to use {}: not mounted for this PID namespace", proc_root));
   }
-  return descendants_of(*table, root);
+  std::string buf;
+  std::vector<pid_t> kids;
+  if (read_children(proc_root, root, 0, &buf, &kids) != 0) {
+    // No children file at the root: a kernel without CONFIG_PROC_CHILDREN (or
+    // root is gone). The full scan answers either way.
+    Result<std::vector<ProcEntry>> table = read_process_table(proc_root);
+    if (!table.ok()) {
+      return make_error(table.error());
+    }
+    return descendants_of(*table, root);
+  }
+  std::vector<ProcEntry> out;
+  std::unordered_set<pid_t> seen{root};
+  // out doubles as the BFS queue: out[next] is the next process to expand.
+  std::vector<long> threads;
+  size_t next = 0;
+  while (true) {
+    for (pid_t kid : kids) {
+      if (seen.count(kid) != 0) {
+        continue;  // listed twice: re-parented within the tree mid-walk
+      }
+      if (!read_small_file(fmt::format("{}/{}/stat", proc_root, kid), &buf)) {
+        continue;  // reaped since its parent's children file was read
+      }
+      Result<ProcEntry> e = parse_proc_stat(buf);
+      // A parent outside the tree means the pid left it (re-parented to an
+      // init above root) or was reaped and reused by a stranger.
+      if (!e.ok() || e->pid != kid || seen.count(e->ppid) == 0) {
+        continue;
+      }
+      seen.insert(kid);
+      out.push_back(*e);
+      threads.push_back(stat_num_threads(buf));
+    }
+    if (next == out.size()) {
+      break;
+    }
+    const ProcEntry& p = out[next];
+    long n = threads[next];
+    ++next;
+    // Whatever was read is used, errors included: a process that exited has
+    // no children left (they went to a reaper), and a zombie leader whose
+    // other threads still run has them listed under those threads.
+    (void)read_children(proc_root, p.pid, n, &buf, &kids);
+  }
+  return out;
 }
 
 Result<std::vector<pid_t>> list_descendants(pid_t root, const std::string& proc_root) {

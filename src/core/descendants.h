@@ -48,7 +48,11 @@ Result<std::vector<ProcEntry>> read_process_table(const std::string& proc_root =
 std::vector<ProcEntry> descendants_of(const std::vector<ProcEntry>& table, pid_t root);
 
 // The descendants of root right now (children, grandchildren, ...), root
-// excluded; empty with an error when /proc is unusable.
+// excluded, parents before their children, zombies included (state 'Z');
+// empty with an error when /proc is unusable. Walks down from root through
+// /proc/<pid>/task/<tid>/children, so it costs in proportion to root's tree;
+// falls back to read_process_table when root's children file cannot be read
+// (a kernel without CONFIG_PROC_CHILDREN).
 Result<std::vector<ProcEntry>> list_descendant_entries(pid_t root, const std::string& proc_root = "/proc");
 Result<std::vector<pid_t>> list_descendants(pid_t root, const std::string& proc_root = "/proc");
 

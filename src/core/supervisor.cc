@@ -745,7 +745,11 @@ void Supervisor::finish_restart() {
 }
 
 void Supervisor::signal_group_leftovers(const std::vector<std::pair<pid_t, int>>& groups) {
-  Result<std::vector<ProcEntry>> table = read_process_table();
+  // Whatever is left in a program's group descends from the program, and its
+  // orphans come back to us (PID 1 or a child subreaper, see start()): our own
+  // tree holds them all, and walking it is cheaper than reading every process
+  // on the machine.
+  Result<std::vector<ProcEntry>> table = list_descendant_entries(getpid());
   if (!table) {
     return;
   }
