@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 PYTEST ?= /usr/bin/python3 -m pytest
 DEMO ?= examples/demo.conf
 
-.PHONY: all deps configure run test unit asan blackbox bench clean format
+.PHONY: all deps configure run test unit asan blackbox bench clean format layers
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS) --target tend tendctl
@@ -33,7 +33,10 @@ blackbox: configure
 	cmake --build $(BUILD) -j$(JOBS)
 	TEND_BUILD=$(abspath $(BUILD)) $(PYTEST) -q tests/blackbox
 
-test: unit asan blackbox
+layers:
+	/usr/bin/python3 tools/check_layers.py
+
+test: layers unit asan blackbox
 	$(MAKE) --no-print-directory bench QUICK=1 BENCH_REQUIRE=tend
 
 BENCH_REQUIRE ?=

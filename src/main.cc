@@ -4,7 +4,7 @@
 
 #include "config/cli.h"
 #include "config/loader.h"
-#include "core/daemon.h"
+#include "daemon/daemon.h"
 #include "init/init_main.h"
 
 namespace {

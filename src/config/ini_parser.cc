@@ -1,4 +1,4 @@
-#include "core/fd.h"
+#include "util/fd.h"
 #include "config/ini_parser.h"
 
 #include <fmt/format.h>

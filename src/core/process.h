@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "config/model.h"
-#include "core/event_loop.h"
-#include "core/fd.h"
+#include "sys/event_loop.h"
+#include "util/fd.h"
 #include "core/process_fsm.h"
 #include "core/spawn.h"
 #include "log/output_channel.h"

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "config/model.h"
-#include "core/clock.h"
+#include "util/clock.h"
 #include "core/process_state.h"
 #include "log/level.h"
 #include "util/result.h"

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "config/model.h"
-#include "core/fd.h"
+#include "util/fd.h"
 #include "util/result.h"
 
 namespace tend {

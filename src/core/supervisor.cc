@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "core/descendants.h"
+#include "sys/descendants.h"
 #include "log/auto_log.h"
 #include "log/logger.h"
 #include "util/signals.h"

@@ -29,7 +29,7 @@
 
 #include "config/model.h"
 #include "core/config_diff.h"
-#include "core/event_loop.h"
+#include "sys/event_loop.h"
 #include "core/process.h"
 #include "log/console.h"
 

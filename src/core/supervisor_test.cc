@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/descendants.h"
+#include "sys/descendants.h"
 
 namespace tend {
 namespace {

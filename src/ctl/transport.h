@@ -11,7 +11,7 @@
 #include <string_view>
 #include <variant>
 
-#include "core/fd.h"
+#include "util/fd.h"
 #include "ctl/http_response.h"
 #include "util/result.h"
 

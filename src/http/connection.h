@@ -15,8 +15,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/event_loop.h"
-#include "core/fd.h"
+#include "sys/event_loop.h"
+#include "util/fd.h"
 #include "http/auth.h"
 #include "http/message.h"
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "core/fd.h"
+#include "util/fd.h"
 #include "util/result.h"
 
 namespace tend::http {

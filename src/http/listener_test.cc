@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "http/auth.h"
-#include "http/test_support.h"
+#include "fakes/http_test_support.h"
 #include "util/base64.h"
 
 namespace tend::http {

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "core/fd.h"
+#include "util/fd.h"
 
 namespace tend::http {
 

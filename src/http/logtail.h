@@ -18,7 +18,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "core/event_loop.h"
+#include "sys/event_loop.h"
 #include "http/connection.h"
 #include "http/message.h"
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "config/model.h"
-#include "core/event_loop.h"
+#include "sys/event_loop.h"
 #include "http/auth.h"
 #include "http/connection.h"
 #include "http/listener.h"

@@ -49,7 +49,7 @@
 
 #include <fmt/format.h>
 
-#include "core/event_loop.h"
+#include "sys/event_loop.h"
 #include "init/init_process.h"
 #include "init/options.h"
 #include "init/signals.h"

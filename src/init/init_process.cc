@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "core/descendants.h"
+#include "sys/descendants.h"
 #include "init/exit_status.h"
 #include "init/signals.h"
 #include "init/tree_stop.h"

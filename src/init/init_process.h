@@ -24,7 +24,7 @@
 #include <string>
 #include <unordered_set>
 
-#include "core/event_loop.h"
+#include "sys/event_loop.h"
 #include "init/options.h"
 #include "init/spawn.h"
 

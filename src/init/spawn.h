@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "core/fd.h"
+#include "util/fd.h"
 #include "util/result.h"
 
 namespace tend::init {

@@ -16,7 +16,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "core/descendants.h"
+#include "sys/descendants.h"
 
 namespace tend::init {
 

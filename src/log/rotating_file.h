@@ -27,7 +27,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/fd.h"
+#include "util/fd.h"
 #include "util/io.h"
 #include "util/result.h"
 

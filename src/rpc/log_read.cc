@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "core/fd.h"
+#include "util/fd.h"
 
 namespace tend::rpc {
 

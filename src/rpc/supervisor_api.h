@@ -22,7 +22,7 @@
 #include <variant>
 #include <vector>
 
-#include "core/event_loop.h"
+#include "sys/event_loop.h"
 #include "core/supervisor.h"
 #include "rpc/dispatcher.h"
 #include "util/result.h"

@@ -13,7 +13,7 @@
 #include <future>
 #include <sstream>
 
-#include "http/test_support.h"
+#include "fakes/http_test_support.h"
 #include "rpc/faults.h"
 #include "rpc/system_api.h"
 

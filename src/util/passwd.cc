@@ -8,7 +8,7 @@
 #include <functional>
 #include <string_view>
 
-#include "core/fd.h"
+#include "util/fd.h"
 
 namespace tend {
 

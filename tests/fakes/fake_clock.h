@@ -1,7 +1,7 @@
 // FakeClock: time moves only when a test says so.
 #pragma once
 
-#include "core/clock.h"
+#include "util/clock.h"
 
 namespace tend {
 

@@ -1,4 +1,4 @@
-#include "core/event_loop.h"
+#include "sys/event_loop.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-#include "core/event_loop.h"
+#include "sys/event_loop.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -21,8 +21,8 @@
 #include <string>
 #include <thread>
 
-#include "core/event_loop.h"
-#include "core/fd.h"
+#include "sys/event_loop.h"
+#include "util/fd.h"
 
 namespace tend::http::testing {
 

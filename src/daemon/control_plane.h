@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "config/model.h"
-#include "core/event_loop.h"
+#include "sys/event_loop.h"
 #include "core/supervisor.h"
 #include "util/result.h"
 

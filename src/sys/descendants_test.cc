@@ -1,4 +1,4 @@
-#include "core/descendants.h"
+#include "sys/descendants.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-#include "core/descendants.h"
+#include "sys/descendants.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "http/xmlrpc_route.h"
+#include "daemon/xmlrpc_route.h"
 
 #include "rpc/codec.h"
 

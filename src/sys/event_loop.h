@@ -17,8 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/clock.h"
-#include "core/fd.h"
+#include "util/clock.h"
+#include "util/fd.h"
 #include "util/result.h"
 
 namespace tend {

@@ -1,5 +1,5 @@
 #include "util/passwd.h"
-#include "core/daemon.h"
+#include "daemon/daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +12,11 @@
 
 #include <fmt/format.h>
 
-#include "core/event_loop.h"
-#include "core/fd.h"
+#include "sys/event_loop.h"
+#include "util/fd.h"
 #include "log/auto_log.h"
 #include "log/logger.h"
-#include "rpc/control_plane.h"
+#include "daemon/control_plane.h"
 
 namespace tend {
 

@@ -2,7 +2,7 @@
 // [unix_http_server] / [inet_http_server] section (each with its own
 // credentials), serving /RPC2 (system.* and supervisor.*), /logtail/...,
 // /mainlogtail and /ok.html.
-#include "rpc/control_plane.h"
+#include "daemon/control_plane.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,7 +15,7 @@
 
 #include "http/logtail.h"
 #include "http/server.h"
-#include "http/xmlrpc_route.h"
+#include "daemon/xmlrpc_route.h"
 #include "log/logger.h"
 #include "rpc/dispatcher.h"
 #include "rpc/process_info.h"

@@ -9,8 +9,8 @@
 
 #include <atomic>
 
-#include "http/test_support.h"
-#include "http/xmlrpc_route.h"
+#include "fakes/http_test_support.h"
+#include "daemon/xmlrpc_route.h"
 #include "rpc/codec.h"
 #include "rpc/faults.h"
 #include "rpc/system_api.h"

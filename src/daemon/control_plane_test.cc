@@ -1,5 +1,5 @@
 // The control plane over real sockets: routes, authentication, /logtail.
-#include "rpc/control_plane.h"
+#include "daemon/control_plane.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "http/logtail.h"
-#include "http/test_support.h"
+#include "fakes/http_test_support.h"
 #include "rpc/codec.h"
 #include "util/base64.h"
 
