@@ -70,30 +70,6 @@ void Process::sync_timer() {
   }
 }
 
-void Process::added() {
-  m_fsm.added();
-  sync_timer();
-}
-
-bool Process::start() {
-  bool started = m_fsm.start();
-  sync_timer();
-  return started;
-}
-
-Status Process::stop() {
-  Status st = m_fsm.stop();
-  sync_timer();
-  return st;
-}
-
-void Process::stop_for_shutdown() {
-  m_fsm.stop_for_shutdown();
-  sync_timer();
-}
-
-Status Process::signal(int sig) { return m_fsm.signal(sig); }
-
 void Process::reaped(int wait_status) {
   // Drain what the child wrote before it died, so its last lines are logged
   // before "exited:"/"stopped:". A pipe still held open by a descendant stays
@@ -105,7 +81,7 @@ void Process::reaped(int wait_status) {
     while (open) {
       ssize_t before_eof = read(p.fd.get(), g_read_buffer, sizeof g_read_buffer);
       if (before_eof > 0) {
-        m_sinks[static_cast<int>(p.channel)]->on_data(std::string_view(g_read_buffer, before_eof));
+        deliver(p.channel, std::string_view(g_read_buffer, static_cast<size_t>(before_eof)));
         continue;
       }
       if (before_eof < 0 && errno == EINTR) {
@@ -149,7 +125,7 @@ void Process::drain_all() {
       for (int i = 0; i < 1024 && open; ++i) {  // bounded: a writer might still exist
         ssize_t n = read(fd, g_read_buffer, sizeof g_read_buffer);
         if (n > 0) {
-          m_sinks[static_cast<int>(c)]->on_data(std::string_view(g_read_buffer, static_cast<size_t>(n)));
+          deliver(c, std::string_view(g_read_buffer, static_cast<size_t>(n)));
         } else if (!(n < 0 && errno == EINTR)) {
           open = n < 0 && errno == EAGAIN;
           break;
@@ -184,6 +160,14 @@ Status Process::write_stdin(std::string_view data) {
   return ok_status();
 }
 
+void Process::deliver(Stream c, std::string_view data) {
+  m_sinks[static_cast<int>(c)]->on_data(data);
+  EventBus& bus = m_host.bus();
+  if (bus.wanted(EventKind::Output)) {
+    bus.publish(ProcessOutput{this, c, data});
+  }
+}
+
 bool Process::read_available(int fd, Stream c) {
   bool busy = false;
   for (int i = 0; i < k_reads_per_event; ++i) {
@@ -198,7 +182,7 @@ bool Process::read_available(int fd, Stream c) {
       }
       return open;
     }
-    m_sinks[static_cast<int>(c)]->on_data(std::string_view(g_read_buffer, static_cast<size_t>(n)));
+    deliver(c, std::string_view(g_read_buffer, static_cast<size_t>(n)));
     busy = busy || n >= k_default_pipe_size;
     if (static_cast<size_t>(n) < sizeof g_read_buffer) {
       break;  // the pipe is (almost surely) empty: skip the read that would say EAGAIN
@@ -258,7 +242,7 @@ Result<pid_t> Process::spawn() {
   spec.umask = m_cfg.umask;
   spec.redirect_stderr = m_cfg.redirect_stderr;
   spec.search_path = env_get(spec.configured, "PATH", env_get(spec.inherited, "PATH"));
-  Result<Spawned> child = spawn_process(spec);
+  Result<Spawned> child = m_host.runtime().spawn(spec);
   if (!child) {
     return make_error(child.error());
   }
@@ -271,17 +255,28 @@ Result<pid_t> Process::spawn() {
   return child->pid;
 }
 
-Status Process::send_signal(pid_t pid, int sig, bool group) {
-  if (::kill(group ? -pid : pid, sig) != 0 && errno != ESRCH) {
-    return make_error(strerror(errno));
+Status Process::send_signal(pid_t pid, int sig, bool group, bool wake) {
+  ProcessRuntime& rt = m_host.runtime();
+  pid_t target = group ? -pid : pid;
+  if (int err = rt.kill(target, sig); err != 0 && err != ESRCH) {
+    return make_error(strerror(err));
+  }
+  // A stopped process would sit on its stop signal until SIGKILL; SIGCONT lets
+  // it run its handler. One that is running ignores SIGCONT by default.
+  if (wake && sig != SIGKILL && sig != SIGCONT) {
+    (void)rt.kill(target, SIGCONT);
   }
   return ok_status();
 }
 
-void Process::log(Level level, const std::string& message) {
-  main_logger().log(level, message);
+void Process::log(Level level, const std::string& message) { main_logger().log(level, message); }
+
+void Process::state_changed(const StateChange& change) {
+  m_host.bus().publish(ProcessStateChanged{this, change.from, change.to, change.pid, change.tries, change.expected});
 }
 
-void Process::state_changed(ProcessState from, ProcessState to) { m_host.process_state_changed(*this, from, to); }
+void Process::readiness_changed(bool ready) { m_host.bus().publish(ProcessReadiness{this, ready}); }
+
+int PosixRuntime::kill(pid_t target, int sig) { return ::kill(target, sig) == 0 ? 0 : errno; }
 
 }  // namespace tend

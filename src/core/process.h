@@ -1,7 +1,11 @@
 // Process: one supervised process as the daemon sees it. Owns the state
 // machine, the child's pipes and its output channels, and the one loop timer
 // that stands for the state machine's deadline. Implements ProcessOps with
-// real syscalls (spawn_process, kill) and the main logger.
+// the host's ProcessRuntime and the main logger, and publishes what happens
+// to it (state changes, readiness, output) on the host's EventBus.
+//
+// Only core changes a Process: the command layer (core/commands.h), the
+// supervisor and its parts. Everyone else reads it through const access.
 #pragma once
 
 #include <sys/types.h>
@@ -12,13 +16,30 @@
 #include <vector>
 
 #include "config/model.h"
-#include "sys/event_loop.h"
-#include "util/fd.h"
+#include "core/event_bus.h"
 #include "core/process_fsm.h"
 #include "core/spawn.h"
 #include "log/output_channel.h"
+#include "sys/event_loop.h"
+#include "util/fd.h"
 
 namespace tend {
+
+// How processes are created and signalled. Production uses PosixRuntime;
+// supervisor tests substitute one that records instead.
+class ProcessRuntime {
+ public:
+  virtual ~ProcessRuntime() = default;
+  virtual Result<Spawned> spawn(const SpawnSpec& spec) = 0;
+  // kill(2): 0, or the errno it failed with.
+  virtual int kill(pid_t target, int sig) = 0;
+};
+
+class PosixRuntime final : public ProcessRuntime {
+ public:
+  Result<Spawned> spawn(const SpawnSpec& spec) override { return spawn_process(spec); }
+  int kill(pid_t target, int sig) override;
+};
 
 // What a Process needs from its owner (the Supervisor).
 class ProcessHost {
@@ -28,11 +49,13 @@ class ProcessHost {
   virtual EnvList inherited_environment(const ProcessConfig& cfg) = 0;
   // [supervisord] environment= (applied before the program's own environment=).
   virtual const EnvList& global_environment() = 0;
+  // The new pid belongs to `p` (the reaper dispatches by pid).
   virtual void process_spawned(class Process& p, pid_t pid) = 0;
-  virtual void process_state_changed(class Process& p, ProcessState from, ProcessState to) = 0;
+  virtual ProcessRuntime& runtime() = 0;
+  virtual EventBus& bus() = 0;
 };
 
-class Process final : public ProcessOps {
+class Process final : private ProcessOps {
  public:
   Process(ProcessConfig cfg, EventLoop& loop, ProcessHost& host, std::unique_ptr<OutputChannel> out,
           std::unique_ptr<OutputChannel> err);
@@ -40,17 +63,35 @@ class Process final : public ProcessOps {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
+  // --- read-only view (anyone) ---
   const ProcessConfig& config() const { return m_cfg; }
   const ProcessFsm& fsm() const { return m_fsm; }
   ProcessState state() const { return m_fsm.state(); }
   pid_t pid() const { return m_fsm.pid(); }
+  bool ready() const { return m_fsm.ready(); }
+  const std::string& group() const { return m_cfg.group; }
+  const std::string& name() const { return m_cfg.name; }
+  const OutputChannel* sink(Stream c) const { return m_sinks[static_cast<int>(c)].get(); }
+  // Pipes of earlier runs still held open by descendants; drained until EOF.
+  size_t lingering_pipes() const { return m_lingering.size(); }
+  // The wait status of the last exit (valid when has_exited()).
+  int last_wait_status() const { return m_last_status; }
+  bool has_exited() const { return m_has_exited; }
+
+ private:
+  // Only these change a process: requests from outside arrive through
+  // Commands; the supervisor and its updater drive the rest.
+  friend class Commands;
+  friend class Supervisor;
+  friend class Updater;
 
   // Events, each followed by re-arming the deadline timer.
-  void added();
-  bool start();
-  Status stop();
-  void stop_for_shutdown();
-  Status signal(int sig);
+  FsmReply added() { return fire(&ProcessFsm::added); }
+  FsmReply start() { return fire(&ProcessFsm::start); }
+  FsmReply stop() { return fire(&ProcessFsm::stop); }
+  FsmReply stop_for_shutdown() { return fire(&ProcessFsm::stop_for_shutdown); }
+  FsmReply ready_reported() { return fire(&ProcessFsm::ready_reported); }
+  FsmReply signal(int sig) { return m_fsm.signal(sig); }
   void set_shutting_down(bool v) { m_fsm.set_shutting_down(v); }
   // The reaper collected our pid: drain the pipes, then tell the state machine.
   void reaped(int wait_status);
@@ -60,20 +101,21 @@ class Process final : public ProcessOps {
   // Reads every pipe (this run's and lingering ones) until it would block or
   // ends. Called once every writer is known to be gone (tend exiting).
   void drain_all();
-  // Pipes of earlier runs still held open by descendants; drained until EOF.
-  size_t lingering_pipes() const { return m_lingering.size(); }
 
-  // The wait status of the last exit (valid when has_exited()).
-  int last_wait_status() const { return m_last_status; }
-  bool has_exited() const { return m_has_exited; }
-
-  // ProcessOps
+  // --- ProcessOps ---
   Result<pid_t> spawn() override;
-  Status send_signal(pid_t pid, int sig, bool group) override;
+  Status send_signal(pid_t pid, int sig, bool group, bool wake) override;
   void log(Level level, const std::string& message) override;
-  void state_changed(ProcessState from, ProcessState to) override;
+  void state_changed(const StateChange& change) override;
+  void readiness_changed(bool ready) override;
 
- private:
+  FsmReply fire(FsmReply (ProcessFsm::*event)()) {
+    FsmReply r = (m_fsm.*event)();
+    sync_timer();
+    return r;
+  }
+  // Hands a chunk to its sink and to the output subscribers.
+  void deliver(Stream c, std::string_view data);
   struct Pipe {
     Fd fd;
     Stream channel;

@@ -11,6 +11,64 @@
 
 namespace tend {
 
+namespace {
+// A process that keeps exiting after passing startsecs is restarted at most
+// this often. supervisord's 1 s tick gives the same cadence by accident; here
+// it is explicit, so a crash loop costs no CPU worth measuring.
+constexpr double k_min_restart_interval_s = 1.0;
+}  // namespace
+
+using F = ProcessFsm;
+
+// The state machine. Rows: states; columns: events.
+// clang-format off
+const ProcessFsm::Action ProcessFsm::k_table[k_fsm_states][k_fsm_events] = {
+  //               Added         Start              Stop                 Shutdown             Exit                     Timer                  Ready                    Signal
+  /* Stopped */   {&F::autostart, &F::spawn_now,     &F::refuse_stop,     &F::ignore,          &F::ignore,              &F::ignore,            &F::ignore,              &F::refuse_signal},
+  /* Starting */  {&F::ignore,    &F::refuse_started, &F::stop_process,   &F::stop_process,    &F::exit_while_starting, &F::startsecs_passed,  &F::ready_while_starting, &F::signal_process},
+  /* Running */   {&F::ignore,    &F::refuse_started, &F::stop_process,   &F::stop_process,    &F::exit_while_up,       &F::ignore,            &F::ready_while_running, &F::signal_process},
+  /* Backoff */   {&F::ignore,    &F::refuse_started, &F::cancel_backoff, &F::give_up_backoff, &F::ignore,              &F::retry_spawn,       &F::ignore,              &F::refuse_signal},
+  /* Stopping */  {&F::ignore,    &F::refuse_stopping, &F::refuse_stop,   &F::ignore,          &F::exit_while_stopping, &F::escalate_to_kill,  &F::ignore,              &F::signal_process},
+  /* Exited */    {&F::ignore,    &F::spawn_now,     &F::refuse_stop,     &F::ignore,          &F::ignore,              &F::ignore,            &F::ignore,              &F::refuse_signal},
+  /* RestartWait */{&F::ignore,   &F::spawn_now,     &F::cancel_restart,  &F::drop_restart,    &F::ignore,              &F::restart_now,       &F::ignore,              &F::refuse_signal},
+  /* Fatal */     {&F::ignore,    &F::spawn_now,     &F::refuse_stop,     &F::ignore,          &F::ignore,              &F::ignore,            &F::ignore,              &F::refuse_signal},
+  /* Unknown */   {&F::ignore,    &F::refuse_unknown, &F::refuse_stop,    &F::ignore,          &F::exit_while_up,       &F::ignore,            &F::ignore,              &F::refuse_signal},
+};
+// clang-format on
+
+ProcessState wire_state(FsmState s) {
+  switch (s) {
+    case FsmState::Stopped:
+      return ProcessState::Stopped;
+    case FsmState::Starting:
+      return ProcessState::Starting;
+    case FsmState::Running:
+      return ProcessState::Running;
+    case FsmState::Backoff:
+      return ProcessState::Backoff;
+    case FsmState::Stopping:
+      return ProcessState::Stopping;
+    case FsmState::Exited:
+    case FsmState::RestartWait:
+      return ProcessState::Exited;
+    case FsmState::Fatal:
+      return ProcessState::Fatal;
+    case FsmState::Unknown:
+      return ProcessState::Unknown;
+  }
+  return ProcessState::Unknown;
+}
+
+const char* fsm_state_name(FsmState s) {
+  return s == FsmState::RestartWait ? "EXITED (restart pending)" : state_name(wire_state(s));
+}
+
+const char* fsm_event_name(FsmEvent e) {
+  static constexpr const char* k_names[k_fsm_events] = {"added", "start", "stop", "shutdown",
+                                                        "exit",  "timer", "ready", "signal"};
+  return k_names[static_cast<int>(e)];
+}
+
 const char* state_name(ProcessState s) {
   switch (s) {
     case ProcessState::Stopped:
@@ -48,185 +106,208 @@ FsmParams FsmParams::from(const ProcessConfig& c) {
   return p;
 }
 
-namespace {
-// A process that keeps exiting after passing startsecs is restarted at most
-// this often. supervisord's 1 s tick gives the same cadence by accident; here
-// it is explicit, so a crash loop costs no CPU worth measuring.
-constexpr double k_min_restart_interval_s = 1.0;
-}  // namespace
-
 ProcessFsm::ProcessFsm(FsmParams params, ProcessOps& ops, const Clock& clock)
     : m_params(std::move(params)), m_ops(ops), m_clock(clock) {}
 
-void ProcessFsm::change_state(ProcessState to) {
-  ProcessState from = m_state;
-  if (from == to) {
-    return;
-  }
-  m_state = to;
-  m_ops.state_changed(from, to);
+FsmReply ProcessFsm::dispatch(FsmEvent e, const Input& in) {
+  Action action = k_table[static_cast<int>(m_state)][static_cast<int>(e)];
+  return (this->*action)(in);
 }
 
-// --- events ---------------------------------------------------------------
+FsmReply ProcessFsm::timer() {
+  if (!m_deadline || m_clock.now() < *m_deadline) {
+    return {FsmAnswer::Ignored, {}};  // early wake-up; the owner re-arms for deadline()
+  }
+  m_deadline.reset();
+  return dispatch(FsmEvent::Timer, {});
+}
 
-void ProcessFsm::added() {
-  if (m_state == ProcessState::Stopped && !m_ever_started && m_params.autostart && !m_shutting_down) {
+// --- refusals ------------------------------------------------------------------
+
+FsmReply ProcessFsm::ignore(const Input&) { return {FsmAnswer::Ignored, {}}; }
+
+FsmReply ProcessFsm::refuse_started(const Input&) { return {FsmAnswer::AlreadyStarted, {}}; }
+
+FsmReply ProcessFsm::refuse_stopping(const Input&) {
+  // supervisord tries to spawn, finds the old pid and only warns.
+  m_ops.log(Level::Warn, fmt::format("process '{}' already running", m_params.name));
+  return {FsmAnswer::StillStopping, {}};
+}
+
+FsmReply ProcessFsm::refuse_unknown(const Input&) { return {FsmAnswer::UnknownState, {}}; }
+
+FsmReply ProcessFsm::refuse_stop(const Input&) {
+  std::string msg = fmt::format("attempted to kill {} with sig {} but it wasn't running", m_params.name,
+                                signal_name(m_params.stopsignal));
+  m_ops.log(Level::Debug, msg);
+  return {FsmAnswer::NotRunning, std::move(msg)};
+}
+
+FsmReply ProcessFsm::refuse_signal(const Input& in) {
+  return {FsmAnswer::NotRunning,
+          fmt::format("attempted to send {} sig {} but it wasn't running", m_params.name, signal_name(in.sig))};
+}
+
+// --- starting -------------------------------------------------------------------
+
+FsmReply ProcessFsm::autostart(const Input& in) {
+  if (m_ever_started || !m_params.autostart || m_shutting_down) {
+    return ignore(in);
+  }
+  spawn();
+  return {};
+}
+
+FsmReply ProcessFsm::spawn_now(const Input&) {
+  spawn();
+  return {};
+}
+
+FsmReply ProcessFsm::retry_spawn(const Input& in) {
+  if (m_shutting_down) {
+    return ignore(in);  // its stage's Shutdown event turns it FATAL
+  }
+  spawn();
+  return {};
+}
+
+FsmReply ProcessFsm::restart_now(const Input&) {
+  if (m_shutting_down) {
+    enter(FsmState::Exited);
+  } else {
     spawn();
   }
+  return {};
 }
 
-bool ProcessFsm::start() {
-  switch (m_state) {
-    case ProcessState::Stopped:
-    case ProcessState::Exited:
-    case ProcessState::Fatal:
-    case ProcessState::Backoff:
-      spawn();
-      return true;
-    default:
-      return false;
-  }
+FsmReply ProcessFsm::startsecs_passed(const Input&) {
+  enter_running(fmt::format("process has stayed up for > than {} seconds (startsecs)", m_params.startsecs));
+  return {};
 }
 
-Status ProcessFsm::stop() {
-  if (m_state == ProcessState::Backoff) {
-    m_ops.log(Level::Debug, fmt::format("Attempted to kill {}, which is in BACKOFF state.", m_params.name));
-    m_deadline.reset();
-    change_state(ProcessState::Stopped);
-    return ok_status();
-  }
-  if (m_state == ProcessState::Exited && m_restart_pending) {
-    // An autorestart was waiting; an admin stop cancels it.
-    m_restart_pending = false;
-    m_deadline.reset();
-    change_state(ProcessState::Stopped);
-    return ok_status();
-  }
-  if (m_pid == 0 || !(m_state == ProcessState::Running || m_state == ProcessState::Starting)) {
-    std::string msg = fmt::format("attempted to kill {} with sig {} but it wasn't running", m_params.name,
-                                  signal_name(m_params.stopsignal));
-    m_ops.log(Level::Debug, msg);
-    return make_error(msg);
-  }
+FsmReply ProcessFsm::ready_while_starting(const Input&) {
+  enter_running("process reported ready");
+  set_ready(true);
+  return {};
+}
+
+FsmReply ProcessFsm::ready_while_running(const Input&) {
+  set_ready(true);
+  return {};
+}
+
+// --- stopping -------------------------------------------------------------------
+
+FsmReply ProcessFsm::stop_process(const Input&) {
   kill(m_params.stopsignal);
-  return ok_status();
+  return {};
 }
 
-void ProcessFsm::stop_for_shutdown() {
-  m_shutting_down = true;
-  if (m_state == ProcessState::Backoff) {
-    give_up();
-  } else if (m_state == ProcessState::Exited && m_restart_pending) {
-    m_restart_pending = false;
-    m_deadline.reset();
-  } else if (m_state == ProcessState::Running || m_state == ProcessState::Starting) {
-    kill(m_params.stopsignal);
-  }
+FsmReply ProcessFsm::cancel_backoff(const Input&) {
+  m_ops.log(Level::Debug, fmt::format("Attempted to kill {}, which is in BACKOFF state.", m_params.name));
+  enter(FsmState::Stopped);
+  return {};
 }
 
-void ProcessFsm::exited(int wait_status) {
-  MonoTime now = m_clock.now();
-  std::string status_text = describe_wait_status(wait_status);
-  int es = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
-  bool expected = exit_expected(wait_status);
-  bool too_quickly = now - m_laststart < seconds_d(m_params.startsecs);
-  m_laststop_wall = m_clock.wall_now();
-  m_pid = 0;
-  m_deadline.reset();
+FsmReply ProcessFsm::cancel_restart(const Input&) {
+  enter(FsmState::Stopped);
+  return {};
+}
 
-  if (m_killing) {
-    // The answer to a stop request.
-    m_killing = false;
-    m_exitstatus = es;
-    m_ops.log(expected ? Level::Info : Level::Warn, fmt::format("stopped: {} ({})", m_params.name, status_text));
-    change_state(ProcessState::Stopped);
-    return;
-  }
-  if (m_state == ProcessState::Starting && too_quickly) {
-    m_exitstatus = 0;
-    m_spawnerr = "Exited too quickly (process log may have details)";
-    m_ops.log(Level::Warn, fmt::format("exited: {} ({}; not expected)", m_params.name, status_text));
-    enter_backoff();
-    return;
-  }
-  // It was up long enough: an exit on its own.
+FsmReply ProcessFsm::give_up_backoff(const Input&) {
   m_backoff = 0;
-  m_exitstatus = es;
-  if (m_state == ProcessState::Starting) {
-    // Exited in the instant its startsecs ran out, before the timer fired.
-    change_state(ProcessState::Running);
+  enter(FsmState::Fatal);
+  return {};
+}
+
+FsmReply ProcessFsm::drop_restart(const Input&) {
+  enter(FsmState::Exited);
+  return {};
+}
+
+FsmReply ProcessFsm::escalate_to_kill(const Input&) {
+  m_ops.log(Level::Warn, fmt::format("killing '{}' ({}) with SIGKILL", m_params.name, m_pid));
+  kill(SIGKILL);
+  return {};
+}
+
+FsmReply ProcessFsm::signal_process(const Input& in) {
+  m_ops.log(Level::Debug, fmt::format("sending {} (pid {}) sig {}", m_params.name, m_pid, signal_name(in.sig)));
+  Status st = m_ops.send_signal(m_pid, in.sig, false, false);
+  if (!st) {
+    return {FsmAnswer::Failed, st.error()};
   }
-  if (expected) {
+  return {};
+}
+
+// --- exits ----------------------------------------------------------------------
+
+FsmReply ProcessFsm::exit_while_stopping(const Input& in) {
+  record_exit(in.wait_status);
+  m_ops.log(m_last_expected ? Level::Info : Level::Warn,
+            fmt::format("stopped: {} ({})", m_params.name, describe_wait_status(in.wait_status)));
+  enter(FsmState::Stopped);
+  return {};
+}
+
+FsmReply ProcessFsm::exit_while_starting(const Input& in) {
+  bool too_quickly = m_clock.now() - m_laststart < seconds_d(m_params.startsecs);
+  if (!too_quickly) {
+    return exit_while_up(in);  // exited in the instant startsecs ran out, before the timer ran
+  }
+  record_exit(in.wait_status);
+  m_exitstatus = 0;
+  m_spawnerr = "Exited too quickly (process log may have details)";
+  m_ops.log(Level::Warn,
+            fmt::format("exited: {} ({}; not expected)", m_params.name, describe_wait_status(in.wait_status)));
+  enter_backoff();
+  return {};
+}
+
+FsmReply ProcessFsm::exit_while_up(const Input& in) {
+  record_exit(in.wait_status);
+  m_backoff = 0;
+  if (m_state == FsmState::Starting) {
+    enter(FsmState::Running);  // it did pass startsecs: show the RUNNING it reached
+  }
+  std::string status_text = describe_wait_status(in.wait_status);
+  if (m_last_expected) {
     m_ops.log(Level::Info, fmt::format("exited: {} ({}; expected)", m_params.name, status_text));
   } else {
-    m_spawnerr = fmt::format("Bad exit code {}", es);
+    m_spawnerr = fmt::format("Bad exit code {}", m_exitstatus);
     m_ops.log(Level::Warn, fmt::format("exited: {} ({}; not expected)", m_params.name, status_text));
   }
-  change_state(ProcessState::Exited);
-  schedule_restart_if_wanted();
+  enter(FsmState::Exited);
+  restart_if_wanted();
+  return {};
 }
 
-void ProcessFsm::timer() {
-  if (!m_deadline) {
-    return;
-  }
-  MonoTime now = m_clock.now();
-  if (now < *m_deadline) {
-    return;  // early wake-up; the owner re-arms for deadline()
-  }
-  m_deadline.reset();
-  switch (m_state) {
-    case ProcessState::Starting:
-      m_backoff = 0;
-      change_state(ProcessState::Running);
-      m_ops.log(Level::Info,
-                fmt::format("success: {} entered RUNNING state, process has stayed up for > than {} seconds (startsecs)",
-                            m_params.name, m_params.startsecs));
-      break;
-    case ProcessState::Backoff:
-      if (!m_shutting_down) {
-        spawn();
-      }
-      break;
-    case ProcessState::Stopping:
-      m_ops.log(Level::Warn, fmt::format("killing '{}' ({}) with SIGKILL", m_params.name, m_pid));
-      kill(SIGKILL);
-      break;
-    case ProcessState::Exited:
-      if (m_restart_pending && !m_shutting_down) {
-        m_restart_pending = false;
-        spawn();
-      }
-      break;
-    default:
-      break;
+// --- shared steps -----------------------------------------------------------------
+
+void ProcessFsm::enter(FsmState to, std::optional<MonoTime> deadline) {
+  FsmState from = m_state;
+  m_state = to;
+  m_deadline = deadline;
+  if (wire_state(from) != wire_state(to)) {
+    m_ops.state_changed(StateChange{wire_state(from), wire_state(to), m_pid != 0 ? m_pid : m_last_pid, m_backoff,
+                                    m_last_expected});
   }
 }
 
-Status ProcessFsm::signal(int sig) {
-  if (m_pid == 0 || !is_signallable_state(m_state)) {
-    return make_error(fmt::format("attempted to send {} sig {} but it wasn't running", m_params.name, signal_name(sig)));
+void ProcessFsm::set_ready(bool ready) {
+  if (m_ready != ready) {
+    m_ready = ready;
+    m_ops.readiness_changed(ready);
   }
-  m_ops.log(Level::Debug, fmt::format("sending {} (pid {}) sig {}", m_params.name, m_pid, signal_name(sig)));
-  return m_ops.send_signal(m_pid, sig, false);
 }
-
-// --- transitions ------------------------------------------------------------
 
 void ProcessFsm::spawn() {
-  if (m_pid != 0) {
-    m_ops.log(Level::Warn, fmt::format("process '{}' already running", m_params.name));
-    return;
-  }
-  m_killing = false;
-  m_restart_pending = false;
   m_spawnerr.clear();
   m_exitstatus = 0;
   m_laststart = m_clock.now();
   m_laststart_wall = m_clock.wall_now();
   m_ever_started = true;
-  m_deadline.reset();
-  change_state(ProcessState::Starting);
+  enter(FsmState::Starting);
   Result<pid_t> pid = m_ops.spawn();
   if (!pid) {
     m_spawnerr = pid.error();
@@ -237,70 +318,71 @@ void ProcessFsm::spawn() {
   m_pid = *pid;
   m_ops.log(Level::Info, fmt::format("spawned: '{}' with pid {}", m_params.name, m_pid));
   if (m_params.startsecs <= 0) {
-    m_backoff = 0;
-    change_state(ProcessState::Running);
-    m_ops.log(Level::Info,
-              fmt::format("success: {} entered RUNNING state, process has stayed up for > than {} seconds (startsecs)",
-                          m_params.name, m_params.startsecs));
+    startsecs_passed({});
   } else {
     m_deadline = m_laststart + seconds_d(m_params.startsecs);
   }
 }
 
+void ProcessFsm::enter_running(const std::string& why) {
+  m_backoff = 0;
+  enter(FsmState::Running);
+  if (!m_params.notify_ready) {
+    set_ready(true);
+  }
+  m_ops.log(Level::Info, fmt::format("success: {} entered RUNNING state, {}", m_params.name, why));
+}
+
 void ProcessFsm::enter_backoff() {
   ++m_backoff;
-  change_state(ProcessState::Backoff);
+  enter(FsmState::Backoff);
   if (m_backoff > m_params.startretries) {
     m_ops.log(Level::Info,
               fmt::format("gave up: {} entered FATAL state, too many start retries too quickly", m_params.name));
-    give_up();
+    give_up_backoff({});
     return;
   }
   if (m_shutting_down) {
-    give_up();
+    give_up_backoff({});
     return;
   }
   m_deadline = m_clock.now() + seconds_d(m_backoff);
 }
 
-void ProcessFsm::give_up() {
-  m_deadline.reset();
-  m_backoff = 0;
-  change_state(ProcessState::Fatal);
-}
-
 void ProcessFsm::kill(int sig) {
-  bool group = m_state == ProcessState::Stopping ? m_params.killasgroup : m_params.stopasgroup;
+  // STOPPING already: this is the SIGKILL, which killasgroup governs.
+  bool group = m_state == FsmState::Stopping ? m_params.killasgroup : m_params.stopasgroup;
   m_ops.log(Level::Debug, fmt::format("killing {} (pid {}) {}with signal {}", m_params.name, m_pid,
-                                         group ? "process group " : "", signal_name(sig)));
-  m_killing = true;
-  m_deadline = m_clock.now() + seconds_d(m_params.stopwaitsecs);
-  change_state(ProcessState::Stopping);
-  Status st = m_ops.send_signal(m_pid, sig, group);
+                                      group ? "process group " : "", signal_name(sig)));
+  enter(FsmState::Stopping, m_clock.now() + seconds_d(m_params.stopwaitsecs));
+  Status st = m_ops.send_signal(m_pid, sig, group, true);
   if (!st) {
     m_ops.log(Level::Critical, fmt::format("unknown problem killing {} ({}):{}", m_params.name, m_pid, st.error()));
-    m_killing = false;
-    m_deadline.reset();
-    change_state(ProcessState::Unknown);
+    enter(FsmState::Unknown);
   }
 }
 
-bool ProcessFsm::exit_expected(int wait_status) const {
-  if (!WIFEXITED(wait_status)) {
-    return false;  // a death by signal is never expected
-  }
-  int code = WEXITSTATUS(wait_status);
+void ProcessFsm::record_exit(int wait_status) {
+  m_laststop_wall = m_clock.wall_now();
+  m_last_pid = m_pid;
+  m_pid = 0;
+  m_deadline.reset();
+  m_exitstatus = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+  // A death by signal is never expected.
+  m_last_expected = WIFEXITED(wait_status) && exit_code_expected(m_exitstatus);
+  set_ready(false);
+}
+
+bool ProcessFsm::exit_code_expected(int code) const {
   return std::find(m_params.exitcodes.begin(), m_params.exitcodes.end(), code) != m_params.exitcodes.end();
 }
 
-void ProcessFsm::schedule_restart_if_wanted() {
+void ProcessFsm::restart_if_wanted() {
   if (m_shutting_down) {
     return;
   }
   bool wanted = m_params.autorestart == AutoRestart::Always ||
-                (m_params.autorestart == AutoRestart::Unexpected &&
-                 std::find(m_params.exitcodes.begin(), m_params.exitcodes.end(), m_exitstatus) ==
-                     m_params.exitcodes.end());
+                (m_params.autorestart == AutoRestart::Unexpected && !exit_code_expected(m_exitstatus));
   if (!wanted) {
     return;
   }
@@ -309,8 +391,7 @@ void ProcessFsm::schedule_restart_if_wanted() {
     spawn();
     return;
   }
-  m_restart_pending = true;
-  m_deadline = earliest;
+  enter(FsmState::RestartWait, earliest);
 }
 
 }  // namespace tend

@@ -1,26 +1,72 @@
-// ProcessFsm: the life of one supervised process, as supervisord defines it
-// (STOPPED, STARTING, RUNNING, BACKOFF, STOPPING, EXITED, FATAL, UNKNOWN),
-// but driven by events and one deadline instead of a 1 s polling tick.
+// ProcessFsm: the life of one supervised process, as supervisord defines it,
+// driven by events and one deadline instead of a 1 s polling tick.
 //
 // Pure: it never makes a syscall. It asks ProcessOps to spawn, signal and log,
-// and reads time from a Clock. Its owner feeds it events (start, stop, exit,
-// timer) and, after each one, arms a timer for deadline() if there is one.
-// Every transition is in process_fsm.cc, in one place per event.
+// and reads time from a Clock. Its owner feeds it events and, after each one,
+// arms a timer for deadline() if there is one.
+//
+// The whole behaviour is the table k_table in process_fsm.cc: one row per
+// state, one column per event, one named action per cell; every cell has a
+// unit test. The states are supervisord's (their numbers are on the wire),
+// plus RestartWait: an EXITED process whose automatic restart waits for the
+// minimum restart interval. It reports EXITED; that it will restart by itself
+// is explicit instead of a flag beside the state.
+//
+// Readiness is an attribute, not a state: ready() is true once the process is
+// RUNNING, or, for a program that announces readiness itself (notify_ready),
+// once it said so; the Ready event also ends STARTING early.
 #pragma once
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/model.h"
-#include "util/clock.h"
 #include "core/process_state.h"
 #include "log/level.h"
+#include "util/clock.h"
 #include "util/result.h"
 
 namespace tend {
+
+enum class FsmState : uint8_t { Stopped, Starting, Running, Backoff, Stopping, Exited, RestartWait, Fatal, Unknown };
+constexpr int k_fsm_states = 9;
+enum class FsmEvent : uint8_t { Added, Start, Stop, Shutdown, Exit, Timer, Ready, Signal };
+constexpr int k_fsm_events = 8;
+
+// The state reported over XML-RPC and in events (RestartWait is EXITED).
+ProcessState wire_state(FsmState s);
+const char* fsm_state_name(FsmState s);
+const char* fsm_event_name(FsmEvent e);
+
+// What an event did. Done: acted (the state may or may not have changed;
+// look at it). The others say why nothing was done.
+enum class FsmAnswer : uint8_t {
+  Done,
+  Ignored,         // the event means nothing in this state
+  AlreadyStarted,  // Start while STARTING, RUNNING or BACKOFF
+  StillStopping,   // Start while STOPPING: the old pid is still there
+  UnknownState,    // Start while UNKNOWN
+  NotRunning,      // Stop or Signal without a process to act on
+  Failed,          // Signal: kill(2) failed (error says why)
+};
+struct FsmReply {
+  FsmAnswer answer = FsmAnswer::Done;
+  std::string error;  // Failed, NotRunning: supervisord's wording
+  bool done() const { return answer == FsmAnswer::Done; }
+};
+
+// One change of the reported state, with what supervisord's events carry.
+struct StateChange {
+  ProcessState from;
+  ProcessState to;
+  pid_t pid;      // the live pid, or the one that just exited
+  int tries;      // spawn attempts of the current BACKOFF series
+  bool expected;  // to == EXITED: the exit code is in exitcodes
+};
 
 // The outside world, as the state machine sees it.
 class ProcessOps {
@@ -28,12 +74,16 @@ class ProcessOps {
   virtual ~ProcessOps() = default;
   // Creates the process. The error text becomes the spawnerr ("can't find command 'x'").
   virtual Result<pid_t> spawn() = 0;
-  // kill(pid, sig), or kill(-pid, sig) when `group`. ESRCH counts as success
-  // (the exit will be reaped); any other failure is returned as text.
-  virtual Status send_signal(pid_t pid, int sig, bool group) = 0;
+  // A signal to pid, or to its process group when `group`. ESRCH counts as
+  // success (the exit will be reaped); any other failure is returned as text.
+  // `wake`: a stop signal, to be followed by SIGCONT so that a stopped
+  // (SIGSTOP'ed) process runs and can act on it.
+  virtual Status send_signal(pid_t pid, int sig, bool group, bool wake) = 0;
   virtual void log(Level level, const std::string& message) = 0;
-  // Called after every state change (events, RPC waiters).
-  virtual void state_changed(ProcessState from, ProcessState to) = 0;
+  // After every change of the reported state.
+  virtual void state_changed(const StateChange& change) = 0;
+  // After every change of ready().
+  virtual void readiness_changed(bool ready) = 0;
 };
 
 struct FsmParams {
@@ -47,6 +97,9 @@ struct FsmParams {
   int stopwaitsecs = 10;
   bool stopasgroup = false;
   bool killasgroup = false;
+  // The program reports readiness itself (Ready event); until it does it is
+  // not ready(), even when RUNNING.
+  bool notify_ready = false;
 
   static FsmParams from(const ProcessConfig& c);
 };
@@ -55,29 +108,34 @@ class ProcessFsm {
  public:
   ProcessFsm(FsmParams params, ProcessOps& ops, const Clock& clock);
 
-  // --- events ---
-  // Autostart when the process is added: STOPPED and never started -> spawn.
-  void added();
-  // Administrative start (RPC/ctl). Spawns from STOPPED, EXITED, FATAL or BACKOFF.
-  // Returns false (and does nothing) in any other state.
-  bool start();
-  // Administrative stop. RUNNING/STARTING -> STOPPING (stop signal, kill deadline);
-  // BACKOFF -> STOPPED with no signal. Error text when there is nothing to stop.
-  Status stop();
-  // Shutdown or reload: BACKOFF -> FATAL ("give up"), RUNNING/STARTING -> stop().
-  void stop_for_shutdown();
-  // The pid was reaped with this wait status. The owner drains the output pipes first.
-  void exited(int wait_status);
-  // deadline() has passed.
-  void timer();
-  // Send an arbitrary signal to the pid (RPC signalProcess); no state change.
-  Status signal(int sig);
-  // While shutting down nothing is (re)started automatically.
+  // --- events (the columns of the table) ---
+  // The process was added to the supervisor: autostart if never started.
+  FsmReply added() { return dispatch(FsmEvent::Added, {}); }
+  // Administrative start.
+  FsmReply start() { return dispatch(FsmEvent::Start, {}); }
+  // Administrative stop (RPC, update): also cancels a BACKOFF or a waiting restart.
+  FsmReply stop() { return dispatch(FsmEvent::Stop, {}); }
+  // Shutdown or restart of the supervisor: BACKOFF gives up (FATAL), a
+  // waiting restart is dropped, a live process is stopped.
+  FsmReply stop_for_shutdown() { return dispatch(FsmEvent::Shutdown, {}); }
+  // The pid was reaped with this wait status. The owner drains the pipes first.
+  FsmReply exited(int wait_status) { return dispatch(FsmEvent::Exit, {wait_status, 0}); }
+  // deadline() has passed (an early call is ignored).
+  FsmReply timer();
+  // The program reported that it is ready.
+  FsmReply ready_reported() { return dispatch(FsmEvent::Ready, {}); }
+  // Sends an arbitrary signal (signalProcess); no state change.
+  FsmReply signal(int sig) { return dispatch(FsmEvent::Signal, {0, sig}); }
+
+  // An input from the supervisor, not a state of this process: while the
+  // supervisor stops, nothing is (re)started automatically.
   void set_shutting_down(bool v) { m_shutting_down = v; }
 
   // --- state ---
-  ProcessState state() const { return m_state; }
+  FsmState fsm_state() const { return m_state; }
+  ProcessState state() const { return wire_state(m_state); }
   pid_t pid() const { return m_pid; }
+  bool ready() const { return m_ready; }
   // The next moment timer() must be called, if any.
   std::optional<MonoTime> deadline() const { return m_deadline; }
   const std::string& spawnerr() const { return m_spawnerr; }
@@ -91,23 +149,61 @@ class ProcessFsm {
   void set_params(FsmParams p) { m_params = std::move(p); }
 
  private:
+  struct Input {
+    int wait_status = 0;
+    int sig = 0;
+  };
+  using Action = FsmReply (ProcessFsm::*)(const Input&);
+  static const Action k_table[k_fsm_states][k_fsm_events];
+
+  FsmReply dispatch(FsmEvent e, const Input& in);
+
+  // --- actions (the cells) ---
+  FsmReply ignore(const Input&);
+  FsmReply refuse_started(const Input&);
+  FsmReply refuse_stopping(const Input&);
+  FsmReply refuse_unknown(const Input&);
+  FsmReply refuse_stop(const Input&);
+  FsmReply refuse_signal(const Input&);
+  FsmReply autostart(const Input&);
+  FsmReply spawn_now(const Input&);
+  FsmReply stop_process(const Input&);
+  FsmReply cancel_backoff(const Input&);
+  FsmReply cancel_restart(const Input&);
+  FsmReply give_up_backoff(const Input&);
+  FsmReply drop_restart(const Input&);
+  FsmReply exit_while_stopping(const Input&);
+  FsmReply exit_while_starting(const Input&);
+  FsmReply exit_while_up(const Input&);
+  FsmReply startsecs_passed(const Input&);
+  FsmReply retry_spawn(const Input&);
+  FsmReply escalate_to_kill(const Input&);
+  FsmReply restart_now(const Input&);
+  FsmReply ready_while_starting(const Input&);
+  FsmReply ready_while_running(const Input&);
+  FsmReply signal_process(const Input&);
+
+  // --- shared steps ---
+  void enter(FsmState to, std::optional<MonoTime> deadline = std::nullopt);
+  void set_ready(bool ready);
   void spawn();
-  void change_state(ProcessState to);
   void enter_backoff();
-  void give_up();
+  void enter_running(const std::string& why);
   void kill(int sig);
-  bool exit_expected(int wait_status) const;
-  void schedule_restart_if_wanted();
+  void record_exit(int wait_status);
+  void restart_if_wanted();
+  bool exit_code_expected(int code) const;
 
   FsmParams m_params;
   ProcessOps& m_ops;
   const Clock& m_clock;
-  ProcessState m_state = ProcessState::Stopped;
+  FsmState m_state = FsmState::Stopped;
   pid_t m_pid = 0;
-  bool m_killing = false;          // a stop signal was sent; the exit is the answer
+  pid_t m_last_pid = 0;         // the pid that exited last (for its events)
+  bool m_last_expected = false; // that exit's code was in exitcodes
+  bool m_ready = false;
   bool m_shutting_down = false;
   bool m_ever_started = false;
-  bool m_restart_pending = false;  // EXITED with a deferred autorestart
   int m_backoff = 0;
   int m_exitstatus = 0;
   std::string m_spawnerr;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <set>
+
 #include "fakes/fake_clock.h"
 #include "fakes/fake_process_ops.h"
 
@@ -61,7 +63,7 @@ TEST_F(FsmTest, AutostartFalseStaysStopped) {
 TEST_F(FsmTest, AddedOnlyAutostartsWhenNeverStarted) {
   ProcessFsm f = make(params(0));
   f.added();
-  ASSERT_TRUE(f.stop().ok());
+  ASSERT_TRUE(f.stop().done());
   f.exited(signal_status(SIGTERM));
   EXPECT_EQ(f.state(), S::Stopped);
   f.added();
@@ -198,15 +200,15 @@ TEST_F(FsmTest, StopSendsStopsignalThenSigkillAfterStopwaitsecs) {
   p.stopwaitsecs = 2;
   ProcessFsm f = make(p);
   f.added();
-  ASSERT_TRUE(f.stop().ok());
+  ASSERT_TRUE(f.stop().done());
   EXPECT_EQ(f.state(), S::Stopping);
   ASSERT_EQ(ops.sent.size(), 1u);
-  EXPECT_EQ(ops.sent[0], (FakeProcessOps::Sent{100, SIGQUIT, false}));
+  EXPECT_EQ(ops.sent[0], (FakeProcessOps::Sent{100, SIGQUIT, false, true}));
   EXPECT_EQ(*f.deadline(), clock.now() + std::chrono::seconds(2));
   fire(f);
   EXPECT_TRUE(ops.logged("killing 'app' (100) with SIGKILL"));
   ASSERT_EQ(ops.sent.size(), 2u);
-  EXPECT_EQ(ops.sent[1], (FakeProcessOps::Sent{100, SIGKILL, false}));
+  EXPECT_EQ(ops.sent[1], (FakeProcessOps::Sent{100, SIGKILL, false, true}));
   EXPECT_EQ(f.state(), S::Stopping);
   // SIGKILL repeats every stopwaitsecs while the process refuses to die.
   fire(f);
@@ -223,7 +225,7 @@ TEST_F(FsmTest, StopasgroupAndKillasgroupTargetTheGroup) {
   p.killasgroup = true;
   ProcessFsm f = make(p);
   f.added();
-  ASSERT_TRUE(f.stop().ok());
+  ASSERT_TRUE(f.stop().done());
   fire(f);
   ASSERT_EQ(ops.sent.size(), 2u);
   EXPECT_TRUE(ops.sent[0].group);
@@ -235,7 +237,7 @@ TEST_F(FsmTest, KillasgroupOnlyAppliesToTheSigkill) {
   p.killasgroup = true;
   ProcessFsm f = make(p);
   f.added();
-  ASSERT_TRUE(f.stop().ok());
+  ASSERT_TRUE(f.stop().done());
   fire(f);
   EXPECT_FALSE(ops.sent[0].group);
   EXPECT_TRUE(ops.sent[1].group);
@@ -244,7 +246,7 @@ TEST_F(FsmTest, KillasgroupOnlyAppliesToTheSigkill) {
 TEST_F(FsmTest, StopFromStartingGoesToStopping) {
   ProcessFsm f = make(params(5));
   f.added();
-  ASSERT_TRUE(f.stop().ok());
+  ASSERT_TRUE(f.stop().done());
   EXPECT_EQ(f.state(), S::Stopping);
   f.exited(exit_status(0));
   EXPECT_EQ(f.state(), S::Stopped);
@@ -256,7 +258,7 @@ TEST_F(FsmTest, StopInBackoffIsStoppedWithoutSignal) {
   f.added();
   f.exited(exit_status(1));
   ASSERT_EQ(f.state(), S::Backoff);
-  ASSERT_TRUE(f.stop().ok());
+  ASSERT_TRUE(f.stop().done());
   EXPECT_EQ(f.state(), S::Stopped);
   EXPECT_TRUE(ops.sent.empty());
   EXPECT_FALSE(f.deadline());
@@ -264,16 +266,16 @@ TEST_F(FsmTest, StopInBackoffIsStoppedWithoutSignal) {
 
 TEST_F(FsmTest, StopWhenNotRunningIsAnError) {
   ProcessFsm f = make(params());
-  Status st = f.stop();
-  EXPECT_FALSE(st.ok());
-  EXPECT_EQ(st.error(), "attempted to kill app with sig SIGTERM but it wasn't running");
+  FsmReply r = f.stop();
+  EXPECT_EQ(r.answer, FsmAnswer::NotRunning);
+  EXPECT_EQ(r.error, "attempted to kill app with sig SIGTERM but it wasn't running");
 }
 
 TEST_F(FsmTest, StopInStoppingIsAnError) {
   ProcessFsm f = make(params(0));
   f.added();
-  ASSERT_TRUE(f.stop().ok());
-  EXPECT_FALSE(f.stop().ok());
+  ASSERT_TRUE(f.stop().done());
+  EXPECT_FALSE(f.stop().done());
   EXPECT_EQ(ops.sent.size(), 1u);
 }
 
@@ -281,7 +283,7 @@ TEST_F(FsmTest, SignalFailureOtherThanEsrchGoesUnknown) {
   ProcessFsm f = make(params(0));
   f.added();
   ops.signal_error = "Operation not permitted";
-  ASSERT_TRUE(f.stop().ok());
+  ASSERT_TRUE(f.stop().done());
   EXPECT_EQ(f.state(), S::Unknown);
   EXPECT_FALSE(f.deadline());
 }
@@ -315,7 +317,7 @@ TEST_F(FsmTest, NoAutorestartWhileShuttingDown) {
 }
 
 TEST_F(FsmTest, AdminStartFromEachStartableState) {
-  for (S target : {S::Stopped, S::Exited, S::Fatal, S::Backoff}) {
+  for (S target : {S::Stopped, S::Exited, S::Fatal}) {
     FakeProcessOps local;
     FsmParams p = params(1, 0);
     p.autorestart = AutoRestart::Never;
@@ -326,16 +328,12 @@ TEST_F(FsmTest, AdminStartFromEachStartableState) {
         clock.advance(2);
         f.timer();
         f.exited(exit_status(0));
-      } else if (target == S::Fatal) {
-        f.exited(exit_status(1));
       } else {
-        FsmParams q = params(1, 5);
-        f.set_params(q);
         f.exited(exit_status(1));
       }
     }
     ASSERT_EQ(f.state(), target) << state_name(target);
-    EXPECT_TRUE(f.start());
+    EXPECT_TRUE(f.start().done());
     EXPECT_EQ(f.state(), S::Starting);
   }
 }
@@ -343,11 +341,21 @@ TEST_F(FsmTest, AdminStartFromEachStartableState) {
 TEST_F(FsmTest, AdminStartRefusedWhileUp) {
   ProcessFsm f = make(params(1));
   f.added();
-  EXPECT_FALSE(f.start());
+  EXPECT_EQ(f.start().answer, FsmAnswer::AlreadyStarted);
   fire(f);
-  EXPECT_FALSE(f.start());
-  ASSERT_TRUE(f.stop().ok());
-  EXPECT_FALSE(f.start());
+  EXPECT_EQ(f.start().answer, FsmAnswer::AlreadyStarted);
+  ASSERT_TRUE(f.stop().done());
+  EXPECT_EQ(f.start().answer, FsmAnswer::StillStopping);
+  EXPECT_EQ(ops.spawns, 1);
+}
+
+TEST_F(FsmTest, AdminStartRefusedInBackoff) {
+  // supervisord counts BACKOFF among the running states: ALREADY_STARTED.
+  ProcessFsm f = make(params(1));
+  f.added();
+  f.exited(exit_status(1));
+  ASSERT_EQ(f.state(), S::Backoff);
+  EXPECT_EQ(f.start().answer, FsmAnswer::AlreadyStarted);
   EXPECT_EQ(ops.spawns, 1);
 }
 
@@ -363,10 +371,10 @@ TEST_F(FsmTest, ExitAtStartsecsBoundaryPassesThroughRunning) {
 
 TEST_F(FsmTest, SignalRequiresALivePid) {
   ProcessFsm f = make(params(0));
-  EXPECT_FALSE(f.signal(SIGHUP).ok());
+  EXPECT_FALSE(f.signal(SIGHUP).done());
   f.added();
-  ASSERT_TRUE(f.signal(SIGHUP).ok());
-  EXPECT_EQ(ops.sent.back(), (FakeProcessOps::Sent{100, SIGHUP, false}));
+  ASSERT_TRUE(f.signal(SIGHUP).done());
+  EXPECT_EQ(ops.sent.back(), (FakeProcessOps::Sent{100, SIGHUP, false, false}));
   EXPECT_EQ(f.state(), S::Running);
 }
 
@@ -377,7 +385,7 @@ TEST_F(FsmTest, StopCancelsPendingAutorestart) {
   f.added();
   f.exited(exit_status(1));
   ASSERT_TRUE(f.deadline());
-  ASSERT_TRUE(f.stop().ok());
+  ASSERT_TRUE(f.stop().done());
   EXPECT_EQ(f.state(), S::Stopped);
   EXPECT_FALSE(f.deadline());
 }
@@ -389,9 +397,295 @@ TEST_F(FsmTest, WallTimesAreRecorded) {
   double start = f.laststart_wall();
   EXPECT_GT(start, 0);
   clock.advance(4);
-  ASSERT_TRUE(f.stop().ok());
+  ASSERT_TRUE(f.stop().done());
   f.exited(signal_status(SIGTERM));
   EXPECT_DOUBLE_EQ(f.laststop_wall() - start, 4.0);
+}
+
+// --- the table, cell by cell -------------------------------------------------------
+
+using FS = FsmState;
+using FE = FsmEvent;
+using FA = FsmAnswer;
+
+struct Cell {
+  FS from;
+  FE event;
+  FS to;
+  FA answer;
+  int spawns;   // spawns the event caused
+  int signals;  // signals the event sent
+};
+
+// Every (state, event) pair of ProcessFsm::k_table. Standard parameters:
+// autostart, startsecs=1, startretries=3, autorestart=unexpected, exit code 0.
+const std::vector<Cell> k_cells = {
+    {FS::Stopped, FE::Added, FS::Starting, FA::Done, 1, 0},
+    {FS::Stopped, FE::Start, FS::Starting, FA::Done, 1, 0},
+    {FS::Stopped, FE::Stop, FS::Stopped, FA::NotRunning, 0, 0},
+    {FS::Stopped, FE::Shutdown, FS::Stopped, FA::Ignored, 0, 0},
+    {FS::Stopped, FE::Exit, FS::Stopped, FA::Ignored, 0, 0},
+    {FS::Stopped, FE::Timer, FS::Stopped, FA::Ignored, 0, 0},
+    {FS::Stopped, FE::Ready, FS::Stopped, FA::Ignored, 0, 0},
+    {FS::Stopped, FE::Signal, FS::Stopped, FA::NotRunning, 0, 0},
+
+    {FS::Starting, FE::Added, FS::Starting, FA::Ignored, 0, 0},
+    {FS::Starting, FE::Start, FS::Starting, FA::AlreadyStarted, 0, 0},
+    {FS::Starting, FE::Stop, FS::Stopping, FA::Done, 0, 1},
+    {FS::Starting, FE::Shutdown, FS::Stopping, FA::Done, 0, 1},
+    {FS::Starting, FE::Exit, FS::Backoff, FA::Done, 0, 0},
+    {FS::Starting, FE::Timer, FS::Running, FA::Done, 0, 0},
+    {FS::Starting, FE::Ready, FS::Running, FA::Done, 0, 0},
+    {FS::Starting, FE::Signal, FS::Starting, FA::Done, 0, 1},
+
+    {FS::Running, FE::Added, FS::Running, FA::Ignored, 0, 0},
+    {FS::Running, FE::Start, FS::Running, FA::AlreadyStarted, 0, 0},
+    {FS::Running, FE::Stop, FS::Stopping, FA::Done, 0, 1},
+    {FS::Running, FE::Shutdown, FS::Stopping, FA::Done, 0, 1},
+    {FS::Running, FE::Exit, FS::Exited, FA::Done, 0, 0},
+    {FS::Running, FE::Timer, FS::Running, FA::Ignored, 0, 0},
+    {FS::Running, FE::Ready, FS::Running, FA::Done, 0, 0},
+    {FS::Running, FE::Signal, FS::Running, FA::Done, 0, 1},
+
+    {FS::Backoff, FE::Added, FS::Backoff, FA::Ignored, 0, 0},
+    {FS::Backoff, FE::Start, FS::Backoff, FA::AlreadyStarted, 0, 0},
+    {FS::Backoff, FE::Stop, FS::Stopped, FA::Done, 0, 0},
+    {FS::Backoff, FE::Shutdown, FS::Fatal, FA::Done, 0, 0},
+    {FS::Backoff, FE::Exit, FS::Backoff, FA::Ignored, 0, 0},
+    {FS::Backoff, FE::Timer, FS::Starting, FA::Done, 1, 0},
+    {FS::Backoff, FE::Ready, FS::Backoff, FA::Ignored, 0, 0},
+    {FS::Backoff, FE::Signal, FS::Backoff, FA::NotRunning, 0, 0},
+
+    {FS::Stopping, FE::Added, FS::Stopping, FA::Ignored, 0, 0},
+    {FS::Stopping, FE::Start, FS::Stopping, FA::StillStopping, 0, 0},
+    {FS::Stopping, FE::Stop, FS::Stopping, FA::NotRunning, 0, 0},
+    {FS::Stopping, FE::Shutdown, FS::Stopping, FA::Ignored, 0, 0},
+    {FS::Stopping, FE::Exit, FS::Stopped, FA::Done, 0, 0},
+    {FS::Stopping, FE::Timer, FS::Stopping, FA::Done, 0, 1},
+    {FS::Stopping, FE::Ready, FS::Stopping, FA::Ignored, 0, 0},
+    {FS::Stopping, FE::Signal, FS::Stopping, FA::Done, 0, 1},
+
+    {FS::Exited, FE::Added, FS::Exited, FA::Ignored, 0, 0},
+    {FS::Exited, FE::Start, FS::Starting, FA::Done, 1, 0},
+    {FS::Exited, FE::Stop, FS::Exited, FA::NotRunning, 0, 0},
+    {FS::Exited, FE::Shutdown, FS::Exited, FA::Ignored, 0, 0},
+    {FS::Exited, FE::Exit, FS::Exited, FA::Ignored, 0, 0},
+    {FS::Exited, FE::Timer, FS::Exited, FA::Ignored, 0, 0},
+    {FS::Exited, FE::Ready, FS::Exited, FA::Ignored, 0, 0},
+    {FS::Exited, FE::Signal, FS::Exited, FA::NotRunning, 0, 0},
+
+    {FS::RestartWait, FE::Added, FS::RestartWait, FA::Ignored, 0, 0},
+    {FS::RestartWait, FE::Start, FS::Starting, FA::Done, 1, 0},
+    {FS::RestartWait, FE::Stop, FS::Stopped, FA::Done, 0, 0},
+    {FS::RestartWait, FE::Shutdown, FS::Exited, FA::Done, 0, 0},
+    {FS::RestartWait, FE::Exit, FS::RestartWait, FA::Ignored, 0, 0},
+    {FS::RestartWait, FE::Timer, FS::Starting, FA::Done, 1, 0},
+    {FS::RestartWait, FE::Ready, FS::RestartWait, FA::Ignored, 0, 0},
+    {FS::RestartWait, FE::Signal, FS::RestartWait, FA::NotRunning, 0, 0},
+
+    {FS::Fatal, FE::Added, FS::Fatal, FA::Ignored, 0, 0},
+    {FS::Fatal, FE::Start, FS::Starting, FA::Done, 1, 0},
+    {FS::Fatal, FE::Stop, FS::Fatal, FA::NotRunning, 0, 0},
+    {FS::Fatal, FE::Shutdown, FS::Fatal, FA::Ignored, 0, 0},
+    {FS::Fatal, FE::Exit, FS::Fatal, FA::Ignored, 0, 0},
+    {FS::Fatal, FE::Timer, FS::Fatal, FA::Ignored, 0, 0},
+    {FS::Fatal, FE::Ready, FS::Fatal, FA::Ignored, 0, 0},
+    {FS::Fatal, FE::Signal, FS::Fatal, FA::NotRunning, 0, 0},
+
+    {FS::Unknown, FE::Added, FS::Unknown, FA::Ignored, 0, 0},
+    {FS::Unknown, FE::Start, FS::Unknown, FA::UnknownState, 0, 0},
+    {FS::Unknown, FE::Stop, FS::Unknown, FA::NotRunning, 0, 0},
+    {FS::Unknown, FE::Shutdown, FS::Unknown, FA::Ignored, 0, 0},
+    {FS::Unknown, FE::Exit, FS::Exited, FA::Done, 0, 0},
+    {FS::Unknown, FE::Timer, FS::Unknown, FA::Ignored, 0, 0},
+    {FS::Unknown, FE::Ready, FS::Unknown, FA::Ignored, 0, 0},
+    {FS::Unknown, FE::Signal, FS::Unknown, FA::NotRunning, 0, 0},
+};
+
+class FsmTableTest : public ::testing::TestWithParam<Cell> {
+ protected:
+  static FsmParams standard() {
+    FsmParams p;
+    p.name = "app";
+    p.startsecs = 1;
+    p.startretries = 3;
+    return p;
+  }
+  // Brings `f` to `s` through real events.
+  void drive_to(ProcessFsm& f, FS s) {
+    auto with = [&](auto change, auto steps) {
+      FsmParams p = standard();
+      change(p);
+      f.set_params(p);
+      steps();
+      f.set_params(standard());
+    };
+    switch (s) {
+      case FS::Stopped:
+        break;
+      case FS::Starting:
+        f.start();
+        break;
+      case FS::Running:
+        f.start();
+        clock.advance(1);
+        f.timer();
+        break;
+      case FS::Backoff:
+        f.start();
+        clock.advance(0.1);
+        f.exited(exit_status(1));
+        break;
+      case FS::Stopping:
+        f.start();
+        clock.advance(1);
+        f.timer();
+        f.stop();
+        break;
+      case FS::Exited:
+        f.start();
+        clock.advance(1);
+        f.timer();
+        clock.advance(1);
+        f.exited(exit_status(0));
+        break;
+      case FS::RestartWait:
+        with([](FsmParams& p) { p.startsecs = 0; }, [&] {
+          f.start();
+          f.exited(exit_status(1));
+        });
+        break;
+      case FS::Fatal:
+        with([](FsmParams& p) { p.startretries = 0; }, [&] {
+          f.start();
+          f.exited(exit_status(1));
+        });
+        break;
+      case FS::Unknown:
+        f.start();
+        clock.advance(1);
+        f.timer();
+        ops.signal_error = "Operation not permitted";
+        f.stop();
+        ops.signal_error.clear();
+        break;
+    }
+    ASSERT_EQ(f.fsm_state(), s) << fsm_state_name(s);
+  }
+  FsmReply fire(ProcessFsm& f, FE e) {
+    switch (e) {
+      case FE::Added:
+        return f.added();
+      case FE::Start:
+        return f.start();
+      case FE::Stop:
+        return f.stop();
+      case FE::Shutdown:
+        return f.stop_for_shutdown();
+      case FE::Exit:
+        return f.exited(exit_status(0));
+      case FE::Timer:
+        if (f.deadline()) {
+          clock.set(*f.deadline());
+        }
+        return f.timer();
+      case FE::Ready:
+        return f.ready_reported();
+      case FE::Signal:
+        return f.signal(SIGHUP);
+    }
+    return {};
+  }
+  FakeClock clock;
+  FakeProcessOps ops;
+};
+
+TEST_P(FsmTableTest, Cell) {
+  const Cell& c = GetParam();
+  ProcessFsm f(standard(), ops, clock);
+  drive_to(f, c.from);
+  int spawns = ops.spawns;
+  size_t signals = ops.sent.size();
+  FsmReply r = fire(f, c.event);
+  EXPECT_EQ(f.fsm_state(), c.to) << "got " << fsm_state_name(f.fsm_state());
+  EXPECT_EQ(static_cast<int>(r.answer), static_cast<int>(c.answer));
+  EXPECT_EQ(ops.spawns - spawns, c.spawns);
+  EXPECT_EQ(ops.sent.size() - signals, static_cast<size_t>(c.signals));
+}
+
+std::string cell_name(const ::testing::TestParamInfo<Cell>& info) {
+  std::string n = std::string(fsm_state_name(info.param.from)) + "_" + fsm_event_name(info.param.event);
+  for (char& ch : n) {
+    if (!isalnum(static_cast<unsigned char>(ch))) {
+      ch = '_';
+    }
+  }
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryCell, FsmTableTest, ::testing::ValuesIn(k_cells), cell_name);
+
+TEST(FsmTable, EveryCellHasATest) {
+  std::set<std::pair<int, int>> seen;
+  for (const Cell& c : k_cells) {
+    seen.insert({static_cast<int>(c.from), static_cast<int>(c.event)});
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(k_fsm_states * k_fsm_events));
+}
+
+// --- readiness ---------------------------------------------------------------------
+
+TEST_F(FsmTest, ReadyFollowsRunningUnlessTheProgramReportsIt) {
+  ProcessFsm f = make(params(1));
+  f.added();
+  EXPECT_FALSE(f.ready());
+  fire(f);
+  EXPECT_TRUE(f.ready());
+  f.exited(exit_status(0));
+  EXPECT_FALSE(f.ready());
+  EXPECT_EQ(ops.readiness, (std::vector<bool>{true, false}));
+}
+
+TEST_F(FsmTest, NotifyReadyWaitsForTheReadyEventWhichEndsStarting) {
+  FsmParams p = params(30);
+  p.notify_ready = true;
+  ProcessFsm f = make(p);
+  f.added();
+  clock.advance(0.2);
+  ASSERT_TRUE(f.ready_reported().done());
+  EXPECT_EQ(f.state(), S::Running);
+  EXPECT_TRUE(f.ready());
+  EXPECT_TRUE(ops.logged("success: app entered RUNNING state, process reported ready"));
+  EXPECT_FALSE(f.deadline());
+}
+
+TEST_F(FsmTest, StateChangesCarryPidTriesAndExpected) {
+  ProcessFsm f = make(params(1));
+  f.added();
+  clock.advance(0.1);
+  f.exited(exit_status(1));  // BACKOFF, try 1
+  fire(f);
+  fire(f);  // RUNNING
+  clock.advance(5);
+  f.exited(exit_status(0));
+  ASSERT_GE(ops.changes.size(), 5u);
+  EXPECT_EQ(ops.changes[1].to, S::Backoff);
+  EXPECT_EQ(ops.changes[1].tries, 1);
+  EXPECT_EQ(ops.changes[1].pid, 100);
+  const StateChange& last = ops.changes.back();
+  EXPECT_EQ(last.to, S::Exited);
+  EXPECT_EQ(last.pid, 101);
+  EXPECT_TRUE(last.expected);
+}
+
+TEST_F(FsmTest, StopSignalsWakeAdminSignalsDoNot) {
+  ProcessFsm f = make(params(0));
+  f.added();
+  ASSERT_TRUE(f.signal(SIGSTOP).done());
+  ASSERT_TRUE(f.stop().done());
+  ASSERT_EQ(ops.sent.size(), 2u);
+  EXPECT_FALSE(ops.sent[0].wake);
+  EXPECT_TRUE(ops.sent[1].wake);
 }
 
 }  // namespace

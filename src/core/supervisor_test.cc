@@ -92,8 +92,8 @@ TEST_F(SupervisorTest, StartsInPriorityOrderAndStopsInReverse) {
   // Both start (their order is up to the scheduler); b stops before a starts stopping.
   ASSERT_EQ(text.size(), std::string("start-a\nstart-b\nstop-b\nstop-a\n").size()) << text;
   EXPECT_EQ(text.substr(16), "stop-b\nstop-a\n");
-  EXPECT_LE(sup.find_process("a", "a")->fsm().laststart_wall(), sup.find_process("b", "b")->fsm().laststart_wall());
-  for (auto& g : sup.groups()) {
+  EXPECT_LE(sup.table().find("a", "a")->fsm().laststart_wall(), sup.table().find("b", "b")->fsm().laststart_wall());
+  for (auto& g : sup.table().groups()) {
     EXPECT_EQ(g->processes[0]->state(), ProcessState::Stopped);
   }
   EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);  // no child left
@@ -139,18 +139,18 @@ TEST_F(SupervisorTest, MainProgramExitEndsTendWithItsStatus) {
   Supervisor sup(*loop, c, [] { return Result<Config>(make_error("no reload")); });
   ASSERT_TRUE(sup.start().ok());
   EXPECT_EQ(run(), 7);
-  EXPECT_EQ(sup.find_process("side", "side")->state(), ProcessState::Stopped);
+  EXPECT_EQ(sup.table().find("side", "side")->state(), ProcessState::Stopped);
 }
 
 TEST_F(SupervisorTest, ReloadWithBadConfigKeepsProgramsRunning) {
   Supervisor sup(*loop, config_of({program("p", "/bin/sleep 100")}),
                  [] { return Result<Config>(make_error("x.conf:3: not a valid boolean value: 'maybe'")); });
   ASSERT_TRUE(sup.start().ok());
-  pid_t before = sup.find_process("p", "p")->pid();
+  pid_t before = sup.table().find("p", "p")->pid();
   loop->add_timer_after(seconds_d(0.1), [&] { sup.request_restart("received SIGHUP indicating restart request"); });
   loop->add_timer_after(seconds_d(0.2), [&] {
-    EXPECT_EQ(sup.mood(), Supervisor::Mood::Running);
-    EXPECT_EQ(sup.find_process("p", "p")->pid(), before);
+    EXPECT_EQ(sup.state(), SupervisorState::Running);
+    EXPECT_EQ(sup.table().find("p", "p")->pid(), before);
     sup.request_shutdown("done");
   });
   EXPECT_EQ(run(), 0);
@@ -161,14 +161,15 @@ TEST_F(SupervisorTest, ReloadRestartsWithTheNewConfig) {
   Supervisor sup(*loop, config_of({program("p", "/bin/sleep 100")}), [&] { return Result<Config>(second); });
   ASSERT_TRUE(sup.start().ok());
   loop->add_timer_after(seconds_d(0.1), [&] { sup.request_restart("received SIGHUP indicating restart request"); });
-  sup.add_state_listener([&](Process& p, ProcessState, ProcessState to) {
-    if (p.config().name == "q" && to == ProcessState::Running) {
-      EXPECT_EQ(sup.find_group("p"), nullptr);
+  auto sub = sup.bus().subscribe(mask_of(EventKind::ProcessState), [&](const Event& e) {
+    const auto& c = std::get<ProcessStateChanged>(e);
+    if (c.process->name() == "q" && c.to == ProcessState::Running) {
+      EXPECT_EQ(sup.table().find_group("p"), nullptr);
       sup.request_shutdown("done");
     }
   });
   EXPECT_EQ(run(), 0);
-  ASSERT_NE(sup.find_process("q", "q"), nullptr);
+  ASSERT_NE(sup.table().find("q", "q"), nullptr);
 }
 
 Config web_group(const std::vector<std::pair<std::string, std::string>>& members) {
@@ -189,8 +190,8 @@ TEST_F(SupervisorTest, UpdateRestartsOnlyTheChangedProcessOfAGroup) {
   Supervisor sup(*loop, web_group({{"a", "/bin/sleep 100"}, {"b", "/bin/sleep 100"}}),
                  [] { return Result<Config>(make_error("unused")); });
   ASSERT_TRUE(sup.start().ok());
-  pid_t old_a = sup.find_process("web", "a")->pid();
-  pid_t old_b = sup.find_process("web", "b")->pid();
+  pid_t old_a = sup.table().find("web", "a")->pid();
+  pid_t old_b = sup.table().find("web", "b")->pid();
   ASSERT_GT(old_a, 0);
   ConfigDiff d = sup.update(web_group({{"a", "/bin/sleep 101"}, {"b", "/bin/sleep 100"}, {"c", "/bin/sleep 100"}}));
   ASSERT_EQ(d.changed.size(), 1u);
@@ -199,10 +200,11 @@ TEST_F(SupervisorTest, UpdateRestartsOnlyTheChangedProcessOfAGroup) {
   EXPECT_EQ(d.added[0].name(), "web:c");
   pid_t new_a = 0;
   pid_t b_then = 0;
-  sup.add_state_listener([&](Process& p, ProcessState, ProcessState to) {
-    if (p.config().name == "a" && to == ProcessState::Running) {
-      new_a = p.pid();
-      b_then = sup.find_process("web", "b")->pid();
+  auto sub = sup.bus().subscribe(mask_of(EventKind::ProcessState), [&](const Event& e) {
+    const auto& c = std::get<ProcessStateChanged>(e);
+    if (c.process->name() == "a" && c.to == ProcessState::Running) {
+      new_a = c.process->pid();
+      b_then = sup.table().find("web", "b")->pid();
       sup.request_shutdown("done");
     }
   });
@@ -210,13 +212,13 @@ TEST_F(SupervisorTest, UpdateRestartsOnlyTheChangedProcessOfAGroup) {
   EXPECT_NE(new_a, 0);
   EXPECT_NE(new_a, old_a);
   EXPECT_EQ(b_then, old_b);
-  Process* a = sup.find_process("web", "a");
+  const Process* a = sup.table().find("web", "a");
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->config().command, "/bin/sleep 101");
-  EXPECT_EQ(sup.find_process("web", "b")->pid(), 0);  // stopped by the shutdown, not before
+  EXPECT_EQ(sup.table().find("web", "b")->pid(), 0);  // stopped by the shutdown, not before
   // b was never restarted: its one and only start is older than a's second one.
-  EXPECT_LT(sup.find_process("web", "b")->fsm().laststart_wall(), a->fsm().laststart_wall());
-  EXPECT_NE(sup.find_process("web", "c"), nullptr);
+  EXPECT_LT(sup.table().find("web", "b")->fsm().laststart_wall(), a->fsm().laststart_wall());
+  EXPECT_NE(sup.table().find("web", "c"), nullptr);
   EXPECT_EQ(sup.diff_against(web_group({{"a", "/bin/sleep 101"}, {"b", "/bin/sleep 100"}, {"c", "/bin/sleep 100"}}))
                 .empty(),
             true);
@@ -229,17 +231,17 @@ TEST_F(SupervisorTest, UpdateRemovesAProcessOnlyOnceItHasStopped) {
   Supervisor sup(*loop, web_group({{"a", "/bin/sleep 100"}, {"slow", slow}}),
                  [] { return Result<Config>(make_error("unused")); });
   ASSERT_TRUE(sup.start().ok());
-  pid_t a_pid = sup.find_process("web", "a")->pid();
+  pid_t a_pid = sup.table().find("web", "a")->pid();
   std::function<void()> poll = [&] {
     if (read_file(log) == "up\n") {
       ConfigDiff d = sup.update(web_group({{"a", "/bin/sleep 100"}}));
       ASSERT_EQ(d.removed.size(), 1u);
       EXPECT_EQ(d.removed[0].name(), "web:slow");
       // Still there while it cleans up.
-      ASSERT_NE(sup.find_process("web", "slow"), nullptr);
-      EXPECT_EQ(sup.find_process("web", "slow")->state(), ProcessState::Stopping);
-    } else if (read_file(log) == "up\nclean\n" && sup.find_process("web", "slow") == nullptr) {
-      EXPECT_EQ(sup.find_process("web", "a")->pid(), a_pid);
+      ASSERT_NE(sup.table().find("web", "slow"), nullptr);
+      EXPECT_EQ(sup.table().find("web", "slow")->state(), ProcessState::Stopping);
+    } else if (read_file(log) == "up\nclean\n" && sup.table().find("web", "slow") == nullptr) {
+      EXPECT_EQ(sup.table().find("web", "a")->pid(), a_pid);
       sup.request_shutdown("done");
       return;
     }
@@ -247,20 +249,20 @@ TEST_F(SupervisorTest, UpdateRemovesAProcessOnlyOnceItHasStopped) {
   };
   loop->add_timer_after(seconds_d(0.02), poll);
   EXPECT_EQ(run(), 0);
-  EXPECT_EQ(sup.find_process("web", "slow"), nullptr);
-  EXPECT_EQ(sup.groups().size(), 1u);
-  EXPECT_EQ(sup.groups()[0]->cfg.processes.size(), 1u);
+  EXPECT_EQ(sup.table().find("web", "slow"), nullptr);
+  EXPECT_EQ(sup.table().groups().size(), 1u);
+  EXPECT_EQ(sup.table().groups()[0]->cfg.processes.size(), 1u);
 }
 
 TEST_F(SupervisorTest, UpdateRequestWithBadConfigChangesNothing) {
   Supervisor sup(*loop, config_of({program("p", "/bin/sleep 100")}),
                  [] { return Result<Config>(make_error("x.conf:3: not a valid boolean value: 'maybe'")); });
   ASSERT_TRUE(sup.start().ok());
-  pid_t before = sup.find_process("p", "p")->pid();
+  pid_t before = sup.table().find("p", "p")->pid();
   loop->add_timer_after(seconds_d(0.1), [&] { sup.request_update("received SIGHUP indicating restart request"); });
   loop->add_timer_after(seconds_d(0.2), [&] {
-    EXPECT_EQ(sup.find_process("p", "p")->pid(), before);
-    EXPECT_EQ(sup.find_process("p", "p")->state(), ProcessState::Running);
+    EXPECT_EQ(sup.table().find("p", "p")->pid(), before);
+    EXPECT_EQ(sup.table().find("p", "p")->state(), ProcessState::Running);
     sup.request_shutdown("done");
   });
   EXPECT_EQ(run(), 0);

@@ -67,7 +67,7 @@ http::HttpLimits limits_for_fd_budget() {
 
 class ControlPlaneImpl final : public ControlPlane {
  public:
-  ControlPlaneImpl(EventLoop& loop, Supervisor& sup) : m_sup(sup), m_api(sup, loop), m_tails(loop) {
+  ControlPlaneImpl(EventLoop& loop, Supervisor& sup) : m_sup(sup), m_api(sup), m_tails(loop) {
     m_server = std::make_unique<http::HttpServer>(loop, limits_for_fd_budget());
   }
 
@@ -116,7 +116,7 @@ class ControlPlaneImpl final : public ControlPlane {
       return;
     }
     Namespec n = split_namespec(t->namespec);
-    Process* p = n.process ? m_sup.find_process(n.group, *n.process) : nullptr;
+    const Process* p = n.process ? m_sup.table().find(n.group, *n.process) : nullptr;
     if (p == nullptr) {
       rs.send_error(404);
       return;

@@ -45,9 +45,9 @@ class ControlPlaneTest : public ::testing::Test {
   }
   void TearDown() override {
     thread->run([this] {
-      for (const auto& g : sup ? sup->groups() : decltype(sup->groups()){}) {
+      for (const auto& g : sup ? sup->table().groups() : decltype(sup->table().groups()){}) {
         for (const auto& p : g->processes) {
-          (void)p->stop();
+          sup->commands().stop(*p, false, Waiter{[](CommandResult) {}});
         }
       }
       return 0;
@@ -65,7 +65,7 @@ class ControlPlaneTest : public ::testing::Test {
     pthread_sigmask(SIG_SETMASK, &m_old_mask, nullptr);
   }
   bool any_running() {
-    for (const auto& g : sup->groups()) {
+    for (const auto& g : sup->table().groups()) {
       for (const auto& p : g->processes) {
         if (!is_stopped_state(p->state())) {
           return true;
@@ -233,7 +233,7 @@ TEST_F(ControlPlaneTest, LogtailStreamsTheEndThenGrowth) {
     out << "ROTATED";
   }
   ASSERT_TRUE(read_until("ROTATED"));
-  EXPECT_EQ(thread->run([this] { return sup->groups().size(); }), 1u);
+  EXPECT_EQ(thread->run([this] { return sup->table().groups().size(); }), 1u);
   fd.close();
 }
 

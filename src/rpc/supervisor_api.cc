@@ -222,26 +222,15 @@ Value config_info(const GroupConfig& g, const ProcessConfig& p, bool inuse, cons
 
 }  // namespace
 
-SupervisorApi::SupervisorApi(Supervisor& sup, EventLoop& loop) : m_sup(sup), m_loop(loop) {}
-
-SupervisorApi::~SupervisorApi() {
-  *m_alive = false;
-  for (auto& [id, w] : m_waits) {
-    m_sup.remove_state_listener(id);
-    m_loop.cancel_timer(w.report_timer);
-    w.reply.abandon();
-  }
-}
+SupervisorApi::SupervisorApi(Supervisor& sup) : m_sup(sup) {}
 
 // --- helpers -----------------------------------------------------------------------
 
-bool SupervisorApi::shutting_down() const { return m_sup.mood() != Supervisor::Mood::Running; }
-
 std::variant<SupervisorApi::Target, Fault> SupervisorApi::resolve(const std::string& namespec,
-                                                                  bool process_required) {
+                                                                  bool process_required) const {
   Namespec n = split_namespec(namespec);
   Target t;
-  t.group = m_sup.find_group(n.group);
+  t.group = m_sup.table().find_group(n.group);
   if (t.group == nullptr) {
     return fault(faults::k_bad_name, namespec);
   }
@@ -251,103 +240,29 @@ std::variant<SupervisorApi::Target, Fault> SupervisorApi::resolve(const std::str
     }
     return t;
   }
-  t.process = m_sup.find_process(n.group, *n.process);
+  t.process = m_sup.table().find(n.group, *n.process);
   if (t.process == nullptr) {
     return fault(faults::k_bad_name, namespec);
   }
   return t;
 }
 
-std::vector<std::pair<std::string, Process*>> SupervisorApi::all_processes() const {
-  std::vector<std::pair<std::string, Process*>> out;
-  for (const auto& g : m_sup.groups()) {
-    for (const auto& p : g->processes) {
-      out.emplace_back(g->cfg.name, p.get());
-    }
-  }
+SupervisorApi::ProcessList SupervisorApi::all_processes() const {
+  ProcessList out;
+  out.reserve(m_sup.table().process_count());
+  m_sup.table().for_each([&](const Group& g, const Process& p) { out.emplace_back(g.name(), &p); });
   return out;
-}
-
-void SupervisorApi::complete_later(const Reply& reply, Outcome outcome) {
-  // Completing runs the requester's code (an HTTP answer, or the next call of
-  // a multicall); never do that from inside a state change of the core.
-  m_loop.defer([alive = m_alive, reply, outcome = std::move(outcome)]() mutable {
-    if (*alive) {
-      reply.complete(std::move(outcome));
-    } else {
-      reply.abandon();
-    }
-  });
-}
-
-void SupervisorApi::wait_for(Process& p, const Reply& reply, WaitCheck check, bool stop_report) {
-  auto id_holder = std::make_shared<uint64_t>(0);
-  uint64_t id = m_sup.add_state_listener(
-      [this, id_holder](Process& changed, ProcessState, ProcessState) { on_state(*id_holder, changed); });
-  *id_holder = id;
-  m_waits.emplace(id, Wait{&p, reply, std::move(check), 0});
-  if (stop_report) {
-    this->stop_report(id);
-  }
-}
-
-void SupervisorApi::on_state(uint64_t id, const Process& p) {
-  auto it = m_waits.find(id);
-  if (it == m_waits.end() || it->second.process != &p) {
-    return;
-  }
-  if (!it->second.reply.wanted()) {
-    drop_wait(id);
-    return;
-  }
-  std::optional<Outcome> outcome = it->second.check(p);
-  if (!outcome) {
-    return;
-  }
-  Reply reply = it->second.reply;
-  drop_wait(id);
-  complete_later(reply, std::move(*outcome));
-}
-
-void SupervisorApi::drop_wait(uint64_t id) {
-  auto it = m_waits.find(id);
-  if (it == m_waits.end()) {
-    return;
-  }
-  m_loop.cancel_timer(it->second.report_timer);
-  m_sup.remove_state_listener(id);
-  m_waits.erase(it);
-}
-
-// While a stopProcess waits: "waiting for x to stop" at once, then every 2 s,
-// as long as the process is STOPPING and someone still waits for the answer.
-void SupervisorApi::stop_report(uint64_t id) {
-  auto it = m_waits.find(id);
-  if (it == m_waits.end()) {
-    return;
-  }
-  Wait& w = it->second;
-  w.report_timer = 0;
-  if (!w.reply.wanted()) {
-    drop_wait(id);
-    return;
-  }
-  if (w.process->state() == ProcessState::Stopping) {
-    main_logger().info("waiting for {} to stop", w.process->config().name);
-  }
-  w.report_timer = m_loop.add_timer_after(seconds_d(k_stop_report_interval_s), [this, id] { stop_report(id); });
 }
 
 // --- state and configuration ---------------------------------------------------
 
 Outcome SupervisorApi::reload_config() {
-  Result<Config> next = m_sup.load_new_config();
-  if (!next) {
-    return fault(faults::k_cant_reread, next.error());
+  Result<ConfigDiff> diff = m_sup.commands().reload_config();
+  if (!diff) {
+    return fault(faults::k_cant_reread, diff.error());
   }
   // Per program where a group keeps some processes unchanged ("web:x"), per
   // group otherwise, so that supervisorctl's update restarts only what changed.
-  ConfigDiff diff = m_sup.diff_against(*next);
   auto names = [](const std::vector<DiffEntry>& entries) {
     Array out;
     for (const DiffEntry& e : entries) {
@@ -355,8 +270,7 @@ Outcome SupervisorApi::reload_config() {
     }
     return Value(std::move(out));
   };
-  m_sup.set_config(std::move(*next));
-  return Value(Array{Value(Array{names(diff.added), names(diff.changed), names(diff.removed)})});
+  return Value(Array{Value(Array{names(diff->added), names(diff->changed), names(diff->removed)})});
 }
 
 // addProcessGroup and removeProcessGroup also take "group:process", the
@@ -366,41 +280,8 @@ Outcome SupervisorApi::add_group(const Array& params) {
   if (name == nullptr) {
     return fault(faults::k_incorrect_parameters);
   }
-  size_t colon = name->find(':');
-  std::string group = name->substr(0, colon);
-  for (const GroupConfig& g : m_sup.config().groups) {
-    if (g.name != group) {
-      continue;
-    }
-    if (colon == std::string::npos) {
-      if (m_sup.find_group(g.name) != nullptr) {
-        return fault(faults::k_already_added, *name);
-      }
-      GroupConfig copy = g;  // add_group may change the config it came from
-      if (Status st = m_sup.add_group(copy); !st) {
-        return fault(faults::k_failed, st.error());
-      }
-      return Value(true);
-    }
-    std::string process = name->substr(colon + 1);
-    for (const ProcessConfig& pc : g.processes) {
-      if (pc.name != process) {
-        continue;
-      }
-      if (m_sup.find_group(group) == nullptr) {
-        break;  // a process joins a running group; a new group is added whole
-      }
-      if (m_sup.find_process(group, process) != nullptr) {
-        return fault(faults::k_already_added, *name);
-      }
-      ProcessConfig copy = pc;
-      if (Status st = m_sup.add_process(copy); !st) {
-        return fault(faults::k_failed, st.error());
-      }
-      return Value(true);
-    }
-  }
-  return fault(faults::k_bad_name, *name);
+  CommandResult r = m_sup.commands().add(*name);
+  return r.ok() ? Outcome(Value(true)) : Outcome(detail::fault_for(r, *name));
 }
 
 Outcome SupervisorApi::remove_group(const Array& params) {
@@ -408,25 +289,8 @@ Outcome SupervisorApi::remove_group(const Array& params) {
   if (name == nullptr) {
     return fault(faults::k_incorrect_parameters);
   }
-  size_t colon = name->find(':');
-  if (colon != std::string::npos) {
-    std::string group = name->substr(0, colon);
-    std::string process = name->substr(colon + 1);
-    if (m_sup.find_process(group, process) == nullptr) {
-      return fault(faults::k_bad_name, *name);
-    }
-    if (Status st = m_sup.remove_process(group, process); !st) {
-      return fault(faults::k_still_running, *name);
-    }
-    return Value(true);
-  }
-  if (m_sup.find_group(*name) == nullptr) {
-    return fault(faults::k_bad_name, *name);
-  }
-  if (Status st = m_sup.remove_group(*name); !st) {
-    return fault(faults::k_still_running, *name);
-  }
-  return Value(true);
+  CommandResult r = m_sup.commands().remove(*name);
+  return r.ok() ? Outcome(Value(true)) : Outcome(detail::fault_for(r, *name));
 }
 
 // --- process information ----------------------------------------------------------------
@@ -447,11 +311,8 @@ Outcome SupervisorApi::process_info(const Array& params) {
 Outcome SupervisorApi::all_process_info() {
   // Sorted by (group, name) through pointers: the names stay where they are.
   std::vector<std::pair<const std::string*, const Process*>> sorted;
-  for (const auto& g : m_sup.groups()) {
-    for (const auto& p : g->processes) {
-      sorted.emplace_back(&g->cfg.name, p.get());
-    }
-  }
+  sorted.reserve(m_sup.table().process_count());
+  m_sup.table().for_each([&](const Group& g, const Process& p) { sorted.emplace_back(&g.cfg.name, &p); });
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
     int by_group = a.first->compare(*b.first);
     return by_group != 0 ? by_group < 0 : a.second->config().name < b.second->config().name;
@@ -468,12 +329,12 @@ Outcome SupervisorApi::all_process_info() {
 Outcome SupervisorApi::all_config_info() {
   std::vector<std::pair<std::string, Value>> entries;
   for (const GroupConfig& g : m_sup.config().groups) {
-    Supervisor::Group* live_group = m_sup.find_group(g.name);
+    const Group* live_group = m_sup.table().find_group(g.name);
     // A running group shows its resolved AUTO log paths only while it runs
     // the configuration being listed (supervisord resolves them in place).
     bool same = live_group != nullptr && live_group->cfg == g;
     for (const ProcessConfig& p : g.processes) {
-      const Process* live = same ? m_sup.find_process(g.name, p.name) : nullptr;
+      const Process* live = same ? m_sup.table().find(g.name, p.name) : nullptr;
       entries.emplace_back(p.name, config_info(g, p, live_group != nullptr, live));
     }
   }
@@ -502,13 +363,16 @@ Outcome SupervisorApi::send_stdin(const Array& params) {
   if (const Fault* f = std::get_if<Fault>(&t)) {
     return *f;
   }
-  Process& p = *std::get<Target>(t).process;
-  if (p.pid() == 0 || p.state() == ProcessState::Stopping) {
-    return fault(faults::k_not_running, *name);
-  }
-  if (Status st = p.write_stdin(chars); !st) {
+  CommandResult r = m_sup.commands().send_stdin(*std::get<Target>(t).process, chars);
+  if (r.refusal == Refusal::NoFile) {
     return fault(faults::k_no_file, *name);
   }
+  return r.ok() ? Outcome(Value(true)) : Outcome(detail::fault_for(r, *name));
+}
+
+Outcome SupervisorApi::remote_comm(const Array& params) {
+  // supervisord takes any value and formats it into the event.
+  m_sup.commands().remote_comm(detail::param_text(params[0]), detail::param_text(params[1]));
   return Value(true);
 }
 
@@ -563,14 +427,14 @@ Status SupervisorApi::install_info_methods(Dispatcher& d) {
   defs.push_back({"shutdown", 0, 0, {"boolean"},
                   "Stop every process and then the server itself.\n@return boolean true",
                   sync([this](const Array&) {
-                    m_sup.request_shutdown("shutdown requested over XML-RPC");
+                    m_sup.commands().shutdown("shutdown requested over XML-RPC");
                     return Outcome(Value(true));
                   })});
   defs.push_back({"restart", 0, 0, {"boolean"},
                   "Stop every process, read the configuration again and start over in the same server process.\n"
                   "@return boolean true",
                   sync([this](const Array&) {
-                    m_sup.request_restart("restart requested over XML-RPC");
+                    m_sup.commands().restart("restart requested over XML-RPC");
                     return Outcome(Value(true));
                   })});
   defs.push_back({"reloadConfig", 0, 0, {"array"},
@@ -606,7 +470,7 @@ Status SupervisorApi::install_info_methods(Dispatcher& d) {
   defs.push_back({"sendRemoteCommEvent", 2, 2, {"boolean", "string", "string"},
                   "Emit a REMOTE_COMMUNICATION event for event listeners.\n@param string type event type\n"
                   "@param string data event body\n@return boolean true",
-                  [](const Array&, const Reply& reply) { reply.ok(Value(true)); }});
+                  [this](const Array& p, const Reply& reply) { reply.complete(remote_comm(p)); }});
   return detail::add_methods(d, std::move(defs));
 }
 

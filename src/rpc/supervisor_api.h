@@ -22,7 +22,6 @@
 #include <variant>
 #include <vector>
 
-#include "sys/event_loop.h"
 #include "core/supervisor.h"
 #include "rpc/dispatcher.h"
 #include "util/result.h"
@@ -31,46 +30,31 @@ namespace tend::rpc {
 
 class SupervisorApi {
  public:
-  SupervisorApi(Supervisor& sup, EventLoop& loop);
-  // Drops every pending wait: their replies are abandoned.
-  ~SupervisorApi();
+  explicit SupervisorApi(Supervisor& sup);
   SupervisorApi(const SupervisorApi&) = delete;
   SupervisorApi& operator=(const SupervisorApi&) = delete;
+
+  // (group name, process), in the order a method reports them.
+  using ProcessList = std::vector<std::pair<std::string, const Process*>>;
 
   // Registers every supervisor.* method on `d`. This object and `d` must
   // outlive every call made through `d`.
   Status install(Dispatcher& d);
 
-  // Pending waits (tests: nothing is left behind).
-  size_t pending_waits() const { return m_waits.size(); }
-
  private:
   struct Target {
-    Supervisor::Group* group = nullptr;
-    Process* process = nullptr;  // nullptr: the whole group
-  };
-  // What a wait decides on each state change of its process.
-  using WaitCheck = std::function<std::optional<Outcome>(const Process&)>;
-  struct Wait {
-    Process* process = nullptr;
-    Reply reply;
-    WaitCheck check;
-    EventLoop::TimerId report_timer = 0;
+    const Group* group = nullptr;
+    const Process* process = nullptr;  // nullptr: the whole group
   };
 
   // --- helpers (supervisor_api.cc) ---
-  bool shutting_down() const;
+  bool shutting_down() const { return !m_sup.commands().accepting(); }
   // A method answering at once, refused with SHUTDOWN_STATE while stopping.
   Handler guarded(std::function<Outcome(const Array&)> fn);
-  std::variant<Target, Fault> resolve(const std::string& namespec, bool process_required);
-  std::optional<Target> namespec_param(const Array& params, const Reply& reply);
+  std::variant<Target, Fault> resolve(const std::string& namespec, bool process_required) const;
+  std::optional<Target> namespec_param(const Array& params, const Reply& reply) const;
   // Every process, groups and processes by priority (the "all" methods' order).
-  std::vector<std::pair<std::string, Process*>> all_processes() const;
-  void complete_later(const Reply& reply, Outcome outcome);
-  void wait_for(Process& p, const Reply& reply, WaitCheck check, bool stop_report);
-  void on_state(uint64_t id, const Process& p);
-  void drop_wait(uint64_t id);
-  void stop_report(uint64_t id);
+  ProcessList all_processes() const;
 
   // --- methods (supervisor_api.cc; the log ones in supervisor_api_logs.cc) ---
   Outcome read_main_log(const Array& params);
@@ -86,6 +70,7 @@ class SupervisorApi {
   Outcome clear_process_logs(const Array& params);
   Outcome clear_all_process_logs();
   Outcome send_stdin(const Array& params);
+  Outcome remote_comm(const Array& params);
   Status install_info_methods(Dispatcher& d);
   Status install_log_methods(Dispatcher& d);
 
@@ -94,25 +79,21 @@ class SupervisorApi {
   void start_group_call(const Array& params, const Reply& reply);
   void stop_group_call(const Array& params, const Reply& reply);
   void signal_group_call(const Array& params, const Reply& reply);
-  Supervisor::Group* group_param(const Value& v, const Reply& reply);
+  const Group* group_param(const Value& v, const Reply& reply) const;
   void start_all(const Array& params, const Reply& reply);
   void stop(const Array& params, const Reply& reply);
   void stop_all(const Array& params, const Reply& reply);
   void signal(const Array& params, const Reply& reply);
   void signal_all(const Array& params, const Reply& reply);
-  void start_group(Supervisor::Group& g, bool wait, const Reply& reply);
-  void stop_group(Supervisor::Group& g, bool wait, const Reply& reply);
-  void signal_group(Supervisor::Group& g, const Value& sig, const Reply& reply);
-  void start_one(Process& p, const std::string& name, bool wait, const Reply& reply);
-  void stop_one(Process& p, const std::string& name, bool wait, const Reply& reply);
-  void signal_one(Process& p, const std::string& name, const Value& sig, const Reply& reply);
+  void start_group(const Group& g, bool wait, const Reply& reply);
+  void stop_group(const Group& g, bool wait, const Reply& reply);
+  void signal_group(const Group& g, const Value& sig, const Reply& reply);
+  void start_one(const Process& p, const std::string& name, bool wait, const Reply& reply);
+  void stop_one(const Process& p, const std::string& name, bool wait, const Reply& reply);
+  void signal_one(const Process& p, const std::string& name, const Value& sig, const Reply& reply);
   Status install_control_methods(Dispatcher& d);
 
   Supervisor& m_sup;
-  EventLoop& m_loop;
-  std::map<uint64_t, Wait> m_waits;  // by state listener id
-  // False once this object is gone; completions deferred to the loop check it.
-  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 
 }  // namespace tend::rpc

@@ -1,8 +1,9 @@
 // supervisor.start*/stop*/signal*: the process control methods, including the
 // waits of wait=True and the per-process results of the group and "all" forms.
+// Thin: each maps its parameters to a command (core/commands.h) and the
+// command's refusal to supervisord's fault.
 #include <fmt/format.h>
 
-#include "core/spawn.h"
 #include "rpc/process_info.h"
 #include "rpc/supervisor_api.h"
 #include "rpc/supervisor_api_internal.h"
@@ -14,6 +15,55 @@ using detail::as_text;
 using detail::Batch;
 using detail::fault;
 using detail::truthy;
+
+namespace detail {
+
+Fault fault_for(const CommandResult& r, const std::string& name) {
+  switch (r.refusal) {
+    case Refusal::None:
+      break;
+    case Refusal::BadName:
+      return fault(faults::k_bad_name, name);
+    case Refusal::AlreadyStarted:
+      return fault(faults::k_already_started, name);
+    case Refusal::NotRunning:
+      return fault(faults::k_not_running, name);
+    case Refusal::SpawnError:
+      return fault(faults::k_spawn_error, name);
+    case Refusal::NoFile:
+      return fault(faults::k_no_file, r.detail);
+    case Refusal::NotExecutable:
+      return fault(faults::k_not_executable, r.detail);
+    case Refusal::UnknownState:
+      return fault(faults::k_failed, fmt::format("{} is in an unknown process state", name));
+    case Refusal::AbnormalTermination:
+      return fault(faults::k_abnormal_termination, name);
+    case Refusal::ShuttingDown:
+      return fault(faults::k_shutdown_state);
+    case Refusal::StillRunning:
+      return fault(faults::k_still_running, name);
+    case Refusal::AlreadyAdded:
+      return fault(faults::k_already_added, name);
+    case Refusal::CantReread:
+      return fault(faults::k_cant_reread, r.detail);
+    case Refusal::Failed:
+      return fault(faults::k_failed, r.detail);
+  }
+  return fault(faults::k_failed, name);
+}
+
+Waiter waiter_for(const Reply& reply, const std::string& name) {
+  return Waiter{[reply, name](CommandResult r) {
+                  if (r.ok()) {
+                    reply.ok(Value(true));
+                  } else {
+                    reply.fail(fault_for(r, name));
+                  }
+                },
+                [reply] { return reply.wanted(); }};
+}
+
+}  // namespace detail
 
 namespace {
 
@@ -38,138 +88,71 @@ std::optional<int> parse_signal_param(const Value& v, std::string* text) {
 
 // --- one process ------------------------------------------------------------------------------
 
-void SupervisorApi::start_one(Process& p, const std::string& name, bool wait, const Reply& reply) {
-  // A command that cannot run fails now instead of after startretries spawns.
-  const ProcessConfig& cfg = p.config();
-  EnvList configured = m_sup.global_environment();
-  env_merge(configured, cfg.environment);
-  std::string search_path = env_get(configured, "PATH", env_get(m_sup.inherited_environment(cfg), "PATH"));
-  Result<ResolvedCommand> cmd = resolve_command(cfg.command, search_path);
-  if (!cmd) {
-    bool missing = cmd.error().rfind("can't find command", 0) == 0;
-    reply.fail(fault(missing ? faults::k_no_file : faults::k_not_executable, cmd.error()));
-    return;
-  }
-  if (is_running_state(p.state())) {
-    reply.fail(fault(faults::k_already_started, name));
-    return;
-  }
-  if (p.state() == ProcessState::Unknown) {
-    reply.fail(fault(faults::k_failed, fmt::format("{} is in an unknown process state", name)));
-    return;
-  }
-  p.start();
-  if (!p.fsm().spawnerr().empty()) {
-    reply.fail(fault(faults::k_spawn_error, name));
-    return;
-  }
-  if (!wait || p.state() == ProcessState::Running) {
-    reply.ok(Value(true));
-    return;
-  }
-  wait_for(p, reply, [name](const Process& q) -> std::optional<Outcome> {
-    if (!q.fsm().spawnerr().empty()) {
-      return fault(faults::k_spawn_error, name);
-    }
-    if (q.state() == ProcessState::Running) {
-      return Value(true);
-    }
-    if (q.state() != ProcessState::Starting) {
-      return fault(faults::k_abnormal_termination, name);
-    }
-    return std::nullopt;
-  }, false);
+void SupervisorApi::start_one(const Process& p, const std::string& name, bool wait, const Reply& reply) {
+  m_sup.commands().start(p, wait, detail::waiter_for(reply, name));
 }
 
-void SupervisorApi::stop_one(Process& p, const std::string& name, bool wait, const Reply& reply) {
-  if (!is_running_state(p.state())) {
-    reply.fail(fault(faults::k_not_running, name));
-    return;
-  }
-  if (Status st = p.stop(); !st) {
-    reply.fail(fault(faults::k_failed, st.error()));
-    return;
-  }
-  if (!wait || is_stopped_state(p.state())) {
-    reply.ok(Value(true));
-    return;
-  }
-  wait_for(p, reply, [](const Process& q) -> std::optional<Outcome> {
-    if (is_stopped_state(q.state())) {
-      return Value(true);
-    }
-    return std::nullopt;
-  }, true);
+void SupervisorApi::stop_one(const Process& p, const std::string& name, bool wait, const Reply& reply) {
+  m_sup.commands().stop(p, wait, detail::waiter_for(reply, name));
 }
 
-void SupervisorApi::signal_one(Process& p, const std::string& name, const Value& sig_param, const Reply& reply) {
+void SupervisorApi::signal_one(const Process& p, const std::string& name, const Value& sig_param,
+                               const Reply& reply) {
   std::string text;
   std::optional<int> sig = parse_signal_param(sig_param, &text);
   if (!sig) {
     reply.fail(fault(faults::k_bad_signal, text));
     return;
   }
-  if (!is_signallable_state(p.state())) {
-    reply.fail(fault(faults::k_not_running, name));
-    return;
-  }
-  if (Status st = p.signal(*sig); !st) {
-    reply.fail(fault(faults::k_failed, st.error()));
-    return;
-  }
-  reply.ok(Value(true));
+  detail::waiter_for(reply, name).done(m_sup.commands().signal(p, *sig));
 }
 
 // --- groups and everything ----------------------------------------------------------------------
 
 namespace {
 
-using ProcessList = std::vector<std::pair<std::string, Process*>>;
-
-ProcessList processes_of(Supervisor::Group& g) {
-  ProcessList out;
+SupervisorApi::ProcessList processes_of(const Group& g) {
+  SupervisorApi::ProcessList out;
   for (const auto& p : g.processes) {
-    out.emplace_back(g.cfg.name, p.get());
+    out.emplace_back(g.name(), p.get());
   }
   return out;
 }
 
-// Runs `op` on each process that `wanted` accepts at its turn; the entries
-// of the others are left out, as supervisord leaves them out.
+// Runs `op` on each process that `wanted` selects; the entries of the others
+// are left out, as supervisord leaves them out.
 template <typename Pred, typename Op>
-void for_each_into(const ProcessList& procs, const Reply& reply, Pred wanted, Op op) {
+void for_each_into(const SupervisorApi::ProcessList& procs, const Reply& reply, Pred wanted, Op op) {
   auto batch = std::make_shared<Batch>(reply);
   for (const auto& [group, p] : procs) {
-    if (wanted(p->state())) {
-      op(*p, make_namespec(group, p->config().name), batch->slot(group, p->config().name));
+    if (wanted(*p)) {
+      op(*p, make_namespec(group, p->name()), batch->slot(group, p->name()));
     }
   }
   batch->close();
 }
 
-bool not_running(ProcessState s) { return !is_running_state(s); }
-
 }  // namespace
 
-void SupervisorApi::start_group(Supervisor::Group& g, bool wait, const Reply& reply) {
-  for_each_into(processes_of(g), reply, not_running,
-                [&](Process& p, const std::string& name, const Reply& r) { start_one(p, name, wait, r); });
+void SupervisorApi::start_group(const Group& g, bool wait, const Reply& reply) {
+  for_each_into(processes_of(g), reply, Commands::startable,
+                [&](const Process& p, const std::string& name, const Reply& r) { start_one(p, name, wait, r); });
 }
 
-void SupervisorApi::stop_group(Supervisor::Group& g, bool wait, const Reply& reply) {
-  for_each_into(processes_of(g), reply, is_running_state,
-                [&](Process& p, const std::string& name, const Reply& r) { stop_one(p, name, wait, r); });
+void SupervisorApi::stop_group(const Group& g, bool wait, const Reply& reply) {
+  for_each_into(processes_of(g), reply, Commands::stoppable,
+                [&](const Process& p, const std::string& name, const Reply& r) { stop_one(p, name, wait, r); });
 }
 
-void SupervisorApi::signal_group(Supervisor::Group& g, const Value& sig, const Reply& reply) {
-  for_each_into(processes_of(g), reply, is_signallable_state,
-                [&](Process& p, const std::string& name, const Reply& r) { signal_one(p, name, sig, r); });
+void SupervisorApi::signal_group(const Group& g, const Value& sig, const Reply& reply) {
+  for_each_into(processes_of(g), reply, Commands::signallable,
+                [&](const Process& p, const std::string& name, const Reply& r) { signal_one(p, name, sig, r); });
 }
 
 // --- method entry points -----------------------------------------------------------------------
 
 // The namespec in params[0], resolved; on failure the reply carries the fault.
-std::optional<SupervisorApi::Target> SupervisorApi::namespec_param(const Array& params, const Reply& reply) {
+std::optional<SupervisorApi::Target> SupervisorApi::namespec_param(const Array& params, const Reply& reply) const {
   const std::string* name = as_text(params[0]);
   if (name == nullptr) {
     reply.fail(fault(faults::k_incorrect_parameters));
@@ -222,13 +205,13 @@ void SupervisorApi::signal(const Array& params, const Reply& reply) {
 }
 
 // startProcessGroup and friends take a group name, not a namespec.
-Supervisor::Group* SupervisorApi::group_param(const Value& v, const Reply& reply) {
+const Group* SupervisorApi::group_param(const Value& v, const Reply& reply) const {
   const std::string* name = as_text(v);
   if (name == nullptr) {
     reply.fail(fault(faults::k_incorrect_parameters));
     return nullptr;
   }
-  Supervisor::Group* g = m_sup.find_group(*name);
+  const Group* g = m_sup.table().find_group(*name);
   if (g == nullptr) {
     reply.fail(fault(faults::k_bad_name, *name));
   }
@@ -236,7 +219,7 @@ Supervisor::Group* SupervisorApi::group_param(const Value& v, const Reply& reply
 }
 
 void SupervisorApi::start_group_call(const Array& params, const Reply& reply) {
-  if (Supervisor::Group* g = group_param(params[0], reply)) {
+  if (const Group* g = group_param(params[0], reply)) {
     start_group(*g, params.size() < 2 || truthy(params[1]), reply);
   }
 }
@@ -247,33 +230,33 @@ void SupervisorApi::stop_group_call(const Array& params, const Reply& reply) {
   // process alone (a tend extension; supervisorctl's update sends it here).
   if (const std::string* name = as_text(params[0]); name != nullptr && name->find(':') != std::string::npos) {
     Namespec n = split_namespec(*name);
-    if (Process* p = n.process ? m_sup.find_process(n.group, *n.process) : nullptr) {
-      for_each_into({{n.group, p}}, reply, is_running_state,
-                    [&](Process& proc, const std::string& spec, const Reply& r) { stop_one(proc, spec, wait, r); });
+    if (const Process* p = n.process ? m_sup.table().find(n.group, *n.process) : nullptr) {
+      for_each_into({{n.group, p}}, reply, Commands::stoppable,
+                    [&](const Process& proc, const std::string& spec, const Reply& r) { stop_one(proc, spec, wait, r); });
       return;
     }
   }
-  if (Supervisor::Group* g = group_param(params[0], reply)) {
+  if (const Group* g = group_param(params[0], reply)) {
     stop_group(*g, wait, reply);
   }
 }
 
 void SupervisorApi::signal_group_call(const Array& params, const Reply& reply) {
-  if (Supervisor::Group* g = group_param(params[0], reply)) {
+  if (const Group* g = group_param(params[0], reply)) {
     signal_group(*g, params[1], reply);
   }
 }
 
 void SupervisorApi::start_all(const Array& params, const Reply& reply) {
   bool wait = params.empty() || truthy(params[0]);
-  for_each_into(all_processes(), reply, not_running,
-                [&](Process& p, const std::string& name, const Reply& r) { start_one(p, name, wait, r); });
+  for_each_into(all_processes(), reply, Commands::startable,
+                [&](const Process& p, const std::string& name, const Reply& r) { start_one(p, name, wait, r); });
 }
 
 void SupervisorApi::stop_all(const Array& params, const Reply& reply) {
   bool wait = params.empty() || truthy(params[0]);
-  for_each_into(all_processes(), reply, is_running_state,
-                [&](Process& p, const std::string& name, const Reply& r) { stop_one(p, name, wait, r); });
+  for_each_into(all_processes(), reply, Commands::stoppable,
+                [&](const Process& p, const std::string& name, const Reply& r) { stop_one(p, name, wait, r); });
 }
 
 void SupervisorApi::signal_all(const Array& params, const Reply& reply) {
@@ -285,8 +268,8 @@ void SupervisorApi::signal_all(const Array& params, const Reply& reply) {
       reply.complete(std::move(o));
     }
   }));
-  for_each_into(all_processes(), inner, is_signallable_state,
-                [&](Process& p, const std::string& name, const Reply& r) { signal_one(p, name, params[0], r); });
+  for_each_into(all_processes(), inner, Commands::signallable,
+                [&](const Process& p, const std::string& name, const Reply& r) { signal_one(p, name, params[0], r); });
 }
 
 Status SupervisorApi::install_control_methods(Dispatcher& d) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/commands.h"
 #include "rpc/dispatcher.h"
 #include "rpc/faults.h"
 #include "rpc/value.h"
@@ -18,6 +19,14 @@ inline Fault fault(int code, const std::string& extra) {
   return Fault{code, std::string(fault_name(code)) + ": " + extra};
 }
 inline Fault fault(int code) { return make_fault(code); }
+
+// The fault supervisord gives for a refused command about `name`. Refusals
+// whose text is the reason (NO_FILE, NOT_EXECUTABLE, FAILED, CANT_REREAD
+// from a command) carry it in `r.detail`.
+Fault fault_for(const CommandResult& r, const std::string& name);
+
+// A Waiter that completes `reply`: true on success, fault_for() otherwise.
+Waiter waiter_for(const Reply& reply, const std::string& name);
 
 // A string parameter (names, signal names, stdin data), or nullptr.
 inline const std::string* as_text(const Value& v) { return v.is_string() ? &v.as_string() : nullptr; }

@@ -119,15 +119,9 @@ Outcome SupervisorApi::clear_process_logs(const Array& params) {
   if (const Fault* f = std::get_if<Fault>(&t)) {
     return *f;
   }
-  Process& p = *std::get<Target>(t).process;
-  for (Stream s : {Stream::Stdout, Stream::Stderr}) {
-    OutputChannel* ch = p.sink(s);
-    if (ch != nullptr && ch->file() != nullptr) {
-      if (Status st = ch->clear(); !st) {
-        main_logger().error("{}", st.error());
-        return fault(faults::k_failed, *name);
-      }
-    }
+  CommandResult r = m_sup.commands().clear_logs(*std::get<Target>(t).process);
+  if (!r.ok()) {
+    return fault(faults::k_failed, *name);
   }
   return Value(true);
 }
@@ -135,9 +129,9 @@ Outcome SupervisorApi::clear_process_logs(const Array& params) {
 Outcome SupervisorApi::clear_all_process_logs() {
   Array out;
   for (const auto& [group, p] : all_processes()) {
-    std::string name = make_namespec(group, p->config().name);
+    std::string name = make_namespec(group, p->name());
     Outcome o = clear_process_logs(Array{Value(name)});
-    out.push_back(detail::result_entry(group, p->config().name, o));
+    out.push_back(detail::result_entry(group, p->name(), o));
   }
   return Value(std::move(out));
 }

@@ -107,7 +107,7 @@ class SupervisorApiTest : public ::testing::Test {
         return *next_config;
       });
       EXPECT_TRUE(sup->start().ok());
-      api = std::make_unique<SupervisorApi>(*sup, thread->loop());
+      api = std::make_unique<SupervisorApi>(*sup);
       EXPECT_TRUE(install_system_api(dispatcher).ok());
       EXPECT_TRUE(api->install(dispatcher).ok());
       return 0;
@@ -214,7 +214,7 @@ TEST_F(SupervisorApiTest, StartWaitsUntilRunningAndStopUntilStopped) {
   // wait=False answers at once, in STARTING.
   EXPECT_EQ(value_of(call("supervisor.startProcess", {Value("p"), Value(false)})), Value(true));
   EXPECT_EQ(state_of("p"), "STARTING");
-  EXPECT_EQ(thread->run([this] { return api->pending_waits(); }), 0u);
+  EXPECT_EQ(thread->run([this] { return sup->commands().pending_waits(); }), 0u);
 }
 
 TEST_F(SupervisorApiTest, StartFaults) {
@@ -425,14 +425,14 @@ TEST_F(SupervisorApiTest, AbandonedWaitIsDropped) {
   thread->run([&] {
     Reply r([completed](Outcome) { *completed = true; });
     dispatcher.dispatch(Call{"supervisor.startProcess", {Value("a")}}, r);
-    EXPECT_EQ(api->pending_waits(), 1u);
+    EXPECT_EQ(sup->commands().pending_waits(), 1u);
     r.abandon();
     return 0;
   });
-  for (int i = 0; i < 200 && thread->run([&] { return api->pending_waits(); }) != 0; ++i) {
+  for (int i = 0; i < 200 && thread->run([&] { return sup->commands().pending_waits(); }) != 0; ++i) {
     std::this_thread::sleep_for(10ms);
   }
-  EXPECT_EQ(thread->run([&] { return api->pending_waits(); }), 0u);
+  EXPECT_EQ(thread->run([&] { return sup->commands().pending_waits(); }), 0u);
   EXPECT_FALSE(*completed);
   EXPECT_EQ(state_of("a"), "RUNNING");
 }

@@ -15,8 +15,12 @@ constexpr uint64_t k_timer_token = 0;
 constexpr uint64_t k_signal_token = ~uint64_t{0};
 }  // namespace
 
-Result<std::unique_ptr<EventLoop>> EventLoop::create() {
+Result<std::unique_ptr<EventLoop>> EventLoop::create(const Clock* clock) {
   std::unique_ptr<EventLoop> loop(new EventLoop());
+  if (clock != nullptr) {
+    loop->m_clock = clock;
+    loop->m_real_time = false;
+  }
   loop->m_epoll = Fd(epoll_create1(EPOLL_CLOEXEC));
   if (!loop->m_epoll) {
     return make_error(fmt::format("unable to create epoll instance: {}", strerror(errno)));
@@ -113,6 +117,9 @@ void EventLoop::cancel_timer(TimerId id) {
 }
 
 void EventLoop::rearm_timerfd() {
+  if (!m_real_time) {
+    return;  // a test's clock: run_once() fires what is due
+  }
   itimerspec spec{};
   if (m_deadlines.empty()) {
     if (!m_armed_valid) {
@@ -142,6 +149,10 @@ void EventLoop::on_timerfd() {
   while (read(m_timerfd.get(), &expirations, sizeof expirations) > 0) {
   }
   m_armed_valid = false;
+  fire_due_timers();
+}
+
+void EventLoop::fire_due_timers() {
   MonoTime t = now();
   // Collect first: a callback may add a timer that is already due, which then
   // runs on the next pass instead of starving the loop.
@@ -216,34 +227,54 @@ void EventLoop::stop(int code) {
   m_code = code;
 }
 
-int EventLoop::run() {
+bool EventLoop::wait_and_dispatch(int timeout_ms) {
   constexpr int k_batch = 64;
   epoll_event events[k_batch];
+  int n = epoll_wait(m_epoll.get(), events, k_batch, timeout_ms);
+  ++m_wakeups;
+  if (n < 0) {
+    if (errno == EINTR) {
+      return true;
+    }
+    fmt::print(stderr, "tend: unable to wait for events: {}\n", strerror(errno));
+    return false;
+  }
+  for (int i = 0; i < n && !m_stop; ++i) {
+    uint64_t token = events[i].data.u64;
+    if (token == k_timer_token) {
+      on_timerfd();
+    } else if (token == k_signal_token) {
+      on_signalfd();
+    } else {
+      auto it = m_watch.find(token);
+      if (it == m_watch.end()) {
+        continue;  // removed earlier in this batch
+      }
+      std::shared_ptr<Watch> w = it->second;  // keeps the callback alive while it runs
+      w->cb(events[i].events);
+    }
+  }
+  return true;
+}
+
+void EventLoop::run_once(int timeout_ms) {
+  run_deferred();
+  if (!wait_and_dispatch(timeout_ms)) {
+    return;
+  }
+  if (!m_real_time && !m_stop) {
+    fire_due_timers();
+  }
+  if (!m_stop) {
+    run_deferred();
+  }
+}
+
+int EventLoop::run() {
   run_deferred();
   while (!m_stop) {
-    int n = epoll_wait(m_epoll.get(), events, k_batch, -1);
-    ++m_wakeups;
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      fmt::print(stderr, "tend: unable to wait for events: {}\n", strerror(errno));
+    if (!wait_and_dispatch(-1)) {
       return 1;
-    }
-    for (int i = 0; i < n && !m_stop; ++i) {
-      uint64_t token = events[i].data.u64;
-      if (token == k_timer_token) {
-        on_timerfd();
-      } else if (token == k_signal_token) {
-        on_signalfd();
-      } else {
-        auto it = m_watch.find(token);
-        if (it == m_watch.end()) {
-          continue;  // removed earlier in this batch
-        }
-        std::shared_ptr<Watch> w = it->second;  // keeps the callback alive while it runs
-        w->cb(events[i].events);
-      }
     }
     if (!m_stop) {
       run_deferred();

@@ -5,6 +5,11 @@
 // Contract: callbacks run on the loop thread, one at a time. A callback may add
 // or remove fds and timers (including its own); an event for a registration
 // removed earlier in the same batch is dropped, never delivered to a reused fd.
+//
+// Time comes from the Clock given to create(). With the system clock timers
+// fire from the timerfd; with any other clock (tests' FakeClock) the timerfd
+// stays unarmed and timers fire when run_once() finds them due, so a test
+// moves time by advancing its clock and calling run_once(0).
 #pragma once
 
 #include <sys/epoll.h>
@@ -31,7 +36,8 @@ class EventLoop {
   using TimerId = uint64_t;
 
   // Creates the epoll, timer and signal fds. Fails only on fd exhaustion.
-  static Result<std::unique_ptr<EventLoop>> create();
+  // `clock`, when given, must outlive the loop; nullptr = the system clock.
+  static Result<std::unique_ptr<EventLoop>> create(const Clock* clock = nullptr);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -59,14 +65,18 @@ class EventLoop {
 
   // Runs callbacks until stop(); returns the code given to stop().
   int run();
+  // One pass: waits up to timeout_ms (0 = not at all, -1 = forever) for fd or
+  // signal activity, dispatches it, then runs the timers due by the clock and
+  // the deferred callbacks. For tests and for callers that own the loop.
+  void run_once(int timeout_ms);
   void stop(int code);
   bool stopping() const { return m_stop; }
 
   // Runs cb once, after the current batch of events (before sleeping again).
   void defer(std::function<void()> cb);
 
-  MonoTime now() const { return m_clock.now(); }
-  const Clock& clock() const { return m_clock; }
+  MonoTime now() const { return m_clock->now(); }
+  const Clock& clock() const { return *m_clock; }
 
   // Counts epoll_wait returns; lets tests and benchmarks see idle wake-ups.
   uint64_t wakeups() const { return m_wakeups; }
@@ -79,10 +89,15 @@ class EventLoop {
   };
   void rearm_timerfd();
   void on_timerfd();
+  void fire_due_timers();
   void on_signalfd();
   void run_deferred();
+  // Dispatches one epoll_wait; false on a wait error (logged).
+  bool wait_and_dispatch(int timeout_ms);
 
-  SystemClock m_clock;
+  SystemClock m_system_clock;
+  const Clock* m_clock = &m_system_clock;
+  bool m_real_time = true;  // m_clock is the system clock: the timerfd is used
   Fd m_epoll;
   Fd m_timerfd;
   Fd m_signalfd;

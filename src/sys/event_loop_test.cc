@@ -6,6 +6,8 @@
 
 #include <chrono>
 
+#include "fakes/fake_clock.h"
+
 namespace tend {
 namespace {
 
@@ -69,6 +71,36 @@ TEST(EventLoop, IdleLoopDoesNotWakeWithoutEvents) {
   l.add_timer_after(30ms, [&] { l.stop(0); });
   l.run();
   EXPECT_EQ(l.wakeups(), 1u);
+}
+
+TEST(EventLoop, FakeClockFiresTimersOnlyWhenAdvanced) {
+  FakeClock clock;
+  auto loop = EventLoop::create(&clock);
+  ASSERT_TRUE(loop.ok());
+  EventLoop& l = **loop;
+  std::vector<int> fired;
+  l.add_timer_after(seconds_d(5), [&] { fired.push_back(5); });
+  l.add_timer_after(seconds_d(1), [&] {
+    fired.push_back(1);
+    l.add_timer_after(seconds_d(0), [&] { fired.push_back(0); });  // due now: next pass
+  });
+  bool deferred = false;
+  l.defer([&] { deferred = true; });
+  l.run_once(0);
+  EXPECT_TRUE(deferred);
+  EXPECT_TRUE(fired.empty());
+  clock.advance(1);
+  l.run_once(0);
+  EXPECT_EQ(fired, (std::vector<int>{1}));
+  l.run_once(0);
+  EXPECT_EQ(fired, (std::vector<int>{1, 0}));
+  clock.advance(3.9);
+  l.run_once(0);
+  EXPECT_EQ(fired.size(), 2u);
+  clock.advance(0.1);
+  l.run_once(0);
+  EXPECT_EQ(fired, (std::vector<int>{1, 0, 5}));
+  EXPECT_EQ(l.timer_count(), 0u);
 }
 
 }  // namespace

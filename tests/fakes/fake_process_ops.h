@@ -15,6 +15,7 @@ class FakeProcessOps final : public ProcessOps {
     pid_t pid;
     int sig;
     bool group;
+    bool wake = false;  // a stop signal (the runtime follows it with SIGCONT)
     bool operator==(const Sent&) const = default;
   };
 
@@ -29,8 +30,8 @@ class FakeProcessOps final : public ProcessOps {
     }
     return next_pid++;
   }
-  Status send_signal(pid_t pid, int sig, bool group) override {
-    sent.push_back({pid, sig, group});
+  Status send_signal(pid_t pid, int sig, bool group, bool wake) override {
+    sent.push_back({pid, sig, group, wake});
     if (!signal_error.empty()) {
       return make_error(signal_error);
     }
@@ -41,7 +42,11 @@ class FakeProcessOps final : public ProcessOps {
       logs.push_back(message);
     }
   }
-  void state_changed(ProcessState from, ProcessState to) override { transitions.push_back({from, to}); }
+  void state_changed(const StateChange& c) override {
+    transitions.push_back({c.from, c.to});
+    changes.push_back(c);
+  }
+  void readiness_changed(bool ready) override { readiness.push_back(ready); }
 
   bool logged(const std::string& fragment) const {
     for (const auto& l : logs) {
@@ -59,6 +64,8 @@ class FakeProcessOps final : public ProcessOps {
   std::vector<Sent> sent;
   std::vector<std::string> logs;
   std::vector<std::pair<ProcessState, ProcessState>> transitions;
+  std::vector<StateChange> changes;
+  std::vector<bool> readiness;
 };
 
 }  // namespace tend

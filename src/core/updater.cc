@@ -1,0 +1,156 @@
+#include "core/updater.h"
+
+#include <fmt/format.h>
+
+#include "core/supervisor.h"
+#include "log/logger.h"
+
+namespace tend {
+
+Updater::Updater(Supervisor& sup) : m_sup(sup) {
+  m_sub = sup.bus().subscribe(mask_of(EventKind::ProcessState), [this](const Event& e) {
+    if (!m_pending.empty() && is_stopped_state(std::get<ProcessStateChanged>(e).to)) {
+      schedule();
+    }
+  });
+}
+
+Updater::~Updater() { *m_alive = false; }
+
+void Updater::stop_entry(const DiffEntry& e) {
+  const Group* g = m_sup.table().find_group(e.group);
+  for (const auto& p : g->processes) {
+    if (!e.process || p->name() == *e.process) {
+      (void)p->stop();  // also cancels a BACKOFF or a waiting restart
+    }
+  }
+}
+
+void Updater::apply(const ConfigDiff& d) {
+  m_pending.clear();
+  for (const DiffEntry& e : d.removed) {
+    main_logger().info("removing {}: no longer in the configuration", e.name());
+    m_pending.push_back({e, false});
+    stop_entry(e);
+  }
+  for (const DiffEntry& e : d.changed) {
+    main_logger().info("restarting {}: its configuration changed", e.name());
+    m_pending.push_back({e, true});
+    stop_entry(e);
+  }
+  for (const DiffEntry& e : d.added) {
+    main_logger().info("adding {}: new in the configuration", e.name());
+    add_from_config(e);
+  }
+  apply_pending();
+}
+
+void Updater::add_from_config(const DiffEntry& e) {
+  for (const GroupConfig& g : m_sup.config().groups) {
+    if (g.name != e.group) {
+      continue;
+    }
+    Status st = ok_status();
+    if (!e.process) {
+      st = m_sup.add_group(g);
+    } else {
+      for (const ProcessConfig& pc : g.processes) {
+        if (pc.name == *e.process) {
+          st = m_sup.add_process(pc);
+        }
+      }
+    }
+    if (!st) {
+      main_logger().error("unable to add {}: {}", e.name(), st.error());
+    }
+  }
+}
+
+void Updater::schedule() {
+  if (m_scheduled) {
+    return;
+  }
+  m_scheduled = true;
+  m_sup.loop().defer([this, alive = std::weak_ptr<bool>(m_alive)] {
+    if (auto a = alive.lock(); a && *a) {
+      m_scheduled = false;
+      apply_pending();
+    }
+  });
+}
+
+void Updater::apply_pending() {
+  if (m_sup.state() != SupervisorState::Running) {
+    m_pending.clear();
+    return;
+  }
+  std::vector<Pending> waiting;
+  for (const Pending& u : std::vector<Pending>(std::move(m_pending))) {
+    const Group* g = m_sup.table().find_group(u.entry.group);
+    bool down = true;
+    bool present = false;
+    if (g != nullptr) {
+      for (const auto& p : g->processes) {
+        if (!u.entry.process || p->name() == *u.entry.process) {
+          present = true;
+          down = down && is_stopped_state(p->state());
+        }
+      }
+    }
+    if (!down) {
+      waiting.push_back(u);
+      continue;
+    }
+    if (present) {
+      Status st = u.entry.process ? m_sup.remove_process(u.entry.group, *u.entry.process)
+                                  : m_sup.remove_group(u.entry.group);
+      if (!st) {
+        main_logger().error("unable to remove {}: {}", u.entry.name(), st.error());
+        continue;
+      }
+    }
+    if (u.replace) {
+      add_from_config(u.entry);
+    } else {
+      main_logger().info("removed {}", u.entry.name());
+    }
+  }
+  m_pending = std::move(waiting);
+}
+
+std::vector<std::string> startup_only_changes(const Config& cur, const Config& next) {
+  std::vector<std::string> out;
+  const SupervisordConfig& a = cur.supervisord;
+  const SupervisordConfig& b = next.supervisord;
+  auto check = [&out](bool same, const char* key) {
+    if (!same) {
+      out.emplace_back(key);
+    }
+  };
+  check(a.logfile == b.logfile, "logfile");
+  check(a.logfile_maxbytes == b.logfile_maxbytes, "logfile_maxbytes");
+  check(a.logfile_backups == b.logfile_backups, "logfile_backups");
+  check(a.loglevel == b.loglevel, "loglevel");
+  check(a.pidfile == b.pidfile, "pidfile");
+  check(a.umask == b.umask, "umask");
+  check(a.nodaemon == b.nodaemon, "nodaemon");
+  check(a.silent == b.silent, "silent");
+  check(a.minfds == b.minfds, "minfds");
+  check(a.minprocs == b.minprocs, "minprocs");
+  check(a.nocleanup == b.nocleanup, "nocleanup");
+  check(a.uid == b.uid, "user");
+  check(a.directory == b.directory, "directory");
+  check(a.identifier == b.identifier, "identifier");
+  check(a.console_output == b.console_output, "console_output");
+  auto same_server = [](const HttpServerConfig& x, const HttpServerConfig& y) {
+    return x.kind == y.kind && x.file == y.file && x.chmod == y.chmod && x.chown_uid == y.chown_uid &&
+           x.chown_gid == y.chown_gid && x.host == y.host && x.port == y.port && x.username == y.username &&
+           x.password == y.password;
+  };
+  check(std::equal(cur.http_servers.begin(), cur.http_servers.end(), next.http_servers.begin(),
+                   next.http_servers.end(), same_server),
+        "[unix_http_server]/[inet_http_server]");
+  return out;
+}
+
+}  // namespace tend
