@@ -26,9 +26,10 @@ What a namespace holds, the same for every run:
   socket parents, `directory=`) exists, except the ones SOURCES.md says the config exercises as
   missing (KEEP_MISSING).
 * commands: most binaries the configs name are not installed, which is realistic (a spawn error,
-  then FATAL, on both). Some are shell stubs (STUBS) that `exec sleep 1000` (so programs reach
-  RUNNING under their `user=`) or exit with a code; no command can do anything to the machine
-  (the few host tools named, bash, sh, tail, node, python3, only fail on missing files).
+  then FATAL, on both). Some are stand-in shell scripts (FAKES) that `exec sleep 1000` (so
+  programs reach RUNNING under their `user=`) or exit with a code; no command can do anything to
+  the machine (the few host tools named, bash, sh, tail, node, python3, only fail on missing
+  files, inside the overlay).
 * fixed values for the `%(ENV_X)s` variables the configs use (ENV).
 
 Compared, after the same wait rule on both (realconf_ns.settle: no STARTING/BACKOFF/STOPPING,
@@ -149,8 +150,8 @@ def _exit(code):
 
 
 # Commands that run (the rest of what the configs name is not installed). Bare names a config
-# looks up in PATH are stubbed in /usr/local/bin.
-STUBS = {p: SLEEP for p in (
+# looks up in PATH get their stand-in in /usr/local/bin.
+FAKES = {p: SLEEP for p in (
     "/usr/sbin/nginx", "/usr/local/bin/nginx", "/usr/local/sbin/php-fpm", "/usr/sbin/php-fpm",
     "/usr/local/bin/php-fpm8", "/usr/sbin/cron", "/usr/local/bin/cron", "/usr/sbin/rsyslogd",
     "/usr/local/sbin/dovecot", "/usr/sbin/sogod", "/usr/bin/Xvfb", "/usr/bin/openbox",
@@ -169,7 +170,7 @@ STUBS = {p: SLEEP for p in (
     "/docker/prod/web", "/app/docker/prod/web", "/docker/prod/worker", "/app/docker/prod/worker",
     "/docker/prod/proxy",
 )}
-STUBS.update({
+FAKES.update({
     "/usr/sbin/syslog-ng": _exit(1),              # fails within startsecs: BACKOFF, then FATAL
     "/usr/local/bin/weblate": _exit(0),           # exits 0 too early: FATAL as well
     "/usr/local/bin/start-mailserver.sh": _exit(0),  # startsecs=0, autorestart=false: EXITED
@@ -258,7 +259,7 @@ class Case:
             "probe_seconds": PROBE_SECONDS if probe or full else START_SECONDS,
             "start_seconds": START_SECONDS, "settle_seconds": SETTLE_SECONDS, "quiet_seconds": QUIET,
             "files": {p: base64.b64encode(d).decode() for p, d in self.files.items()},
-            "dirs": self.dirs, "stubs": STUBS, "passwd": self.passwd, "group": self.group,
+            "dirs": self.dirs, "fakes": FAKES, "passwd": self.passwd, "group": self.group,
         }
 
 
