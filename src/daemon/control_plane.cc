@@ -75,8 +75,13 @@ class ControlPlaneImpl final : public ControlPlane {
     if (Status st = install_system_api(m_dispatcher); !st) {
       return st;
     }
-    if (Status st = m_api.install(m_dispatcher); !st) {
-      return st;
+    // Like supervisord, supervisor.* exists only when the configuration asks
+    // for it ([rpcinterface:supervisor]); system.* is always there.
+    bool with_api = m_sup.config().has_rpcinterface_supervisor;
+    if (with_api) {
+      if (Status st = m_api.install(m_dispatcher); !st) {
+        return st;
+      }
     }
     for (const HttpServerConfig& s : servers) {
       if (s.kind == HttpServerConfig::Kind::Inet && s.username.empty() && !is_loopback_host(s.host)) {
@@ -96,7 +101,9 @@ class ControlPlaneImpl final : public ControlPlane {
       if (Status st = m_server->listen(s); !st) {
         return make_error(fmt::format("{} {}", where(s), st.error()));
       }
-      main_logger().info("RPC interface 'supervisor' initialized");
+      if (with_api) {
+        main_logger().info("RPC interface 'supervisor' initialized");
+      }
       if (s.username.empty()) {
         main_logger().critical("Server '{}' running without any HTTP authentication checking", s.section);
       }

@@ -13,6 +13,7 @@
 #include "http/logtail.h"
 #include "fakes/http_test_support.h"
 #include "rpc/codec.h"
+#include "rpc/faults.h"
 #include "util/base64.h"
 
 namespace tend::rpc {
@@ -36,6 +37,7 @@ class ControlPlaneTest : public ::testing::Test {
     thread = std::make_unique<http::testing::LoopThread>();
     cfg.supervisord.console_output = SupervisordConfig::ConsoleOutput::Off;
     cfg.supervisord.shutdown_grace = 1;
+    cfg.has_rpcinterface_supervisor = true;
     sock = tmp.file("s.sock");
     HttpServerConfig s;
     s.section = "unix_http_server";
@@ -129,6 +131,24 @@ TEST_F(ControlPlaneTest, ServesRpcAndHealthCheck) {
   EXPECT_EQ(r.status, 404);
   r = request(get("/nothing-here"));
   EXPECT_EQ(r.status, 404);
+}
+
+TEST_F(ControlPlaneTest, WithoutTheRpcinterfaceSectionOnlySystemMethodsExist) {
+  cfg.has_rpcinterface_supervisor = false;
+  ASSERT_EQ(boot(), "");
+  ParsedResponse r = request(http::testing::post_request("/RPC2", encode_call("supervisor.getAPIVersion", {})));
+  ASSERT_TRUE(r.ok);
+  Result<std::variant<Value, Fault>> v = parse_response(r.body);
+  ASSERT_TRUE(v.ok());
+  ASSERT_TRUE(std::holds_alternative<Fault>(*v));
+  EXPECT_EQ(std::get<Fault>(*v).code, faults::k_unknown_method);
+  r = request(http::testing::post_request("/RPC2", encode_call("system.listMethods", {})));
+  v = parse_response(r.body);
+  ASSERT_TRUE(v.ok());
+  ASSERT_TRUE(std::holds_alternative<Value>(*v));
+  for (const Value& m : std::get<Value>(*v).as_array()) {
+    EXPECT_EQ(m.as_string().rfind("system.", 0), 0u) << m.as_string();
+  }
 }
 
 TEST_F(ControlPlaneTest, EveryEndpointNeedsTheCredentials) {

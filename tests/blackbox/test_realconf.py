@@ -511,14 +511,11 @@ RELATIVE_LOG = "relative stdout_logfile=logs/x.log: tend reports it resolved (/l
 DOUBLED = "a config warning's doubled file:line: prefix in tend's log"
 LISTENERS = "event listeners (issue 9)"
 OPEN_INET = "inet_http_server without auth (web issue 12)"
-NO_RPCINTERFACE = ("no [rpcinterface:supervisor]: supervisord answers supervisor.* with UNKNOWN_METHOD, "
-                   "tend serves them anyway")
 XFAIL = {
     "ywcui1990__numenta-apps__htmengine_tests_support_skeleton-app_conf_supervisord.conf": [RELATIVE_LOG],
     "ywcui1990__numenta-apps__htmengine_conf_supervisord-base.conf": [RELATIVE_LOG],
     "MISP__misp-docker__core_files_etc_supervisor_supervisord.conf": [DOUBLED],
-    "MISP__misp-docker__core_files_etc_supervisor_conf.d_10-supervisor.conf": [NO_RPCINTERFACE, DOUBLED],
-    "laravel__sail__runtimes_8.x_supervisord.conf": [NO_RPCINTERFACE],
+    "MISP__misp-docker__core_files_etc_supervisor_conf.d_10-supervisor.conf": [DOUBLED],
     "WeblateOrg__docker__etc_supervisor_supervisord.conf": [LISTENERS, DOUBLED],
     "mailcow__mailcow-dockerized__data_Dockerfiles_sogo_supervisord.conf": [OPEN_INET],
 }
