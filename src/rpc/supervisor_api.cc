@@ -507,7 +507,9 @@ Outcome SupervisorApi::send_stdin(const Array& params) {
     return fault(faults::k_not_running, *name);
   }
   if (Status st = p.write_stdin(chars); !st) {
-    return fault(faults::k_no_file, *name);
+    // A closed stdin is NO_FILE, as in supervisord; a refusal (too much is
+    // waiting for a slow reader) is tend's own and says why.
+    return p.stdin_open() ? fault(faults::k_failed, st.error()) : fault(faults::k_no_file, *name);
   }
   return Value(true);
 }
