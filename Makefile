@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 PYTEST ?= /usr/bin/python3 -m pytest
 DEMO ?= examples/demo.conf
 
-.PHONY: all deps configure run test unit asan blackbox bench clean format layers
+.PHONY: all deps configure run test unit asan blackbox bench compare-inits clean format layers
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS) --target tend tendctl
@@ -42,6 +42,10 @@ test: layers unit asan blackbox
 BENCH_REQUIRE ?=
 bench: all
 	/usr/bin/python3 bench/run.py --build $(abspath $(BUILD)) $(if $(QUICK),--quick,) $(if $(BENCH_REQUIRE),--require $(BENCH_REQUIRE),)
+
+# tend, tini and dumb-init through the init-mode scenarios: a report (bench/README.md), not a test.
+compare-inits: all
+	/usr/bin/python3 bench/init_compare.py --build $(abspath $(BUILD))
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
