@@ -159,11 +159,11 @@ def descendants(root, procs=None):
     return found
 
 
-def _set_child_subreaper():
+def _set_child_subreaper(on=True):
     # Orphans of the processes a test starts are re-parented to pytest instead of the host's
     # init, so cleanup can still find (and reap) them.
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    libc.prctl(36, 1 if on else 0, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
 def kill_trees(roots, owned=()):
@@ -281,6 +281,8 @@ def spawn():
             p.popen.wait(5)
         except subprocess.TimeoutExpired:
             pass
+    # Later tests that do not use this fixture expect an orphan to go to init and be reaped there.
+    _set_child_subreaper(False)
 
 
 @pytest.fixture
