@@ -10,6 +10,7 @@
 #include <atomic>
 
 #include "fakes/http_test_support.h"
+#include "fakes/missing_tool.h"
 #include "daemon/xmlrpc_route.h"
 #include "rpc/codec.h"
 #include "rpc/faults.h"
@@ -597,7 +598,7 @@ TEST_F(HttpServerTest, TcpListenerAndUnlinkOnClose) {
 // the unix socket with Basic auth, when the system has it.
 TEST_F(AuthTest, SupervisorTransportTalksToUs) {
   if (std::system("/usr/bin/python3 -c 'import supervisor.xmlrpc' 2>/dev/null") != 0) {
-    GTEST_SKIP() << "no supervisor module for /usr/bin/python3";
+    TEND_SKIP_MISSING("the supervisor module for /usr/bin/python3");
   }
   start({}, Credentials{"user", "pw"});
   std::string script = dir.file("client.py");
