@@ -172,3 +172,24 @@ def test_loader_matches_supervisord(path):
     out = subprocess.run([str(INI_DUMP), "--load-json", str(path)], capture_output=True, check=False)
     assert out.returncode == 0, out.stderr.decode()
     assert json.loads(out.stdout.decode("utf-8")) == expected
+
+
+GEN_UNICODE = REPO / "tools" / "gen_unicode_tables.py"
+UNICODE_TABLES = REPO / "src" / "config" / "unicode_tables.cc"
+
+
+def test_unicode_tables_are_what_the_generator_makes():
+    """src/config/unicode_tables.cc holds /usr/bin/python3's str.lower() data (the Python that runs
+    supervisord, whose option names it lower-cases): regenerating it must change nothing."""
+    r = subprocess.run(["/usr/bin/python3", str(GEN_UNICODE), "--check"], capture_output=True, text=True,
+                       timeout=300, check=False)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr
+
+
+def test_unicode_tables_check_sees_a_changed_row(tmp_path):
+    edited = tmp_path / "unicode_tables.cc"
+    edited.write_text(UNICODE_TABLES.read_text().replace("{0x0041, 0x005A, 1, 32}", "{0x0041, 0x005A, 1, 33}"))
+    r = subprocess.run(["/usr/bin/python3", str(GEN_UNICODE), "--check", "--out", str(edited)], capture_output=True,
+                       text=True, timeout=300, check=False)
+    assert r.returncode == 1
+    assert "+    {0x0041, 0x005A, 1, 32}," in r.stdout
