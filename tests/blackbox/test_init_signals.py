@@ -42,6 +42,7 @@ def test_ttin_ttou_are_dropped_and_the_next_signal_still_arrives(tend, tmp_path)
 
 def test_tstp_stops_the_child_never_tend(tend, tmp_path):
     ready = tmp_path / "ready"
+    # A child that signals readiness, then stays up until the signal under test ends it.
     prog = f"import time; open({str(ready)!r}, 'w').close(); time.sleep(100)"
     with il.Run(tend, [il.PY, "-c", prog], tmp=tmp_path) as r:
         il.wait_for(ready.exists, 5, "child ready")

@@ -13,6 +13,7 @@ Known, deliberate differences are asserted as such (see DIFFERENCES below).
 import os
 import re
 import resource
+import select
 import shutil
 import signal
 import socket
@@ -573,27 +574,35 @@ def test_supervisorctl_matches(pair):
     ctl_both(pair, "status")
 
 
+def read_until(stream, needle, buf=b"", timeout=10.0):
+    """Reads `stream` (a pipe) until `needle` is in what was read or `timeout` passes; returns it all."""
+    deadline = time.monotonic() + timeout
+    while needle not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([stream], [], [], left)[0]:
+            break
+        chunk = os.read(stream.fileno(), 4096)
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
 def test_tail_follow_streams(pair):
     """supervisorctl tail -f reads /logtail: the last bytes, then what is appended."""
+    for d in pair:
+        d.rpc().supervisor.sendProcessStdin("cat", "already there\n")
+    wait_both(pair, lambda d: "already there" in d.rpc().supervisor.readProcessStdoutLog("cat", 0, 0), "cat echo")
     procs = [subprocess.Popen([SUPERVISORCTL, "-c", d.conf, "tail", "-f", "cat"], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
              for d in pair]
     try:
-        time.sleep(0.5)
+        # The log's last bytes arrive first: then the client is following the stream.
+        outs = [read_until(p.stdout, b"already there") for p in procs]
+        assert all(b"already there" in o for o in outs), outs
         for d in pair:
             d.rpc().supervisor.sendProcessStdin("cat", "streamed line\n")
-        outs = []
-        for p in procs:
-            buf = b""
-            deadline = time.monotonic() + 10
-            os.set_blocking(p.stdout.fileno(), False)
-            while b"streamed line" not in buf and time.monotonic() < deadline:
-                chunk = p.stdout.read(4096)
-                if chunk:
-                    buf += chunk
-                else:
-                    time.sleep(0.05)
-            outs.append(buf.decode())
+        outs = [read_until(p.stdout, b"streamed line", o).decode() for p, o in zip(procs, outs)]
         assert "streamed line" in outs[0] and "streamed line" in outs[1], outs
         assert outs[1] == outs[0]
     finally:
@@ -759,7 +768,7 @@ def test_many_idle_connections(tend_alone):
             except BlockingIOError:  # the listen backlog is full: tend is still accepting
                 s.close()
                 assert time.monotonic() < deadline, f"only {len(socks)} connections accepted"
-                time.sleep(0.001)
+                time.sleep(0.001)  # retry interval of this bounded wait for tend to accept more
                 continue
             s.settimeout(10)
             socks.append(s)
@@ -804,6 +813,8 @@ def test_hostile_requests(tend_alone):
         s.connect(d.sock)
         s.sendall(get("/logtail/spew"))
         lazy.append(s)
+    # The behaviour under test, not a wait: for 3 s spew writes 3 MB/s that five readers never
+    # take, and tend must keep answering (checked every 0.2 s) without buffering it all.
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline:
         answers(d, limit=2.0)
