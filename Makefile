@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 PYTEST ?= /usr/bin/python3 -m pytest
 DEMO ?= examples/demo.conf
 
-.PHONY: all deps configure run test unit asan blackbox bench clean format layers
+.PHONY: all deps configure run test unit asan blackbox bench compare-inits clean format layers unicode-tables
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS) --target tend tendctl
@@ -36,12 +36,26 @@ blackbox: configure
 layers:
 	/usr/bin/python3 tools/check_layers.py
 
+# Regenerates src/config/unicode_tables.cc from /usr/bin/python3's str.lower(); the black-box suite
+# (test_config.py) fails when the committed file differs from it.
+unicode-tables:
+	/usr/bin/python3 tools/gen_unicode_tables.py
+
+# Under make test (and so CI) a test may not skip for a missing tool, root or binary: `deps` has
+# installed everything, so TEND_STRICT=1 turns such skips into failures in unit, asan and blackbox
+# (tests/fakes/missing_tool.h, tests/blackbox/conftest.py). Set it yourself for a single target:
+# `make unit TEND_STRICT=1`.
+test: export TEND_STRICT = 1
 test: layers unit asan blackbox
 	$(MAKE) --no-print-directory bench QUICK=1 BENCH_REQUIRE=tend
 
 BENCH_REQUIRE ?=
 bench: all
 	/usr/bin/python3 bench/run.py --build $(abspath $(BUILD)) $(if $(QUICK),--quick,) $(if $(BENCH_REQUIRE),--require $(BENCH_REQUIRE),)
+
+# tend, tini and dumb-init through the init-mode scenarios: a report (bench/README.md), not a test.
+compare-inits: all
+	/usr/bin/python3 bench/init_compare.py --build $(abspath $(BUILD))
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -2,8 +2,13 @@
 # Installs the Debian 12 packages tend needs to build, test and benchmark.
 # Idempotent: does nothing (and needs no network) when everything is present.
 set -euo pipefail
-pkgs=(cmake g++ make pkg-config libpugixml-dev libfmt-dev node-llhttp googletest libgtest-dev libgmock-dev
-      python3 python3-pytest supervisor tini dumb-init procps psmisc util-linux valgrind)
+# Under TEND_STRICT=1 (make test) a test fails when something it needs is missing, so everything the
+# tests use is here: gcc (`cc` builds the dockerapp fixture), python3-pytest, supervisor
+# (supervisord, supervisorctl and the Python module: the differential tests), util-linux (unshare,
+# setsid), mount (private mounts in the PID-1 and daemonize tests), valgrind (init-mode leak
+# check), procps and psmisc; tini and dumb-init for the benchmarks and the init comparison.
+pkgs=(cmake g++ gcc make pkg-config libpugixml-dev libfmt-dev node-llhttp googletest libgtest-dev libgmock-dev
+      python3 python3-pytest supervisor tini dumb-init procps psmisc util-linux mount valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,4 +1,4 @@
-// GENERATED from Python 3.11's str.lower() (Unicode 14.0) by a one-off script; do not edit.
+// GENERATED from Python 3.11's str.lower() (Unicode 14.0) by tools/gen_unicode_tables.py; do not edit.
 // Each row maps the code points first..last (every `stride`-th one) to cp + delta.
 // U+0130 (lower-cases to two code points) is handled in unicode.cc.
 #include "config/unicode_tables.h"

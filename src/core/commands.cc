@@ -147,7 +147,9 @@ CommandResult Commands::send_stdin(const Process& target, std::string_view data)
     return CommandResult::refused(Refusal::NotRunning);
   }
   if (Status st = p->write_stdin(data); !st) {
-    return CommandResult::refused(Refusal::NoFile, st.error());
+    // A closed stdin is NO_FILE, as in supervisord; a refusal (too much is
+    // waiting for a slow reader) is tend's own and says why.
+    return CommandResult::refused(p->stdin_open() ? Refusal::Failed : Refusal::NoFile, st.error());
   }
   return CommandResult::success();
 }

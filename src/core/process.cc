@@ -101,7 +101,7 @@ void Process::reaped(int wait_status) {
       s->on_eof();
     }
   }
-  m_stdin.close();
+  m_stdin.reset();
   m_last_status = wait_status;
   m_has_exited = true;
   m_fsm.exited(wait_status);
@@ -147,17 +147,7 @@ Status Process::write_stdin(std::string_view data) {
   if (m_fsm.pid() == 0 || !m_stdin) {
     return make_error("not running");
   }
-  while (!data.empty()) {
-    ssize_t n = write(m_stdin.get(), data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return make_error(fmt::format("unable to write to the stdin of {}: {}", m_cfg.name, strerror(errno)));
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return ok_status();
+  return m_stdin->write(data);
 }
 
 void Process::deliver(Stream c, std::string_view data) {
@@ -246,7 +236,10 @@ Result<pid_t> Process::spawn() {
   if (!child) {
     return make_error(child.error());
   }
-  m_stdin = std::move(child->stdin_w);
+  m_stdin = std::make_unique<PipeWriter>(m_loop, std::move(child->stdin_w), fmt::format("the stdin of {}", m_cfg.name));
+  m_stdin->set_on_closed([this](const std::string& reason, size_t dropped) {
+    main_logger().warn("unable to write to the stdin of {}: {} ({} bytes dropped)", m_cfg.name, reason, dropped);
+  });
   watch(std::move(child->stdout_r), Stream::Stdout, false);
   if (child->stderr_r) {
     watch(std::move(child->stderr_r), Stream::Stderr, false);

@@ -21,6 +21,7 @@
 #include "core/spawn.h"
 #include "log/output_channel.h"
 #include "sys/event_loop.h"
+#include "sys/pipe_writer.h"
 #include "util/fd.h"
 
 namespace tend {
@@ -77,6 +78,8 @@ class Process final : private ProcessOps {
   // The wait status of the last exit (valid when has_exited()).
   int last_wait_status() const { return m_last_status; }
   bool has_exited() const { return m_has_exited; }
+  // False once the child's stdin is gone (not running, or the reader closed it).
+  bool stdin_open() const { return m_stdin && !m_stdin->closed(); }
 
  private:
   // Only these change a process: requests from outside arrive through
@@ -95,7 +98,9 @@ class Process final : private ProcessOps {
   void set_shutting_down(bool v) { m_fsm.set_shutting_down(v); }
   // The reaper collected our pid: drain the pipes, then tell the state machine.
   void reaped(int wait_status);
-  // Writes to the child's stdin (sendProcessStdin). Error when not running or closed.
+  // Sends to the child's stdin (sendProcessStdin): what the pipe does not take
+  // waits in tend (PipeWriter). Error when not running, when the child closed
+  // its stdin, or when the bytes do not fit in what may wait.
   Status write_stdin(std::string_view data);
   OutputChannel* sink(Stream c) { return m_sinks[static_cast<int>(c)].get(); }
   // Reads every pipe (this run's and lingering ones) until it would block or
@@ -131,7 +136,7 @@ class Process final : private ProcessOps {
   ProcessHost& m_host;
   ProcessFsm m_fsm;
   std::array<std::unique_ptr<OutputChannel>, 2> m_sinks;
-  Fd m_stdin;
+  std::unique_ptr<PipeWriter> m_stdin;  // this run's stdin; dropped (with its queue) when reaped
   std::vector<Pipe> m_pipes;      // this run's stdout/stderr read ends
   std::vector<Pipe> m_lingering;  // earlier runs' pipes still open elsewhere
   EventLoop::TimerId m_timer = 0;

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "fakes/missing_tool.h"
+
 namespace tend {
 namespace {
 
@@ -261,7 +263,7 @@ TEST(Spawn, UnknownUserFailsBeforeFork) {
 
 TEST(Spawn, UserSetsIdentityAndEnvironment) {
   if (geteuid() != 0) {
-    GTEST_SKIP() << "needs root";
+    TEND_SKIP_MISSING("root");
   }
   SpawnSpec spec = shell("id -u; echo $HOME $USER $LOGNAME");
   spec.uid = 65534;  // nobody

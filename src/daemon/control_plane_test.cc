@@ -12,6 +12,7 @@
 
 #include "http/logtail.h"
 #include "fakes/http_test_support.h"
+#include "fakes/wait_until.h"
 #include "rpc/codec.h"
 #include "rpc/faults.h"
 #include "util/base64.h"
@@ -54,8 +55,8 @@ class ControlPlaneTest : public ::testing::Test {
       }
       return 0;
     });
-    for (int i = 0; sup && i < 500 && thread->run([this] { return any_running(); }); ++i) {
-      std::this_thread::sleep_for(10ms);
+    if (sup) {
+      EXPECT_TRUE(test_support::wait_until([this] { return !thread->run([this] { return any_running(); }); }));
     }
     thread->run([this] {
       cp.reset();

@@ -73,6 +73,9 @@ Status raise_limit(int resource, const char* name, rlim_t wanted) {
 
 // The classic double-fork-free daemonize of supervisord: fork, the parent
 // exits, the child starts a new session. Never called as PID 1.
+// A failure after the fork is the child's to report: the parent has exited 0,
+// and the error reaches the stderr tend was started with (0-2 are redirected
+// last, and only once /dev/null is open).
 Status daemonize(const SupervisordConfig& sc) {
   main_logger().info("daemonizing the tend process");
   pid_t pid = fork();
@@ -85,13 +88,20 @@ Status daemonize(const SupervisordConfig& sc) {
   if (sc.directory && chdir(sc.directory->c_str()) != 0) {
     return make_error(fmt::format("unable to chdir to {}: {}", *sc.directory, strerror(errno)));
   }
-  setsid();
+  // Without a session of its own, the terminal's hang-up would reach tend.
+  // (The child of a fork is never a group leader, so this fails only in theory.)
+  if (setsid() < 0) {
+    return make_error(fmt::format("unable to start a new session: {}", strerror(errno)));
+  }
   umask(sc.umask);
   Fd devnull(open("/dev/null", O_RDWR | O_CLOEXEC));
-  if (devnull) {
-    dup2(devnull.get(), 0);
-    dup2(devnull.get(), 1);
-    dup2(devnull.get(), 2);
+  if (!devnull) {
+    return make_error(fmt::format("unable to open /dev/null: {}", strerror(errno)));
+  }
+  for (int target : {0, 1, 2}) {
+    if (dup2(devnull.get(), target) < 0) {
+      return make_error(fmt::format("unable to redirect fd {} to /dev/null: {}", target, strerror(errno)));
+    }
   }
   return ok_status();
 }

@@ -5,11 +5,15 @@
 #include <netinet/in.h>
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 
 #include <atomic>
 
 #include "fakes/http_test_support.h"
+#include "fakes/missing_tool.h"
+#include "fakes/wait_until.h"
 #include "daemon/xmlrpc_route.h"
 #include "rpc/codec.h"
 #include "rpc/faults.h"
@@ -20,6 +24,7 @@
 namespace tend::http {
 namespace {
 
+using test_support::wait_until;
 using testing::connect_unix;
 using testing::LoopThread;
 using testing::ParsedResponse;
@@ -42,7 +47,10 @@ class HttpServerTest : public ::testing::Test {
     ASSERT_TRUE(dispatcher.add(std::move(later)).ok());
     install_xmlrpc_route(*server, dispatcher);
     install_ok_route(*server);
-    server->route("/big", [](const Request&, const Response& r) { r.send(200, "text/plain", std::string(100000, 'b')); });
+    server->route("/big", [this](const Request&, const Response& r) {
+      ++big_served;
+      r.send(200, "text/plain", std::string(k_big_size, 'b'));
+    });
     server->route("/stream", [this](const Request&, const Response& r) { start_stream(r); });
     server->route("/huge", [this](const Request&, const Response& r) {
       std::string body = r.take_buffer();
@@ -111,6 +119,8 @@ class HttpServerTest : public ::testing::Test {
   std::atomic<size_t> max_buffered{0};
   static constexpr size_t k_huge_size = 3 * 1000 * 1000;  // well above a unix socket's send buffer
   std::atomic<size_t> taken_capacity{0};                   // of the last /huge take_buffer()
+  static constexpr size_t k_big_size = 100000;             // the /big body
+  std::atomic<size_t> big_served{0};                       // /big requests answered
 };
 
 bool is_huge_body(const std::string& body) {
@@ -208,12 +218,21 @@ TEST_F(HttpServerTest, PipelinedLargeAnswersWaitForTheReader) {
     reqs += "GET /big HTTP/1.1\r\n\r\n";
   }
   ASSERT_TRUE(send_all(fd.get(), reqs));
-  usleep(100 * 1000);  // let the server run into its output bound first
+  // Read only once the server has run into its pipeline bound (256 KiB of
+  // answers not yet taken by the socket): what it answered, less what waits
+  // in our receive queue, is what it holds (a little more, with the headers).
+  auto holding_back = [&] {
+    int queued = 0;
+    ioctl(fd.get(), FIONREAD, &queued);
+    return big_served.load() * k_big_size > static_cast<size_t>(queued) + 252 * 1024;
+  };
+  ASSERT_TRUE(wait_until(holding_back));
+  EXPECT_LT(big_served.load(), 30u);
   ResponseReader reader(fd.get());
   for (int i = 0; i < 30; ++i) {
     ParsedResponse r = reader.next();
     ASSERT_TRUE(r.ok) << i;
-    ASSERT_EQ(r.body.size(), 100000u) << i;
+    ASSERT_EQ(r.body.size(), k_big_size) << i;
   }
 }
 
@@ -264,9 +283,7 @@ TEST_F(HttpServerTest, PipelinedBehindADeferredReply) {
   ASSERT_TRUE(send_all(fd.get(), post_request("/RPC2", rpc::encode_call("t.later", {})) +
                                      "GET /ok.html HTTP/1.1\r\n\r\n"));
   // Wait until the deferred handler ran, then answer it from the loop.
-  for (int i = 0; i < 500 && lt.run([this] { return deferred.size(); }) == 0; ++i) {
-    usleep(2000);
-  }
+  ASSERT_TRUE(wait_until([this] { return lt.run([this] { return deferred.size(); }) != 0; }));
   lt.run([this] {
     ASSERT_EQ(deferred.size(), 1u);
     deferred[0].ok(rpc::Value("late"));
@@ -283,16 +300,9 @@ TEST_F(HttpServerTest, DeferredReplyAbandonedWhenClientLeaves) {
   {
     Fd fd = connect_unix(sock);
     ASSERT_TRUE(send_all(fd.get(), post_request("/RPC2", rpc::encode_call("t.later", {}))));
-    for (int i = 0; i < 500 && lt.run([this] { return deferred.size(); }) == 0; ++i) {
-      usleep(2000);
-    }
+    ASSERT_TRUE(wait_until([this] { return lt.run([this] { return deferred.size(); }) != 0; }));
   }
-  bool wanted = true;
-  for (int i = 0; i < 500 && wanted; ++i) {
-    wanted = lt.run([this] { return deferred.at(0).wanted(); });
-    usleep(2000);
-  }
-  EXPECT_FALSE(wanted);
+  EXPECT_TRUE(wait_until([this] { return !lt.run([this] { return deferred.at(0).wanted(); }); }));
   lt.run([this] { deferred[0].ok(rpc::Value(1)); });  // harmless
   EXPECT_EQ(connections(), 0u);
 }
@@ -395,7 +405,7 @@ TEST_F(HttpServerTest, IdleConnectionCausesNoWakeups) {
   ResponseReader reader(fd.get());
   ASSERT_EQ(reader.next().body, "OK");
   uint64_t before = lt.run([this] { return lt.loop().wakeups(); });
-  usleep(300 * 1000);
+  usleep(300 * 1000);  // the behaviour under test: nothing may wake the loop in this window
   uint64_t after = lt.run([this] { return lt.loop().wakeups(); });
   EXPECT_LE(after - before, 2u);  // only our own two posts
 }
@@ -407,7 +417,7 @@ TEST_F(HttpServerTest, IdleTimerRestartsAfterActivity) {
   Fd fd = connect_unix(sock);
   ResponseReader reader(fd.get());
   for (int i = 0; i < 3; ++i) {
-    usleep(150 * 1000);
+    usleep(150 * 1000);  // the behaviour under test: activity every half idle timeout keeps it open
     ASSERT_TRUE(send_all(fd.get(), "GET /ok.html HTTP/1.1\r\n\r\n"));
     ASSERT_EQ(reader.next().body, "OK") << i;  // still open after 450 ms in total
   }
@@ -453,10 +463,7 @@ TEST_F(HttpServerTest, SlowReaderIsDroppedAtTheBound) {
   setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
   ASSERT_TRUE(send_all(fd.get(), "GET /stream HTTP/1.1\r\n\r\n"));
   // Never read. The producer must be refused, with bounded buffering.
-  for (int i = 0; i < 2500 && !stream_refused; ++i) {
-    usleep(2000);
-  }
-  EXPECT_TRUE(stream_refused);
+  EXPECT_TRUE(wait_until([this] { return stream_refused.load(); }));
   EXPECT_LE(max_buffered.load(), limits.max_stream_buffer + 64 * 1024);
   EXPECT_LT(stream_bytes.load(), 16u * 1024 * 1024);
   EXPECT_EQ(roundtrip("GET /ok.html HTTP/1.1\r\n\r\n").body, "OK");  // others unaffected
@@ -477,9 +484,7 @@ TEST_F(HttpServerTest, ConnectionLimitClosesExtras) {
   ResponseReader extra_reader(extra.get());
   EXPECT_TRUE(extra_reader.at_eof());
   held.clear();
-  for (int i = 0; i < 500 && connections() != 0; ++i) {
-    usleep(2000);
-  }
+  EXPECT_TRUE(wait_until([this] { return connections() == 0; }));
   EXPECT_EQ(roundtrip("GET /ok.html HTTP/1.1\r\n\r\n").body, "OK");
 }
 
@@ -505,9 +510,7 @@ TEST_F(HttpServerTest, SurvivesTenThousandIdleConnectionAttempts) {
   RecordProperty("connected", static_cast<int>(clients.size()));
   RecordProperty("refused", refused);
   clients.clear();
-  for (int i = 0; i < 2500 && connections() != 0; ++i) {
-    usleep(2000);
-  }
+  EXPECT_TRUE(wait_until([this] { return connections() == 0; }));
   EXPECT_EQ(roundtrip(post_request("/RPC2", k_list_methods)).status, 200);
 }
 
@@ -556,18 +559,27 @@ TEST_F(HttpServerTest, OutOfFdsDoesNotSpin) {
   for (Fd& c : clients) {
     (void)connect(c.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   }
-  usleep(100 * 1000);
+  // Wait until the server has dealt with every client: kept it, or (out of
+  // fds) accepted and closed it at once, which the client sees as a hang-up.
+  auto all_dealt_with = [&] {
+    size_t hung_up = 0;
+    for (Fd& c : clients) {
+      pollfd p{c.get(), POLLIN | POLLRDHUP, 0};
+      hung_up += poll(&p, 1, 0) == 1 ? 1 : 0;
+    }
+    return hung_up + connections() >= clients.size();
+  };
+  bool dealt_with = wait_until(all_dealt_with);
   uint64_t before = lt.run([this] { return lt.loop().wakeups(); });
-  usleep(200 * 1000);
+  usleep(200 * 1000);  // the behaviour under test: out of fds, the loop stays quiet in this window
   uint64_t after = lt.run([this] { return lt.loop().wakeups(); });
   size_t during = connections();
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_TRUE(dealt_with);
   EXPECT_LT(during, 20u);  // the limit really was hit
   EXPECT_LT(after - before, 50u);  // no busy loop on a readable listener
   clients.clear();
-  for (int i = 0; i < 2500 && connections() != 0; ++i) {
-    usleep(2000);
-  }
+  EXPECT_TRUE(wait_until([this] { return connections() == 0; }));
   EXPECT_EQ(roundtrip("GET /ok.html HTTP/1.1\r\n\r\n").body, "OK");
 }
 
@@ -597,7 +609,7 @@ TEST_F(HttpServerTest, TcpListenerAndUnlinkOnClose) {
 // the unix socket with Basic auth, when the system has it.
 TEST_F(AuthTest, SupervisorTransportTalksToUs) {
   if (std::system("/usr/bin/python3 -c 'import supervisor.xmlrpc' 2>/dev/null") != 0) {
-    GTEST_SKIP() << "no supervisor module for /usr/bin/python3";
+    TEND_SKIP_MISSING("the supervisor module for /usr/bin/python3");
   }
   start({}, Credentials{"user", "pw"});
   std::string script = dir.file("client.py");

@@ -251,8 +251,6 @@ TEST(Logger, CloseQueuesUntilReopenedAndClearEmptiesFile) {
   EXPECT_NE(slurp(o.logfile).find("fresh"), std::string::npos);
 }
 
-TEST(Logger, MainLoggerIsOneInstance) { EXPECT_EQ(&main_logger(), &main_logger()); }
-
 TEST(Logger, QueueIsBounded) {
   Logger log;
   for (size_t i = 0; i < Logger::k_max_pending + 5; ++i) {

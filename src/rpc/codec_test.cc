@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "fakes/missing_tool.h"
 #include "rpc/faults.h"
 
 namespace tend::rpc {
@@ -272,7 +273,7 @@ TEST(CodecRoundTrip, ResponseAndFault) {
 // Feeds our output to Python's own xmlrpc.client when the system Python exists.
 TEST(CodecEncode, PythonClientReadsOurOutput) {
   if (access("/usr/bin/python3", X_OK) != 0) {
-    GTEST_SKIP() << "no /usr/bin/python3";
+    TEND_SKIP_MISSING("/usr/bin/python3");
   }
   char path[] = "/tmp/tend_codec_XXXXXX";
   int fd = mkstemp(path);

@@ -12,6 +12,8 @@
 #include <fstream>
 #include <set>
 
+#include "fakes/missing_tool.h"
+
 namespace tend {
 namespace {
 
@@ -61,7 +63,7 @@ TEST(Descendants, CyclesInATornSnapshotTerminate) {
 // own session (like a daemon). All three must be listed, parents first.
 TEST(Descendants, FindsARealForkedTreeIncludingSetsidMembers) {
   if (!proc_matches_namespace()) {
-    GTEST_SKIP() << "/proc does not belong to this PID namespace";
+    TEND_SKIP_MISSING("a /proc of this PID namespace");
   }
   int ready[2];
   ASSERT_EQ(pipe(ready), 0);
@@ -151,7 +153,7 @@ void send_ready(int fd, char what, pid_t pid) {
 // agree with the full-table scan.
 TEST(Descendants, WalkFindsGrandchildrenAndReparentedSetsidOnesOnly) {
   if (!proc_matches_namespace()) {
-    GTEST_SKIP() << "/proc does not belong to this PID namespace";
+    TEND_SKIP_MISSING("a /proc of this PID namespace");
   }
   int ready[2];
   ASSERT_EQ(pipe(ready), 0);

@@ -6,6 +6,12 @@ Keep this small and generic; scenario-specific helpers belong in the test files.
 instead of tend, to compare behaviour. Those runs only report (every such test is marked
 xfail, non-strict: XPASS = supervisord behaves the same, XFAIL = it differs; use `-rxX`); tests
 that don't use `sup_argv` are skipped.
+
+A test skips when something it needs is missing (supervisord, root, unshare, valgrind, a
+binary not built, Python's supervisor module). Under TEND_STRICT=1 (`make test`, CI, where
+scripts/install-deps.sh has installed everything) every such skip is a failure: a missing tool
+there is a broken setup, not a reason to pass. Only skips whose reason starts with BY_DESIGN
+(`skip_by_design`) stay skips.
 """
 import ctypes
 import os
@@ -24,6 +30,31 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BUILD = Path(os.environ.get("TEND_BUILD", REPO / "build"))
 TEND = BUILD / "tend"
 SUPERVISORD = "/usr/bin/supervisord"
+STRICT = os.environ.get("TEND_STRICT") == "1"
+BY_DESIGN = "by design: "
+
+
+def skip_by_design(reason):
+    """Skips the current test for a reason no installation can change (stays a skip when strict)."""
+    pytest.skip(BY_DESIGN + reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under TEND_STRICT=1, turns each skip (pytest.skip, skipif, importorskip) into a failure,
+    except BY_DESIGN ones and xfail results."""
+    outcome = yield
+    report = outcome.get_result()
+    if not (STRICT and report.skipped) or hasattr(report, "wasxfail"):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if reason.startswith("Skipped: "):
+        reason = reason[len("Skipped: "):]
+    if reason.startswith(BY_DESIGN):
+        return
+    report.outcome = "failed"
+    report.longrepr = (f"TEND_STRICT=1: this test may not skip ({reason}); "
+                       "scripts/install-deps.sh installs what the tests need")
 
 
 def pytest_addoption(parser):
@@ -38,7 +69,7 @@ def pytest_collection_modifyitems(config, items):
         if "sup_argv" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xfail(reason="peer run, report only", strict=False))
         else:
-            item.add_marker(pytest.mark.skip(reason="not a peer-comparable test"))
+            item.add_marker(pytest.mark.skip(reason=BY_DESIGN + "not a peer-comparable test"))
 
 
 @pytest.fixture(scope="session")
@@ -159,11 +190,11 @@ def descendants(root, procs=None):
     return found
 
 
-def _set_child_subreaper():
+def _set_child_subreaper(on=True):
     # Orphans of the processes a test starts are re-parented to pytest instead of the host's
     # init, so cleanup can still find (and reap) them.
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    libc.prctl(36, 1 if on else 0, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
 def kill_trees(roots, owned=()):
@@ -281,6 +312,8 @@ def spawn():
             p.popen.wait(5)
         except subprocess.TimeoutExpired:
             pass
+    # Later tests that do not use this fixture expect an orphan to go to init and be reaped there.
+    _set_child_subreaper(False)
 
 
 @pytest.fixture

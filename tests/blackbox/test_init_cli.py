@@ -82,6 +82,7 @@ def test_quiet_by_default_and_verbose_on_stderr_only(tend, tmp_path):
 
 def test_debug_level_logs_forwarded_signals(tend, tmp_path):
     ready = tmp_path / "ready"
+    # A child that signals readiness, then stays up until the signal under test ends it.
     prog = f"import time; open({str(ready)!r}, 'w').close(); time.sleep(100)"
     with il.Run(tend, [il.PY, "-c", prog], ["-vvv"], tmp=tmp_path) as r:
         il.wait_for(ready.exists, 5, "child ready")

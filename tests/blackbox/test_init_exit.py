@@ -91,6 +91,7 @@ def test_remap_applies_to_signal_deaths_and_exec_failures(tend, tmp_path):
 @pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGUSR1, 138), (signal.SIGUSR2, 140)])
 def test_docker_kill_to_tend_kills_default_child(tend, tmp_path, sig, code):
     ready = tmp_path / "ready"
+    # A child that signals readiness, then stays up until the signal under test ends it.
     prog = f"import time; open({str(ready)!r}, 'w').close(); time.sleep(100)"
     with il.Run(tend, [il.PY, "-c", prog], tmp=tmp_path) as r:
         il.wait_for(ready.exists, 5, "child ready")

@@ -81,7 +81,7 @@ class PtyRun:
                 if select.select([self.fd], [], [], 0.02)[0]:
                     self.out += os.read(self.fd, 4096)
             except OSError:
-                time.sleep(0.02)
+                time.sleep(0.02)  # pty closed: keep polling for the exit until the deadline
         raise TimeoutError(f"no exit; output so far {self.out!r}")
 
     def close(self):

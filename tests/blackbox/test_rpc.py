@@ -13,6 +13,7 @@ Known, deliberate differences are asserted as such (see DIFFERENCES below).
 import os
 import re
 import resource
+import select
 import shutil
 import signal
 import socket
@@ -440,6 +441,45 @@ def test_logs_and_stdin_match(pair):
     assert pair[1].rpc().supervisor.readProcessStdoutLog("cat", 0, 0) == "caf\u00e9\n"
 
 
+STDIN_PROGRAMS = """
+[program:latereader]
+command=/bin/sh -c 'while [ ! -e %(here)s/go ]; do sleep 0.01; done; exec head -c 1048576 > %(here)s/got'
+startsecs=0
+autorestart=false
+stdout_logfile=NONE
+stderr_logfile=NONE
+
+[program:closer]
+command=/bin/sh -c 'exec 0<&-; touch %(here)s/closed; exec sleep 1000'
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+"""
+
+
+def test_stdin_beyond_a_pipeful_and_closed_stdin_match(request):
+    """1 MiB in one sendProcessStdin to a program that starts reading only after the call (so
+    all but a pipeful must wait in the supervisor) arrives whole; a closed stdin is NO_FILE."""
+    pair = []
+    request.addfinalizer(lambda: [d.stop() for d in pair])
+    for kind in ("supervisord", "tend"):
+        pair.append(Daemon(kind, programs=STDIN_PROGRAMS))
+    for d in pair:
+        d.wait_ready()
+        d.settle(want_running=("latereader", "closer"))
+    data = "".join(chr(ord("a") + (i * 7 + i // 4096) % 26) for i in range(1024 * 1024))
+    assert both(pair, "supervisor.sendProcessStdin", "latereader", data) is True
+    for d in pair:
+        Path(d.dir, "go").touch()
+    wait_both(pair, lambda d: os.path.exists(os.path.join(d.dir, "got")) and
+              os.path.getsize(os.path.join(d.dir, "got")) == len(data), "1 MiB at the reader")
+    for d in pair:
+        assert Path(d.dir, "got").read_text() == data, d.kind
+    wait_both(pair, lambda d: os.path.exists(os.path.join(d.dir, "closed")), "closer closed its stdin")
+    assert both(pair, "supervisor.sendProcessStdin", "closer", "x") == ("FAULT", 20, "NO_FILE: closer")
+    both(pair, "supervisor.sendProcessStdin", "closer", "x")  # still NO_FILE
+
+
 def test_reload_add_remove_match(pair):
     for d in pair:
         d.write_conf(PROGRAMS_EDITED)
@@ -534,27 +574,35 @@ def test_supervisorctl_matches(pair):
     ctl_both(pair, "status")
 
 
+def read_until(stream, needle, buf=b"", timeout=10.0):
+    """Reads `stream` (a pipe) until `needle` is in what was read or `timeout` passes; returns it all."""
+    deadline = time.monotonic() + timeout
+    while needle not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([stream], [], [], left)[0]:
+            break
+        chunk = os.read(stream.fileno(), 4096)
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
 def test_tail_follow_streams(pair):
     """supervisorctl tail -f reads /logtail: the last bytes, then what is appended."""
+    for d in pair:
+        d.rpc().supervisor.sendProcessStdin("cat", "already there\n")
+    wait_both(pair, lambda d: "already there" in d.rpc().supervisor.readProcessStdoutLog("cat", 0, 0), "cat echo")
     procs = [subprocess.Popen([SUPERVISORCTL, "-c", d.conf, "tail", "-f", "cat"], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
              for d in pair]
     try:
-        time.sleep(0.5)
+        # The log's last bytes arrive first: then the client is following the stream.
+        outs = [read_until(p.stdout, b"already there") for p in procs]
+        assert all(b"already there" in o for o in outs), outs
         for d in pair:
             d.rpc().supervisor.sendProcessStdin("cat", "streamed line\n")
-        outs = []
-        for p in procs:
-            buf = b""
-            deadline = time.monotonic() + 10
-            os.set_blocking(p.stdout.fileno(), False)
-            while b"streamed line" not in buf and time.monotonic() < deadline:
-                chunk = p.stdout.read(4096)
-                if chunk:
-                    buf += chunk
-                else:
-                    time.sleep(0.05)
-            outs.append(buf.decode())
+        outs = [read_until(p.stdout, b"streamed line", o).decode() for p, o in zip(procs, outs)]
         assert "streamed line" in outs[0] and "streamed line" in outs[1], outs
         assert outs[1] == outs[0]
     finally:
@@ -687,6 +735,26 @@ def answers(d, limit=5.0):
     assert took < limit, f"getProcessInfo took {took:.1f}s"
 
 
+def test_stdin_for_a_reader_that_never_reads_is_bounded(request):
+    """tend's own limit (supervisord queues without one): 8 MiB may wait for a program's stdin;
+    a call that does not fit fails whole with FAILED and a reason, and the program runs on."""
+    d = Daemon("tend", programs=PROGRAMS)
+    request.addfinalizer(d.stop)
+    d.wait_ready()
+    d.settle(want_running=("sleeper",))
+    chunk = "y" * (1900 * 1000)  # with the XML around it, just under the 2 MiB request limit
+    rpc = d.rpc()
+    for _ in range(4):  # 7.6 MB: a pipeful goes to sleeper's stdin, the rest waits in tend
+        assert rpc.supervisor.sendProcessStdin("sleeper", chunk) is True
+    with pytest.raises(xmlrpc.client.Fault) as e:
+        rpc.supervisor.sendProcessStdin("sleeper", chunk)
+    assert e.value.faultCode == 30
+    assert re.fullmatch(r"FAILED: unable to queue 1900000 bytes for the stdin of sleeper: \d+ bytes are waiting "
+                        r"already, at most 8388608 may", e.value.faultString), e.value.faultString
+    assert rpc.supervisor.sendProcessStdin("sleeper", "small\n") is True  # what fits still goes
+    assert rpc.supervisor.getProcessInfo("sleeper")["statename"] == "RUNNING"
+
+
 def test_many_idle_connections(tend_alone):
     d, n = tend_alone
     socks = []
@@ -700,7 +768,7 @@ def test_many_idle_connections(tend_alone):
             except BlockingIOError:  # the listen backlog is full: tend is still accepting
                 s.close()
                 assert time.monotonic() < deadline, f"only {len(socks)} connections accepted"
-                time.sleep(0.001)
+                time.sleep(0.001)  # retry interval of this bounded wait for tend to accept more
                 continue
             s.settimeout(10)
             socks.append(s)
@@ -745,6 +813,8 @@ def test_hostile_requests(tend_alone):
         s.connect(d.sock)
         s.sendall(get("/logtail/spew"))
         lazy.append(s)
+    # The behaviour under test, not a wait: for 3 s spew writes 3 MB/s that five readers never
+    # take, and tend must keep answering (checked every 0.2 s) without buffering it all.
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline:
         answers(d, limit=2.0)

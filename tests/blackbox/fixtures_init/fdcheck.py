@@ -32,4 +32,4 @@ os.rename(out + ".tmp", out)
 os.close(passfd)
 deadline = time.monotonic() + 20
 while time.monotonic() < deadline and not os.path.exists(gofile):
-    time.sleep(0.02)
+    time.sleep(0.02)  # poll interval of a bounded wait for GOFILE

@@ -1,12 +1,13 @@
 """Harness for the init-mode black-box tests (tests/blackbox/test_init_*.py).
 
 An Init names a binary and how to call it (tend, or Debian's tini and
-dumb-init for the comparison report). Run starts it, by default as PID 1 of a
-fresh PID namespace (`unshare --pid --fork --mount-proc`), finds its host pid
-to signal it "from outside" like a container engine, and always cleans up.
+dumb-init for the comparison report, bench/init_compare.py). Run starts it,
+by default as PID 1 of a fresh PID namespace (`unshare --pid --fork
+--mount-proc`), finds its host pid to signal it "from outside" like a
+container engine, and always cleans up.
 
 The scenario_* functions run one scenario against any Init and return plain
-observations (dicts); the tend tests assert on them, the comparison test
+observations (dicts); the tend tests assert on them, bench/init_compare.py
 tabulates them for all three inits. Synchronisation is by events written to
 log files (wait_for polls them with a bound), never by fixed sleeps.
 """

@@ -1,6 +1,6 @@
 """Main child of the reaping scenarios. Creates N orphans (sleeps of 0.1-0.5 s
 started by an intermediate shell that exits at once), waits until none is
-running any more, then gives the init 2 s to reap them. Exits 0 when no
+running any more, then gives the init 1 s to reap them. Exits 0 when no
 zombie is left in the PID namespace, 1 (printing the count) otherwise.
 
 usage: reaper_check.py N
@@ -39,10 +39,10 @@ def others():
 
 deadline = time.monotonic() + 10
 while time.monotonic() < deadline and any(s != "Z" for _, s in others()):
-    time.sleep(0.02)
+    time.sleep(0.02)  # poll interval: until every orphan has exited
 deadline = time.monotonic() + 1
 while time.monotonic() < deadline and others():
-    time.sleep(0.02)
+    time.sleep(0.02)  # poll interval: until the init has reaped them all, or 1 s (then zombies count)
 zombies = [p for p, s in others() if s == "Z"]
 print(f"zombies={len(zombies)}", flush=True)
 sys.exit(1 if zombies else 0)

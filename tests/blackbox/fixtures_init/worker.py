@@ -25,7 +25,7 @@ def on_term(sig, frame):
     say("got TERM")
     if ignore:
         return
-    time.sleep(cleanup)
+    time.sleep(cleanup)  # the cleanup time the init must allow: the behaviour under test
     say("clean exit")
     os._exit(0)
 
@@ -37,6 +37,6 @@ while time.monotonic() < deadline:
     if exit_when and os.path.exists(exit_when):
         say("exit by itself")
         sys.exit(0)
-    time.sleep(0.05)
+    time.sleep(0.05)  # idle until signalled, or until FILE appears (polled)
 say("timeout")
 sys.exit(3)

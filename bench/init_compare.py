@@ -1,13 +1,23 @@
-"""Comparison report: the init-mode scenarios run against tend, Debian's tini
-and dumb-init (when installed), printed as a table (run pytest with -s to see
-it) and written to <pytest tmp>/init_comparison.txt. Informational only: this
-test never fails because another init behaves differently."""
+#!/usr/bin/python3
+"""The init-mode scenarios of tests/blackbox (fixtures_init/initlib.py) run against tend, Debian's
+tini and dumb-init, printed as a table and written to bench/results/init_comparison.txt.
+
+A report, not a test: another init behaving differently is information, and a scenario that
+errors for one init is shown as an error cell. tend's own behaviour in every row is asserted by
+tests/blackbox/test_init_*.py. Needs root and unshare (the scenarios run inits as PID 1).
+
+Usage: /usr/bin/python3 bench/init_compare.py --build <abs build dir> [--out FILE]
+"""
+import argparse
+import os
 import signal
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures_init"))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "blackbox" / "fixtures_init"))
 import initlib as il  # noqa: E402
 
 FORWARD_SET = [s for s in range(1, 32) if s not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD, signal.SIGTSTP,
@@ -85,25 +95,42 @@ ROWS = [
 ]
 
 
-def test_comparison_report(tmp_path):
-    inits = il.all_inits()
+def comparison(inits, tmp):
     table = {}
     for init in inits:
         for title, fn in ROWS:
-            cell_dir = tmp_path / f"{init.name}-{len(table)}"
+            cell_dir = tmp / f"{init.name}-{len(table)}"
             cell_dir.mkdir()
             try:
                 table[(title, init.name)] = fn(init, cell_dir)
             except Exception as e:  # noqa: BLE001 - a report, not a verdict
                 table[(title, init.name)] = f"error: {type(e).__name__}: {e}"[:120]
                 traceback.print_exc()
-    out = ["", "init-mode comparison (T = got TERM, C = finished its cleanup before the init exited)"]
+    out = ["init-mode comparison (T = got TERM, C = finished its cleanup before the init exited)"]
     for title, _ in ROWS:
         out.append(f"* {title}")
         for init in inits:
             out.append(f"    {init.name:10} {table[(title, init.name)]}")
-    text = "\n".join(out) + "\n"
-    report = tmp_path / "init_comparison.txt"
-    report.write_text(text)
+    return "\n".join(out) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", required=True, help="absolute build directory holding tend")
+    ap.add_argument("--out", default=str(REPO / "bench" / "results" / "init_comparison.txt"))
+    args = ap.parse_args()
+    os.environ["TEND_BUILD"] = args.build
+    inits = il.all_inits()
+    if not any(i.name == "tend" for i in inits):
+        sys.exit(f"init_compare: {il.tend_binary()} is not built")
+    with tempfile.TemporaryDirectory(prefix="tend-initcmp-", dir="/var/tmp") as tmp:
+        text = comparison(inits, Path(tmp))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
     print(text)
-    print(f"(written to {report})")
+    print(f"(written to {out})")
+
+
+if __name__ == "__main__":
+    main()
