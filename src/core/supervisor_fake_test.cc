@@ -286,6 +286,28 @@ TEST_F(SupervisorFakeTest, RestartStopsEverythingThenStartsTheNewConfig) {
   EXPECT_EQ(proc("q").state(), ProcessState::Starting);
 }
 
+TEST_F(SupervisorFakeTest, RestartWithABadConfigKeepsEverythingRunning) {
+  make(config_of({program("p")}), [] { return Result<Config>(make_error("x.conf:3: not a valid boolean value")); });
+  advance(1);
+  pid_t before = pid_of("p");
+  sup->request_restart("received SIGHUP indicating restart request");
+  settle();
+  EXPECT_EQ(sup->state(), SupervisorState::Running);
+  EXPECT_EQ(pid_of("p"), before);
+  EXPECT_TRUE(rt.kills.empty());
+}
+
+TEST_F(SupervisorFakeTest, UpdateWithABadConfigChangesNothing) {
+  make(config_of({program("p")}), [] { return Result<Config>(make_error("x.conf:3: not a valid boolean value")); });
+  advance(1);
+  pid_t before = pid_of("p");
+  sup->request_update("received SIGHUP indicating restart request");
+  settle();
+  EXPECT_EQ(pid_of("p"), before);
+  EXPECT_EQ(proc("p").state(), ProcessState::Running);
+  EXPECT_TRUE(rt.kills.empty());
+}
+
 TEST_F(SupervisorFakeTest, CommandsAreRefusedWhileStopping) {
   make(config_of({program("a")}));
   EXPECT_TRUE(sup->commands().accepting());

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "fakes/http_test_support.h"
+#include "fakes/wait_until.h"
 #include "rpc/faults.h"
 #include "rpc/system_api.h"
 
@@ -281,9 +282,7 @@ TEST_F(SupervisorApiTest, Signals) {
   ASSERT_NE(f.code, 0);
   EXPECT_EQ(f.string, "NOT_RUNNING: s");
   EXPECT_EQ(value_of(call("supervisor.startProcess", {Value("s")})), Value(true));
-  for (int i = 0; i < 200 && access(ready.c_str(), F_OK) != 0; ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
+  EXPECT_TRUE(test_support::wait_until([&] { return access(ready.c_str(), F_OK) == 0; }));
   f = fault_of(call("supervisor.signalProcess", {Value("s"), Value("BOGUS")}));
   ASSERT_NE(f.code, 0);
   EXPECT_EQ(f.string, "BAD_SIGNAL: BOGUS");
@@ -296,9 +295,7 @@ TEST_F(SupervisorApiTest, Signals) {
   EXPECT_EQ(*r[0].get("status"), Value(faults::k_bad_signal));
   EXPECT_EQ(*r[0].get("description"), Value("BAD_SIGNAL: NOPE"));
   // Two different signals: the shell may fold repeats of one into one trap run.
-  for (int i = 0; i < 200 && read_file(mark).size() < 9; ++i) {
-    std::this_thread::sleep_for(20ms);
-  }
+  EXPECT_TRUE(test_support::wait_until([&] { return read_file(mark).size() >= 9; }));
   std::string got = read_file(mark);
   EXPECT_NE(got.find("hup\n"), std::string::npos) << got;
   EXPECT_NE(got.find("usr1\n"), std::string::npos) << got;
@@ -319,9 +316,7 @@ TEST_F(SupervisorApiTest, LogsReadTailAndClear) {
   EXPECT_EQ(value_of(call("supervisor.tailProcessStdoutLog", {Value("w"), Value(0), Value(10)})),
             Value(Array{Value(""), Value(0), Value(false)}));
   EXPECT_EQ(value_of(call("supervisor.startProcess", {Value("w")})), Value(true));
-  for (int i = 0; i < 200 && read_file(out).size() < 10; ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
+  EXPECT_TRUE(test_support::wait_until([&] { return read_file(out).size() >= 10; }));
   EXPECT_EQ(value_of(call("supervisor.readProcessStdoutLog", {Value("w"), Value(-4), Value(0)})), Value("6789"));
   EXPECT_EQ(value_of(call("supervisor.readProcessLog", {Value("w"), Value(2), Value(3)})), Value("234"));
   f = fault_of(call("supervisor.readProcessStdoutLog", {Value("w"), Value(-4), Value(2)}));
@@ -350,9 +345,7 @@ TEST_F(SupervisorApiTest, StdinReachesTheProcess) {
   EXPECT_EQ(f.string, "INCORRECT_PARAMETERS: 5");
   EXPECT_EQ(value_of(call("supervisor.startProcess", {Value("c")})), Value(true));
   EXPECT_EQ(value_of(call("supervisor.sendProcessStdin", {Value("c"), Value("hello\n")})), Value(true));
-  for (int i = 0; i < 200 && read_file(out) != "hello\n"; ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
+  EXPECT_TRUE(test_support::wait_until([&] { return read_file(out) == "hello\n"; }));
   EXPECT_EQ(read_file(out), "hello\n");
 }
 
@@ -429,9 +422,7 @@ TEST_F(SupervisorApiTest, AbandonedWaitIsDropped) {
     r.abandon();
     return 0;
   });
-  for (int i = 0; i < 200 && thread->run([&] { return sup->commands().pending_waits(); }) != 0; ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
+  EXPECT_TRUE(test_support::wait_until([&] { return thread->run([&] { return sup->commands().pending_waits(); }) == 0; }));
   EXPECT_EQ(thread->run([&] { return sup->commands().pending_waits(); }), 0u);
   EXPECT_FALSE(*completed);
   EXPECT_EQ(state_of("a"), "RUNNING");
@@ -446,9 +437,7 @@ TEST_F(SupervisorApiTest, ShutdownStateRefusesLaterCalls) {
   cfg.groups = {group_of("z", {p})};
   boot();
   EXPECT_EQ(value_of(call("supervisor.startProcess", {Value("z")})), Value(true));
-  for (int i = 0; i < 200 && access(ready.c_str(), F_OK) != 0; ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
+  EXPECT_TRUE(test_support::wait_until([&] { return access(ready.c_str(), F_OK) == 0; }));
   pid_t pid = static_cast<pid_t>(info("z").get("pid")->as_int());
   EXPECT_EQ(value_of(call("supervisor.shutdown", {})), Value(true));
   for (const char* m : {"supervisor.getState", "supervisor.getAllProcessInfo", "supervisor.shutdown",
