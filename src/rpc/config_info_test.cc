@@ -1,0 +1,78 @@
+#include "rpc/config_info.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "config/loader.h"
+#include "rpc/codec.h"
+#include "util/sha1.h"
+
+namespace tend::rpc {
+namespace {
+
+class ConfigInfoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/tend-config-info-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    m_dir = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(m_dir); }
+
+  Config load(const std::string& text) {
+    std::string path = m_dir + "/s.conf";
+    std::ofstream(path) << "[supervisord]\nlogfile=/dev/null\n" << text;
+    LoadOptions o;
+    o.path = path;
+    o.environ = {{"HOME", "/root"}};
+    o.host_node_name = "node1";
+    Result<Config> c = load_config(o);
+    EXPECT_TRUE(c.ok()) << c.error();
+    return c.ok() ? *c : Config{};
+  }
+
+  std::string m_dir;
+};
+
+// Every member, of every kind of value the struct can hold, as bytes on the
+// wire. The digest pins today's encoding; on a mismatch the XML is printed.
+TEST_F(ConfigInfoTest, EncodingIsPinned) {
+  Config c = load(
+      "[program:plain]\ncommand=/bin/true\n"
+      "[program:rich]\ncommand=/bin/sh -c \"x\"\npriority=5\nautostart=false\nautorestart=true\nstartsecs=3\n"
+      "startretries=7\nexitcodes=0,2,255\nstopsignal=KILL\nstopwaitsecs=4\nstopasgroup=true\nuser=root\n"
+      "directory=/tmp/somewhere/../x\numask=027\nstdout_logfile=/tmp/rich.out\nstdout_logfile_maxbytes=1KB\n"
+      "stdout_logfile_backups=2\nstdout_capture_maxbytes=5000000000\nstdout_events_enabled=true\n"
+      "stdout_syslog=true\nstderr_logfile=NONE\nstderr_capture_maxbytes=1MB\nstderr_events_enabled=1\n"
+      "serverurl=http://127.0.0.1:9001\nenvironment=A=1\n"
+      "[program:redir]\ncommand=c\nredirect_stderr=true\nstderr_logfile=/tmp/ignored.err\nstdout_logfile=syslog\n"
+      "serverurl=AUTO\n"
+      "[program:multi]\ncommand=c %(process_num)d\nnumprocs=2\nprocess_name=m_%(process_num)d\n"
+      "stdout_logfile=OFF\n"
+      "[group:g]\nprograms=multi\npriority=20\n"
+      "[eventlistener:ev]\ncommand=c\nevents=TICK_5\n"
+      "[fcgi-program:f]\ncommand=c\nsocket=unix:///tmp/f.sock\n");
+  Array all;
+  bool inuse = false;
+  for (const GroupConfig& g : c.groups) {
+    for (const ProcessConfig& p : g.processes) {
+      all.push_back(config_info(g, p, inuse, nullptr));
+      inuse = !inuse;
+      if (p.name == "plain") {
+        ProcessConfig running = p;
+        running.stdout_ch.logfile.path = "/tmp/plain-stdout---x-1.log";
+        all.push_back(config_info(g, p, true, &running));  // stderr's AUTO path was never created
+      }
+    }
+  }
+  ASSERT_EQ(all.size(), 8u);
+  std::string xml = encode_response(Value(std::move(all)));
+  EXPECT_EQ(sha1_hex(xml), "26c7c683f22011cfa17f43f9ff6f567af5c115a9") << xml;
+}
+
+}  // namespace
+}  // namespace tend::rpc
