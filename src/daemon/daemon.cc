@@ -16,6 +16,7 @@
 #include "util/fd.h"
 #include "log/auto_log.h"
 #include "log/logger.h"
+#include "daemon/config_remarks.h"
 #include "daemon/control_plane.h"
 
 namespace tend {
@@ -137,17 +138,7 @@ int run_daemon(Config cfg, Supervisor::ConfigLoader reload) {
   if (Status st = main_logger().open(lo); !st) {
     return startup_error(st.error());
   }
-  for (const ConfigWarning& w : cfg.warnings) {
-    std::string where = w.pos.file.empty() ? "" : fmt::format("{}:{}: ", w.pos.file, w.pos.line);
-    Level l = w.level == "CRIT" ? Level::Critical : w.level == "INFO" ? Level::Info : Level::Warn;
-    main_logger().log(l, where + w.message);
-  }
-  for (const std::string& f : cfg.included_files) {
-    main_logger().info("Included extra file \"{}\" during parsing", f);
-  }
-  for (const std::string& f : cfg.unmatched_includes) {
-    main_logger().warn("No file matches via include \"{}\"", f);
-  }
+  log_config_warnings(cfg, main_logger());
   if (pid1 && !sc.nodaemon) {
     main_logger().warn("nodaemon=false is ignored: as PID 1, tend stays in the foreground (daemonizing would end the container)");
   }
