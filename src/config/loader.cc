@@ -1,13 +1,7 @@
 // load_config(): the [supervisord], [include], HTTP server, [supervisorctl]
-// and [rpcinterface:x] sections. Program-like sections are in
-// loader_programs.cc, unknown-key warnings in loader_keys.cc.
-//
-// tend extensions accepted in [supervisord] (supervisord itself would ignore them):
-//   console_output = auto|on|off  copy child output to tend's stdout/stderr (default auto)
-//   shutdown_grace = <seconds>    float >= 0: wait between the shutdown SIGTERM
-//                                 sweep and SIGKILL (default 5)
-//   main_program = <name>         a process ("name" or "group:name") whose exit
-//                                 ends tend with the same status
+// and [rpcinterface:x] sections, their keys as the tables of keys_settings.cc
+// say. Program-like sections are in loader_programs.cc, unknown-key warnings
+// in loader_keys.cc.
 #include "config/loader.h"
 
 #include <glob.h>
@@ -16,10 +10,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
-#include <cstdlib>
 
 #include "config/datatypes.h"
+#include "config/keys_internal.h"
 #include "config/loader_internal.h"
 #include "config/unicode.h"
 
@@ -57,6 +50,10 @@ Expansions with_names(const Expansions& base, std::initializer_list<std::pair<st
     out[k] = v;
   }
   return out;
+}
+
+void warn_at(LoadContext& ctx, const SourcePos& pos, const std::string& what) {
+  ctx.cfg.warnings.push_back({pos, "WARN", fmt::format("{}:{}: {}", pos.file, pos.line, what)});
 }
 
 SourcePos section_pos(const LoadContext& ctx, const std::string& section) {
@@ -147,103 +144,9 @@ Status load_includes(LoadContext& ctx) {
   return ok_status();
 }
 
-std::string default_tmpdir(const std::map<std::string, std::string>& env) {
-  for (const char* name : {"TMPDIR", "TEMP", "TMP"}) {
-    auto it = env.find(name);
-    struct stat st {};
-    if (it != env.end() && !it->second.empty() && ::stat(it->second.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-      return it->second;
-    }
-  }
-  return "/tmp";
-}
-
-Result<double> parse_seconds(std::string_view s) {
-  std::string text(unicode::strip(s));
-  char* end = nullptr;
-  double v = text.empty() ? NAN : std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v < 0) {
-    return make_error(fmt::format("not a number of seconds >= 0: {}", unicode::repr(s)));
-  }
-  return v;
-}
-
-Result<SupervisordConfig::ConsoleOutput> parse_console_output(std::string_view s) {
-  std::string v = unicode::lower(s);
-  if (v == "auto") {
-    return SupervisordConfig::ConsoleOutput::Auto;
-  }
-  if (Result<bool> b = parse_boolean(v); b) {
-    return *b ? SupervisordConfig::ConsoleOutput::On : SupervisordConfig::ConsoleOutput::Off;
-  }
-  return make_error(fmt::format("expected auto, on or off, not {}", unicode::repr(s)));
-}
-
 Status load_supervisord(LoadContext& ctx) {
-  SupervisordConfig& sd = ctx.cfg.supervisord;
-  const std::string sec = "supervisord";
-  const Expansions names = with_names(ctx.environ_expansions, {{"here", ctx.cfg.here}});
-  auto get = [&](const char* key, std::string_view def) { return get_value(ctx, sec, key, def, names); };
-  const std::string& home = ctx.home;
-  Value v;
-  TRY_ASSIGN(v, get("minfds", "1024"));
-  TRY_ASSIGN(sd.minfds, convert(v, parse_int));
-  TRY_ASSIGN(v, get("minprocs", "200"));
-  TRY_ASSIGN(sd.minprocs, convert(v, parse_int));
-  TRY_ASSIGN(v, get("directory", ""));
-  if (v.present) {
-    TRY_ASSIGN(sd.directory, convert(v, [&](std::string_view s) { return parse_existing_directory(s, home); }));
-  }
-  TRY_ASSIGN(v, get("user", ""));
-  if (v.present) {
-    TRY_ASSIGN(sd.uid, convert(v, parse_uid));
-    sd.user = v.text;
-  }
-  TRY_ASSIGN(v, get("umask", "022"));
-  TRY_ASSIGN(sd.umask, convert(v, parse_octal));
-  TRY_ASSIGN(v, get("logfile", "supervisord.log"));
-  TRY_ASSIGN(sd.logfile, convert(v, [&](std::string_view s) { return parse_existing_dirpath(s, home); }));
-  if (sd.logfile != "syslog") {
-    sd.logfile = normalize_path(sd.logfile);
-  }
-  TRY_ASSIGN(v, get("logfile_maxbytes", "50MB"));
-  TRY_ASSIGN(sd.logfile_maxbytes, convert(v, parse_byte_size));
-  TRY_ASSIGN(v, get("logfile_backups", "10"));
-  TRY_ASSIGN(sd.logfile_backups, convert(v, parse_int));
-  TRY_ASSIGN(v, get("loglevel", "info"));
-  TRY_ASSIGN(sd.loglevel, convert(v, parse_loglevel));
-  TRY_ASSIGN(v, get("pidfile", "supervisord.pid"));
-  TRY_ASSIGN(sd.pidfile, convert(v, [&](std::string_view s) { return parse_existing_dirpath(s, home); }));
-  sd.pidfile = normalize_path(sd.pidfile);
-  TRY_ASSIGN(v, get("identifier", "supervisor"));
-  sd.identifier = v.text;
-  TRY_ASSIGN(v, get("nodaemon", "false"));
-  TRY_ASSIGN(sd.nodaemon, convert(v, parse_boolean));
-  TRY_ASSIGN(v, get("silent", "false"));
-  TRY_ASSIGN(sd.silent, convert(v, parse_boolean));
-  TRY_ASSIGN(v, get("childlogdir", default_tmpdir(ctx.opts->environ)));
-  TRY_ASSIGN(sd.childlogdir, convert(v, [&](std::string_view s) { return parse_existing_directory(s, home); }));
-  TRY_ASSIGN(v, get("nocleanup", "false"));
-  TRY_ASSIGN(sd.nocleanup, convert(v, parse_boolean));
-  TRY_ASSIGN(v, get("strip_ansi", "false"));
-  TRY_ASSIGN(sd.strip_ansi, convert(v, parse_boolean));
-  // environment is expanded twice: once like the other keys, then again with host_node_name too.
-  TRY_ASSIGN(v, get("environment", ""));
-  Expansions second = with_names(ctx.environ_expansions, {{"here", ctx.cfg.here}, {"host_node_name", ctx.host_node_name}});
-  Result<std::string> twice = expand(v.text, second, "environment");
-  if (!twice) {
-    return error_at(v.pos, twice.error());
-  }
-  v.text = std::move(*twice);
-  TRY_ASSIGN(sd.environment, convert(v, parse_env));
-  for (const auto& [k, val] : sd.environment) {
-    ctx.environ_expansions["ENV_" + k] = val;
-  }
-  TRY_ASSIGN(v, get("console_output", "auto"));
-  TRY_ASSIGN(sd.console_output, convert(v, parse_console_output));
-  TRY_ASSIGN(v, get("shutdown_grace", "5"));
-  TRY_ASSIGN(sd.shutdown_grace, convert(v, parse_seconds));
-  return ok_status();
+  SettingScope s{.ctx = ctx, .section = "supervisord"};
+  return read_settings(s, supervisord_keys(), ctx.cfg.supervisord);
 }
 
 Status load_rpcinterfaces(LoadContext& ctx) {
@@ -264,116 +167,43 @@ Status load_rpcinterfaces(LoadContext& ctx) {
     if (unicode::strip(factory.text) == "supervisor.rpcinterface:make_main_rpcinterface") {
       ctx.cfg.has_rpcinterface_supervisor = true;
     } else {
-      ctx.cfg.warnings.push_back(
-          {factory.pos, "WARN",
-           fmt::format("{}:{}: [{}] factory {} is a Python plugin, which tend cannot load; section ignored",
-                       factory.pos.file, factory.pos.line, s.name, factory.text)});
+      warn_at(ctx, factory.pos,
+              fmt::format("[{}] factory {} is a Python plugin, which tend cannot load; section ignored", s.name,
+                          factory.text));
     }
   }
-  return ok_status();
-}
-
-Status load_auth(LoadContext& ctx, const std::string& sec, HttpServerConfig& out) {
-  Value user;
-  Value pass;
-  TRY_ASSIGN(user, get_value(ctx, sec, "username", "", ctx.environ_expansions));
-  TRY_ASSIGN(pass, get_value(ctx, sec, "password", "", ctx.environ_expansions));
-  if (user.present != pass.present) {
-    return error_at(user.present ? user.pos : pass.pos,
-                    fmt::format("Section [{}] contains incomplete authentication: a username and a password "
-                                "must be given together",
-                                sec));
-  }
-  out.username = user.text;
-  out.password = pass.text;
   return ok_status();
 }
 
 Status load_http_servers(LoadContext& ctx) {
-  for (const IniSection& s : ctx.doc.sections()) {
-    if (s.name.rfind("inet_http_server", 0) != 0) {
-      continue;
-    }
-    HttpServerConfig h;
-    h.kind = HttpServerConfig::Kind::Inet;
-    h.section = s.name;
-    h.pos = s.pos;
-    if (Status st = load_auth(ctx, s.name, h); !st) {
-      return st;
-    }
-    Value port;
-    TRY_ASSIGN(port, get_value(ctx, s.name, "port", "", ctx.environ_expansions));
-    if (!port.present) {
-      return error_at(s.pos, fmt::format("section [{}] has no port value", s.name));
-    }
-    std::pair<std::string, int> addr;
-    TRY_ASSIGN(addr, convert(port, parse_inet_address));
-    h.host = addr.first;
-    h.port = addr.second;
-    ctx.cfg.http_servers.push_back(std::move(h));
-  }
-  for (const IniSection& s : ctx.doc.sections()) {
-    if (s.name.rfind("unix_http_server", 0) != 0) {
-      continue;
-    }
-    HttpServerConfig h;
-    h.kind = HttpServerConfig::Kind::Unix;
-    h.section = s.name;
-    h.pos = s.pos;
-    Value file;
-    TRY_ASSIGN(file, get_value(ctx, s.name, "file", "", with_names(ctx.environ_expansions, {{"here", ctx.cfg.here}})));
-    if (!file.present) {
-      return error_at(s.pos, fmt::format("section [{}] has no file value", s.name));
-    }
-    h.file = normalize_path(unicode::strip(file.text));
-    if (Status st = load_auth(ctx, s.name, h); !st) {
-      return st;
-    }
-    Value chown;
-    TRY_ASSIGN(chown, get_value(ctx, s.name, "chown", "", ctx.environ_expansions));
-    if (chown.present) {
-      auto ug = parse_user_group(chown.text);
-      if (!ug) {
-        return error_at(chown.pos, fmt::format("Invalid sockchown value {}", chown.text));
+  // The inet servers first, then the unix ones.
+  for (HttpServerConfig::Kind kind : {HttpServerConfig::Kind::Inet, HttpServerConfig::Kind::Unix}) {
+    bool inet = kind == HttpServerConfig::Kind::Inet;
+    for (const IniSection& sec : ctx.doc.sections()) {
+      if (sec.name.rfind(inet ? "inet_http_server" : "unix_http_server", 0) != 0) {
+        continue;
       }
-      h.chown_uid = ug->first;
-      h.chown_gid = ug->second;
+      HttpServerConfig h;
+      h.kind = kind;
+      h.section = sec.name;
+      h.pos = sec.pos;
+      SettingScope s{.ctx = ctx, .section = sec.name};
+      if (Status st = read_settings(s, inet ? inet_http_server_keys() : unix_http_server_keys(), h); !st) {
+        return st;
+      }
+      ctx.cfg.http_servers.push_back(std::move(h));
     }
-    Value chmod;
-    TRY_ASSIGN(chmod, get_value(ctx, s.name, "chmod", "0700", ctx.environ_expansions));
-    auto mode = parse_octal(chmod.text);
-    if (!mode) {
-      return error_at(chmod.pos, fmt::format("Invalid chmod value {}", chmod.text));
-    }
-    h.chmod = *mode;
-    ctx.cfg.http_servers.push_back(std::move(h));
   }
   return ok_status();
 }
 
 Status load_ctl(LoadContext& ctx) {
-  CtlConfig& ctl = ctx.cfg.ctl;
-  const std::string sec = "supervisorctl";
-  if (!ctx.doc.has_section(sec)) {
+  if (!ctx.doc.has_section("supervisorctl")) {
     return ok_status();
   }
-  ctl.present = true;
-  const Expansions with_here = with_names(ctx.environ_expansions, {{"here", ctx.cfg.here}});
-  Value v;
-  TRY_ASSIGN(v, get_value(ctx, sec, "serverurl", ctl.serverurl, with_here));
-  ctl.serverurl = v.text;
-  if (ctl.serverurl.rfind("unix://", 0) == 0) {
-    ctl.serverurl = "unix://" + normalize_path(ctl.serverurl.substr(7));
-  }
-  TRY_ASSIGN(v, get_value(ctx, sec, "prompt", ctl.prompt, ctx.environ_expansions));
-  ctl.prompt = v.text;
-  TRY_ASSIGN(v, get_value(ctx, sec, "username", "", ctx.environ_expansions));
-  ctl.username = v.text;
-  TRY_ASSIGN(v, get_value(ctx, sec, "password", "", ctx.environ_expansions));
-  ctl.password = v.text;
-  TRY_ASSIGN(v, get_value(ctx, sec, "history_file", "", with_here));
-  ctl.history_file = v.text.empty() ? "" : normalize_path(v.text);
-  return ok_status();
+  ctx.cfg.ctl.present = true;
+  SettingScope s{.ctx = ctx, .section = "supervisorctl"};
+  return read_settings(s, supervisorctl_keys(), ctx.cfg.ctl);
 }
 
 Status check_main_program(LoadContext& ctx) {

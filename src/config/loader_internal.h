@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,6 +72,41 @@ Expansions with_names(const Expansions& base, std::initializer_list<std::pair<st
 
 // The position of a section's header.
 SourcePos section_pos(const LoadContext& ctx, const std::string& section);
+
+// A warning of tend's own about a config line: "<file>:<line>: <what>".
+void warn_at(LoadContext& ctx, const SourcePos& pos, const std::string& what);
+
+// What the loader knows while it reads one program-like or [group:x] section;
+// the load() functions of the key tables (config/keys.h) read and write it.
+struct ProgramScope {
+  LoadContext& ctx;
+  std::string section;
+  GroupConfig::Kind kind;            // of the section ([group:x] members: Program)
+  GroupConfig* group = nullptr;      // Stage::Group keys of the section's own group
+  ProcessConfig* process = nullptr;  // the config every process starts from, or
+                                     // (Stage::Process) the process being read
+  Expansions names = {};             // Stage::Section and Stage::Process names
+  // Left by one key for a later one, or for the loader's cross-key checks.
+  int numprocs = 1;
+  int numprocs_start = 0;
+  std::string process_name = {};  // the template, stripped, unexpanded
+  SourcePos process_name_pos = {};
+  SourcePos killasgroup_pos = {};
+  SourcePos logfile_pos = {};           // the *_logfile of the channel being read
+  std::optional<uid_t> fcgi_user = {};  // [fcgi-program:x] user=, the socket's default owner
+  int fcgi_backlog = 0;                 // 0 = SOMAXCONN
+  std::optional<std::pair<uid_t, std::optional<gid_t>>> fcgi_owner = {};
+  std::optional<mode_t> fcgi_mode = {};
+  Value programs = {};  // [group:x] programs=
+};
+
+// What the loader knows while it reads a [supervisord], server or
+// [supervisorctl] section.
+struct SettingScope {
+  LoadContext& ctx;
+  std::string section;
+  Value username = {};  // servers: read before password, checked with it
+};
 
 // loader_programs.cc: every [group:], [program:], [eventlistener:] and
 // [fcgi-program:] section, into ctx.cfg.groups (sorted).

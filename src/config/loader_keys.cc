@@ -3,76 +3,60 @@
 // them (a config must keep loading) but say so, with a suggestion when a
 // known key is close.
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <span>
 
+#include "config/keys.h"
 #include "config/loader_internal.h"
 
 namespace tend::config_detail {
 
 namespace {
 
-const std::vector<std::string>& supervisord_keys() {
-  static const std::vector<std::string> k = {
-      "logfile", "logfile_maxbytes", "logfile_backups", "loglevel", "pidfile", "umask", "nodaemon",
-      "silent", "minfds", "minprocs", "nocleanup", "childlogdir", "user", "directory", "strip_ansi",
-      "environment", "identifier", "console_output", "shutdown_grace", "main_program"};
-  return k;
-}
-
-const std::vector<std::string>& program_keys() {
-  static const std::vector<std::string> k = [] {
-    std::vector<std::string> v = {
-        "command", "process_name", "numprocs", "numprocs_start", "priority", "autostart", "autorestart",
-        "startsecs", "startretries", "exitcodes", "stopsignal", "stopwaitsecs", "stopasgroup", "killasgroup",
-        "user", "directory", "umask", "redirect_stderr", "environment", "serverurl"};
-    for (const char* ch : {"stdout", "stderr"}) {
-      for (const char* suffix : {"_logfile", "_logfile_maxbytes", "_logfile_backups", "_capture_maxbytes",
-                                 "_events_enabled", "_syslog"}) {
-        v.push_back(std::string(ch) + suffix);
-      }
+template <typename Key>
+std::vector<std::string> names_of(std::span<const Key> keys) {
+  std::vector<std::string> out;
+  for (const Key& k : keys) {
+    if (std::find(out.begin(), out.end(), k.name) == out.end()) {
+      out.emplace_back(k.name);
     }
-    return v;
-  }();
-  return k;
+  }
+  return out;
 }
 
-std::vector<std::string> with(const std::vector<std::string>& base, std::initializer_list<const char*> more) {
-  std::vector<std::string> v = base;
-  v.insert(v.end(), more.begin(), more.end());
-  return v;
-}
-
-// Known keys of a section, or nullopt for sections whose keys are free-form
-// (plugin kwargs); `known_section` is false for a section tend does not know.
+// Known keys of a section, in table order, or nullopt for sections whose keys
+// are free-form (plugin kwargs); `known_section` is false for a section tend
+// does not know.
 std::optional<std::vector<std::string>> keys_for(const std::string& name, bool* known_section) {
   *known_section = true;
   auto starts = [&](const char* p) { return name.rfind(p, 0) == 0; };
   if (name == "supervisord") {
-    return supervisord_keys();
+    return names_of(supervisord_keys());
   }
   if (name == "supervisorctl") {
-    return std::vector<std::string>{"serverurl", "username", "password", "prompt", "history_file"};
+    return names_of(supervisorctl_keys());
   }
   if (name == "include") {
-    return std::vector<std::string>{"files"};
+    return names_of(include_keys());
   }
   if (starts("unix_http_server")) {
-    return std::vector<std::string>{"file", "chmod", "chown", "username", "password"};
+    return names_of(unix_http_server_keys());
   }
   if (starts("inet_http_server")) {
-    return std::vector<std::string>{"port", "username", "password"};
+    return names_of(inet_http_server_keys());
   }
   if (starts("program:")) {
-    return program_keys();
+    return names_of(program_section_keys());
   }
   if (starts("eventlistener:")) {
-    return with(program_keys(), {"events", "buffer_size", "result_handler"});
+    return names_of(eventlistener_section_keys());
   }
   if (starts("fcgi-program:")) {
-    return with(program_keys(), {"socket", "socket_backlog", "socket_owner", "socket_mode"});
+    return names_of(fcgi_program_section_keys());
   }
   if (starts("group:")) {
-    return std::vector<std::string>{"programs", "priority"};
+    return names_of(group_section_keys());
   }
   if (starts("rpcinterface:") || starts("ctlplugin:")) {
     return std::nullopt;
@@ -117,12 +101,10 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 void warn_unknown_keys(LoadContext& ctx) {
-  auto warn = [&](const SourcePos& pos, const std::string& what) {
-    ctx.cfg.warnings.push_back({pos, "WARN", fmt::format("{}:{}: {}", pos.file, pos.line, what)});
-  };
+  auto warn = [&](const SourcePos& pos, const std::string& what) { warn_at(ctx, pos, what); };
   std::set<std::string> all_known;
   for (const char* probe : {"supervisord", "supervisorctl", "include", "unix_http_server", "inet_http_server",
-                            "eventlistener:x", "fcgi-program:x", "group:x"}) {
+                            "program:x", "eventlistener:x", "fcgi-program:x", "group:x"}) {
     bool known = false;
     for (const std::string& k : keys_for(probe, &known).value_or(std::vector<std::string>{})) {
       all_known.insert(k);

@@ -1,17 +1,33 @@
 #include "config/model.h"
 
+#include "config/keys.h"
+
 namespace tend {
 
 bool ProcessConfig::operator==(const ProcessConfig& o) const {
-  // Every field except pos: moving a section within the file changes nothing.
-  return name == o.name && group == o.group && program == o.program && command == o.command &&
-         process_num == o.process_num && priority == o.priority && autostart == o.autostart &&
-         autorestart == o.autorestart && startsecs == o.startsecs && startretries == o.startretries &&
-         exitcodes == o.exitcodes && stopsignal == o.stopsignal && stopwaitsecs == o.stopwaitsecs &&
-         stopasgroup == o.stopasgroup && killasgroup == o.killasgroup && uid == o.uid && user == o.user &&
-         directory == o.directory && umask == o.umask && redirect_stderr == o.redirect_stderr &&
-         stdout_ch == o.stdout_ch && stderr_ch == o.stderr_ch && environment == o.environment &&
-         serverurl == o.serverurl && events == o.events && buffer_size == o.buffer_size;
+  // group and program come from section names, not from keys.
+  if (group != o.group || program != o.program) {
+    return false;
+  }
+  for (const ProgramKey& k : all_program_like_keys()) {
+    if (k.same_process != nullptr && !k.same_process(*this, o)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool GroupConfig::same_settings(const GroupConfig& o) const {
+  // name and kind come from the section's name.
+  if (name != o.name || kind != o.kind) {
+    return false;
+  }
+  for (const ProgramKey& k : all_program_like_keys()) {
+    if (k.same_group != nullptr && !k.same_group(*this, o)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace tend

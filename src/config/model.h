@@ -74,7 +74,10 @@ struct ProcessConfig {
   int buffer_size = 10;
   SourcePos pos;  // the section header
 
-  bool operator==(const ProcessConfig& o) const;  // every field except pos
+  // Every field except pos (moving a section within its file changes nothing):
+  // the identity fields here, the others as the key tables of config/keys.h
+  // compare them.
+  bool operator==(const ProcessConfig& o) const;
 };
 
 struct GroupConfig {
@@ -94,10 +97,12 @@ struct GroupConfig {
   };
   std::optional<FcgiSocket> fcgi_socket;
   std::string result_handler;  // [eventlistener:x] only, as written ("" = default)
-  bool operator==(const GroupConfig& o) const {
-    return name == o.name && priority == o.priority && kind == o.kind && processes == o.processes &&
-           fcgi_socket == o.fcgi_socket && result_handler == o.result_handler;
-  }
+
+  // Every field except processes and pos, compared as the key tables of
+  // config/keys.h say: what makes update restart the whole group.
+  bool same_settings(const GroupConfig& o) const;
+  // Every field except pos.
+  bool operator==(const GroupConfig& o) const { return same_settings(o) && processes == o.processes; }
 };
 
 struct HttpServerConfig {

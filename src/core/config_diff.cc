@@ -48,10 +48,7 @@ bool diff_processes(const GroupConfig& cur, const GroupConfig& next, ConfigDiff&
 
 }  // namespace
 
-bool same_group_settings(const GroupConfig& a, const GroupConfig& b) {
-  return a.name == b.name && a.priority == b.priority && a.kind == b.kind && a.fcgi_socket == b.fcgi_socket &&
-         a.result_handler == b.result_handler;
-}
+bool same_group_settings(const GroupConfig& a, const GroupConfig& b) { return a.same_settings(b); }
 
 ConfigDiff diff_groups(const std::vector<const GroupConfig*>& running, const std::vector<GroupConfig>& next) {
   ConfigDiff out;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "config/keys.h"
 #include "core/supervisor.h"
 #include "log/logger.h"
 
@@ -119,38 +120,7 @@ void Updater::apply_pending() {
 }
 
 std::vector<std::string> startup_only_changes(const Config& cur, const Config& next) {
-  std::vector<std::string> out;
-  const SupervisordConfig& a = cur.supervisord;
-  const SupervisordConfig& b = next.supervisord;
-  auto check = [&out](bool same, const char* key) {
-    if (!same) {
-      out.emplace_back(key);
-    }
-  };
-  check(a.logfile == b.logfile, "logfile");
-  check(a.logfile_maxbytes == b.logfile_maxbytes, "logfile_maxbytes");
-  check(a.logfile_backups == b.logfile_backups, "logfile_backups");
-  check(a.loglevel == b.loglevel, "loglevel");
-  check(a.pidfile == b.pidfile, "pidfile");
-  check(a.umask == b.umask, "umask");
-  check(a.nodaemon == b.nodaemon, "nodaemon");
-  check(a.silent == b.silent, "silent");
-  check(a.minfds == b.minfds, "minfds");
-  check(a.minprocs == b.minprocs, "minprocs");
-  check(a.nocleanup == b.nocleanup, "nocleanup");
-  check(a.uid == b.uid, "user");
-  check(a.directory == b.directory, "directory");
-  check(a.identifier == b.identifier, "identifier");
-  check(a.console_output == b.console_output, "console_output");
-  auto same_server = [](const HttpServerConfig& x, const HttpServerConfig& y) {
-    return x.kind == y.kind && x.file == y.file && x.chmod == y.chmod && x.chown_uid == y.chown_uid &&
-           x.chown_gid == y.chown_gid && x.host == y.host && x.port == y.port && x.username == y.username &&
-           x.password == y.password;
-  };
-  check(std::equal(cur.http_servers.begin(), cur.http_servers.end(), next.http_servers.begin(),
-                   next.http_servers.end(), same_server),
-        "[unix_http_server]/[inet_http_server]");
-  return out;
+  return settings_needing_restart(cur, next);
 }
 
 }  // namespace tend

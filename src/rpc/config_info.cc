@@ -1,67 +1,82 @@
 #include "rpc/config_info.h"
 
-#include "log/stream.h"
-#include "rpc/process_info.h"
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/keys.h"
 
 namespace tend::rpc {
 
-Value config_info(const GroupConfig& g, const ProcessConfig& p, bool inuse, const ProcessConfig* running) {
-  auto logfile = [&](Stream s) -> Value {
-    const ChannelConfig& ch = s == Stream::Stdout ? p.stdout_ch : p.stderr_ch;
-    if (s == Stream::Stderr && p.redirect_stderr) {
-      return Value("none");
-    }
-    switch (ch.logfile.kind) {
-      case LogTarget::Kind::Path:
-        return Value(ch.logfile.path);
-      case LogTarget::Kind::Auto:
-        if (running != nullptr) {
-          if (std::optional<std::string> path = process_logfile(*running, s)) {
-            return Value(*path);
-          }
+namespace {
+
+// The members of supervisord's struct, in its order. group, group_prio and
+// inuse describe the group; every other member shows a key (ProgramKey::info).
+// clang-format off
+constexpr std::string_view k_members[] = {
+    "autostart", "directory", "uid", "command", "exitcodes", "group", "group_prio", "inuse", "killasgroup",
+    "name", "process_prio", "redirect_stderr", "startretries", "startsecs",
+    "stdout_capture_maxbytes", "stdout_events_enabled", "stdout_logfile", "stdout_logfile_backups",
+    "stdout_logfile_maxbytes", "stdout_syslog", "stopsignal", "stopwaitsecs",
+    "stderr_capture_maxbytes", "stderr_events_enabled", "stderr_logfile", "stderr_logfile_backups",
+    "stderr_logfile_maxbytes", "stderr_syslog", "serverurl",
+};
+// clang-format on
+
+// Each member with the key showing it (nullptr for the group's three).
+const std::vector<std::pair<std::string, const ProgramKey*>>& layout() {
+  static const std::vector<std::pair<std::string, const ProgramKey*>> members = [] {
+    std::vector<std::pair<std::string, const ProgramKey*>> out;
+    for (std::string_view m : k_members) {
+      const ProgramKey* shown = nullptr;
+      for (const ProgramKey& k : all_program_like_keys()) {
+        if (k.info == m && k.report != nullptr) {
+          shown = &k;
+          break;
         }
-        return Value("auto");
-      default:
-        return Value("none");
+      }
+      out.emplace_back(std::string(m), shown);
     }
-  };
-  auto syslog = [&](const ChannelConfig& ch) { return Value(ch.syslog || ch.logfile.kind == LogTarget::Kind::Syslog); };
-  Array exitcodes;
-  for (int c : p.exitcodes) {
-    exitcodes.emplace_back(c);
+    return out;
+  }();
+  return members;
+}
+
+Value to_value(InfoValue v) {
+  return std::visit(
+      [](auto&& x) -> Value {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+          Array a;
+          a.reserve(x.size());
+          for (int64_t i : x) {
+            a.emplace_back(i);
+          }
+          return Value(std::move(a));
+        } else {
+          return Value(std::move(x));
+        }
+      },
+      std::move(v));
+}
+
+}  // namespace
+
+Value config_info(const GroupConfig& g, const ProcessConfig& p, bool inuse, const ProcessConfig* running) {
+  Struct out;
+  out.reserve(std::size(k_members));
+  for (const auto& [member, key] : layout()) {
+    if (key != nullptr) {
+      out.emplace_back(member, to_value(key->report(p, running)));
+    } else if (member == "group") {
+      out.emplace_back(member, Value(g.name));
+    } else if (member == "group_prio") {
+      out.emplace_back(member, Value(g.priority));
+    } else if (member == "inuse") {
+      out.emplace_back(member, Value(inuse));
+    }
   }
-  std::string serverurl = p.serverurl.empty() || p.serverurl == "AUTO" ? "none" : p.serverurl;
-  return Value(Struct{
-      {"autostart", Value(p.autostart)},
-      {"directory", p.directory ? Value(*p.directory) : Value("none")},
-      {"uid", p.uid ? Value(static_cast<int64_t>(*p.uid)) : Value("none")},
-      {"command", Value(p.command)},
-      {"exitcodes", Value(std::move(exitcodes))},
-      {"group", Value(g.name)},
-      {"group_prio", Value(g.priority)},
-      {"inuse", Value(inuse)},
-      {"killasgroup", Value(p.killasgroup)},
-      {"name", Value(p.name)},
-      {"process_prio", Value(p.priority)},
-      {"redirect_stderr", Value(p.redirect_stderr)},
-      {"startretries", Value(p.startretries)},
-      {"startsecs", Value(p.startsecs)},
-      {"stdout_capture_maxbytes", Value(p.stdout_ch.capture_maxbytes)},
-      {"stdout_events_enabled", Value(p.stdout_ch.events_enabled)},
-      {"stdout_logfile", logfile(Stream::Stdout)},
-      {"stdout_logfile_backups", Value(p.stdout_ch.logfile_backups)},
-      {"stdout_logfile_maxbytes", Value(p.stdout_ch.logfile_maxbytes)},
-      {"stdout_syslog", syslog(p.stdout_ch)},
-      {"stopsignal", Value(p.stopsignal)},
-      {"stopwaitsecs", Value(p.stopwaitsecs)},
-      {"stderr_capture_maxbytes", Value(p.stderr_ch.capture_maxbytes)},
-      {"stderr_events_enabled", Value(p.stderr_ch.events_enabled)},
-      {"stderr_logfile", logfile(Stream::Stderr)},
-      {"stderr_logfile_backups", Value(p.stderr_ch.logfile_backups)},
-      {"stderr_logfile_maxbytes", Value(p.stderr_ch.logfile_maxbytes)},
-      {"stderr_syslog", syslog(p.stderr_ch)},
-      {"serverurl", Value(serverurl)},
-  });
+  return Value(std::move(out));
 }
 
 }  // namespace tend::rpc

@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
+#include "config/keys.h"
 #include "config/loader.h"
 #include "rpc/codec.h"
 #include "util/sha1.h"
@@ -72,6 +74,29 @@ TEST_F(ConfigInfoTest, EncodingIsPinned) {
   ASSERT_EQ(all.size(), 8u);
   std::string xml = encode_response(Value(std::move(all)));
   EXPECT_EQ(sha1_hex(xml), "26c7c683f22011cfa17f43f9ff6f567af5c115a9") << xml;
+}
+
+// The struct is supervisord's, member for member; each member other than
+// group, group_prio and inuse shows exactly one key of the tables.
+TEST(ConfigInfo, EveryShownKeyIsOneMember) {
+  Value v = config_info(GroupConfig{}, ProcessConfig{}, false, nullptr);
+  std::multiset<std::string> members;
+  for (const auto& [name, value] : v.as_struct()) {
+    members.insert(name);
+  }
+  EXPECT_EQ(members.size(), 29u);
+  std::multiset<std::string> shown;
+  for (const ProgramKey& k : all_program_like_keys()) {
+    if (!k.info.empty()) {
+      EXPECT_NE(k.report, nullptr) << k.name;
+      EXPECT_EQ(members.count(std::string(k.info)), 1u) << k.name << " shown as " << k.info;
+      shown.insert(std::string(k.info));
+    }
+  }
+  for (const std::string& m : members) {
+    bool from_group = m == "group" || m == "group_prio" || m == "inuse";
+    EXPECT_EQ(shown.count(m), from_group ? 0u : 1u) << m;
+  }
 }
 
 }  // namespace
