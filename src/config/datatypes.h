@@ -47,7 +47,8 @@ std::string expand_user(std::string_view path, const std::string& home);
 Result<std::string> parse_existing_directory(std::string_view s, const std::string& home);
 // A path whose directory part exists (after ~ expansion); returns it expanded.
 Result<std::string> parse_existing_dirpath(std::string_view s, const std::string& home);
-// NONE/OFF -> None, AUTO -> Auto, syslog -> Syslog, else an existing_dirpath.
+// NONE/OFF -> None, AUTO -> Auto, syslog -> Syslog, else an existing_dirpath:
+// `written` as expanded, `path` made absolute against the current directory.
 Result<LogTarget> parse_logfile(std::string_view s, const std::string& home);
 
 // A user name or numeric uid that exists in the passwd database.

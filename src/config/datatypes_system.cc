@@ -143,6 +143,7 @@ Result<LogTarget> parse_logfile(std::string_view s, const std::string& home) {
     }
     t.kind = LogTarget::Kind::Path;
     t.path = normalize_path(*p);
+    t.written = std::move(*p);
   }
   return t;
 }

@@ -245,7 +245,7 @@ InfoValue report_logfile(const ProcessConfig& p, const ProcessConfig* running) {
   const LogTarget& t = (p.*Channel).logfile;
   switch (t.kind) {
     case LogTarget::Kind::Path:
-      return t.path;
+      return t.shown();
     case LogTarget::Kind::Auto:
       if (running != nullptr && !(running->*Channel).logfile.path.empty()) {
         return (running->*Channel).logfile.path;

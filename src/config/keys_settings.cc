@@ -130,13 +130,20 @@ Status load_absolute_dirpath(SettingScope& s, const Value& v, SupervisordConfig&
   return ok_status();
 }
 
+// Made absolute: AUTO log paths in it are shown absolute, as supervisord's
+// mkstemp makes them.
 Status load_childlogdir(SettingScope& s, const Value& v, SupervisordConfig& sd) {
   Value dir = v;
   if (!v.present) {
     dir.text = default_tmpdir(s.ctx.opts->environ);
   }
-  return parse_into(
-      dir, [&](std::string_view text) { return parse_existing_directory(text, s.ctx.home); }, sd.childlogdir);
+  if (Status st = parse_into(
+          dir, [&](std::string_view text) { return parse_existing_directory(text, s.ctx.home); }, sd.childlogdir);
+      !st) {
+    return st;
+  }
+  sd.childlogdir = normalize_path(sd.childlogdir);
+  return ok_status();
 }
 
 // Expanded twice, the second time with host_node_name too (as supervisord

@@ -109,6 +109,39 @@ TEST(Loader, NumprocsExpandsPerProcess) {
   EXPECT_EQ(procs[1].stdout_ch.logfile.path, d.path() + "/9.log");
 }
 
+// supervisord keeps a relative log path as written (it opens it relative to
+// its working directory); tend shows it so and opens the resolved path.
+TEST(Loader, RelativePathsKeepTheirText) {
+  TempDir d;
+  char cwd[4096];
+  ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+  d.write("logs/.keep", "");
+  d.write("clogs/.keep", "");
+  d.write("run/.keep", "");
+  ASSERT_EQ(::chdir(d.path().c_str()), 0);
+  Result<Config> c = load(d.write("s.conf",
+                                  "[supervisord]\nlogfile=main.log\npidfile=./run/../d.pid\n"
+                                  "childlogdir=./clogs/\n"
+                                  "[program:p]\ncommand=p\ndirectory=logs/..\n"
+                                  "stdout_logfile=logs/x.log\nstderr_logfile=./logs/../logs/y.log\n"
+                                  "[program:h]\ncommand=h\nstdout_logfile=~/h.log\n"),
+                          {{"HOME", d.path() + "/logs"}});
+  ASSERT_EQ(::chdir(cwd), 0);
+  ASSERT_TRUE(c.ok()) << c.error();
+  const ProcessConfig& p = group(*c, "p")->processes[0];
+  EXPECT_EQ(p.stdout_ch.logfile.path, d.path() + "/logs/x.log");
+  EXPECT_EQ(p.stdout_ch.logfile.shown(), "logs/x.log");
+  EXPECT_EQ(p.stderr_ch.logfile.path, d.path() + "/logs/y.log");
+  EXPECT_EQ(p.stderr_ch.logfile.shown(), "./logs/../logs/y.log");
+  EXPECT_EQ(p.directory, "logs/..");  // not even checked: the spawn chdirs into it
+  // ~ is expanded in what is shown, as supervisord's expanduser does.
+  EXPECT_EQ(group(*c, "h")->processes[0].stdout_ch.logfile.shown(), d.path() + "/logs/h.log");
+  // Made absolute, as supervisord does for these (AUTO logs are named in childlogdir by mkstemp).
+  EXPECT_EQ(c->supervisord.logfile, d.path() + "/main.log");
+  EXPECT_EQ(c->supervisord.pidfile, d.path() + "/d.pid");
+  EXPECT_EQ(c->supervisord.childlogdir, d.path() + "/clogs");
+}
+
 TEST(Loader, GroupsAndOrdering) {
   TempDir d;
   Result<Config> c = load(d.write("s.conf", std::string(k_sd) +

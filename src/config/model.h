@@ -27,7 +27,16 @@ enum class AutoRestart { Never, Unexpected, Always };
 struct LogTarget {
   enum class Kind { None, Auto, Syslog, Path };
   Kind kind = Kind::Auto;
-  std::string path;  // Kind::Path: absolute; Kind::Auto: filled in when the process is added
+  // The file tend opens. Kind::Path: absolute (a relative path is resolved
+  // against the directory tend loaded the config in); Kind::Auto: filled in
+  // when the process is added.
+  std::string path;
+  // Kind::Path: the path as the config wrote it (after %(name)s and ~
+  // expansion), relative or not; "" = as `path`.
+  std::string written = {};
+  // What getAllConfigInfo and getProcessInfo show: supervisord keeps the
+  // configured text and opens it relative to its working directory.
+  const std::string& shown() const { return written.empty() ? path : written; }
   bool operator==(const LogTarget&) const = default;
 };
 

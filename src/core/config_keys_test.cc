@@ -37,8 +37,8 @@ auto members(ChannelConfig& c) {
   return std::tie(logfile, logfile_maxbytes, logfile_backups, capture_maxbytes, events_enabled, syslog);
 }
 auto members(LogTarget& t) {
-  auto& [kind, path] = t;
-  return std::tie(kind, path);
+  auto& [kind, path, written] = t;
+  return std::tie(kind, path, written);
 }
 auto members(GroupConfig& g) {
   auto& [name, priority, kind, processes, pos, fcgi_socket, result_handler] = g;

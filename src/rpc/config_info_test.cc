@@ -76,6 +76,16 @@ TEST_F(ConfigInfoTest, EncodingIsPinned) {
   EXPECT_EQ(sha1_hex(xml), "26c7c683f22011cfa17f43f9ff6f567af5c115a9") << xml;
 }
 
+// supervisord shows a configured log path as written, relative or not.
+TEST(ConfigInfo, LogfileShownAsWritten) {
+  ProcessConfig p;
+  p.stdout_ch.logfile = {LogTarget::Kind::Path, "/run/dir/logs/x.log", "logs/x.log"};
+  p.stderr_ch.logfile = {LogTarget::Kind::Path, "/run/dir/logs/y.log", "./logs/../logs/y.log"};
+  Value v = config_info(GroupConfig{}, p, false, nullptr);
+  EXPECT_EQ(*v.get("stdout_logfile"), Value("logs/x.log"));
+  EXPECT_EQ(*v.get("stderr_logfile"), Value("./logs/../logs/y.log"));
+}
+
 // The struct is supervisord's, member for member; each member other than
 // group, group_prio and inuse shows exactly one key of the tables.
 TEST(ConfigInfo, EveryShownKeyIsOneMember) {

@@ -91,6 +91,13 @@ std::optional<std::string> process_logfile(const ProcessConfig& cfg, Stream s) {
   return std::nullopt;
 }
 
+std::optional<std::string> shown_logfile(const ProcessConfig& cfg, Stream s) {
+  if (!process_logfile(cfg, s)) {
+    return std::nullopt;
+  }
+  return (s == Stream::Stdout ? cfg.stdout_ch.logfile : cfg.stderr_ch.logfile).shown();
+}
+
 Value process_info(const std::string& group, const Process& p, double now_wall) {
   const ProcessFsm& fsm = p.fsm();
   const ProcessConfig& cfg = p.config();
@@ -98,8 +105,8 @@ Value process_info(const std::string& group, const Process& p, double now_wall) 
   int64_t stop = capped_int(fsm.laststop_wall());
   int64_t now = capped_int(now_wall);
   ProcessState state = fsm.state();
-  std::string out_log = process_logfile(cfg, Stream::Stdout).value_or("");
-  std::string err_log = process_logfile(cfg, Stream::Stderr).value_or("");
+  std::string out_log = shown_logfile(cfg, Stream::Stdout).value_or("");
+  std::string err_log = shown_logfile(cfg, Stream::Stderr).value_or("");
   int64_t pid = fsm.pid();
   // Members are emplaced one by one: a braced Struct{...} would copy every
   // key and value out of its initializer_list, which shows up at 1000

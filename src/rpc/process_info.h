@@ -38,10 +38,12 @@ std::string format_stop_time(int64_t epoch);
 std::string describe_process(ProcessState state, int64_t start, int64_t stop, int64_t now, int64_t pid,
                              const std::string& spawnerr, const std::string& name);
 
-// The log file a process writes for a stream, as supervisord reports it: the
-// configured (or AUTO-resolved) path; nullopt for none, syslog, or stderr
-// redirected into stdout.
+// The log file a process writes for a stream: the absolute (or AUTO-resolved)
+// path tend opens; nullopt for none, syslog, or stderr redirected into stdout.
 std::optional<std::string> process_logfile(const ProcessConfig& cfg, Stream s);
+// The same file as supervisord shows it: a configured path as written
+// (LogTarget::shown), relative ones included.
+std::optional<std::string> shown_logfile(const ProcessConfig& cfg, Stream s);
 
 // The getProcessInfo struct (keys in supervisord's order) at wall time `now`.
 Value process_info(const std::string& group, const Process& p, double now);

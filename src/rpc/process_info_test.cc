@@ -73,5 +73,17 @@ TEST(ProcessInfoTest, LogfilePaths) {
   EXPECT_FALSE(process_logfile(c, Stream::Stdout).has_value());
 }
 
+// tend opens the resolved path; supervisord shows what the config says.
+TEST(ProcessInfoTest, RelativeLogfileShownAsWritten) {
+  ProcessConfig c;
+  c.stdout_ch.logfile = {LogTarget::Kind::Path, "/run/dir/logs/out.log", "logs/out.log"};
+  c.stderr_ch.logfile = {LogTarget::Kind::Auto, "/tmp/auto-err.log"};
+  EXPECT_EQ(process_logfile(c, Stream::Stdout), "/run/dir/logs/out.log");
+  EXPECT_EQ(shown_logfile(c, Stream::Stdout), "logs/out.log");
+  EXPECT_EQ(shown_logfile(c, Stream::Stderr), "/tmp/auto-err.log");
+  c.redirect_stderr = true;
+  EXPECT_FALSE(shown_logfile(c, Stream::Stderr).has_value());
+}
+
 }  // namespace
 }  // namespace tend::rpc

@@ -81,12 +81,13 @@ Outcome SupervisorApi::read_process_log(const Array& params, Stream s) {
   if (const Fault* f = std::get_if<Fault>(&t)) {
     return *f;
   }
-  std::optional<std::string> path = process_logfile(std::get<Target>(t).process->config(), s);
+  const ProcessConfig& cfg = std::get<Target>(t).process->config();
+  std::optional<std::string> path = process_logfile(cfg, s);
   if (!path) {
     return fault(faults::k_no_file);
   }
   if (!path_exists(*path)) {
-    return fault(faults::k_no_file, *path);
+    return fault(faults::k_no_file, shown_logfile(cfg, s).value_or(*path));
   }
   return read_range(*path, params[1], params[2]);
 }

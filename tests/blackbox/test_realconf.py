@@ -507,12 +507,9 @@ def doubled_locations(r):
 
 
 # Known causes; a case fails (strict xfail) until every cause it lists is gone.
-RELATIVE_LOG = "relative stdout_logfile=logs/x.log: tend reports it resolved (/logs/x.log), supervisord as written"
 LISTENERS = "event listeners (issue 9)"
 OPEN_INET = "inet_http_server without auth (web issue 12)"
 XFAIL = {
-    "ywcui1990__numenta-apps__htmengine_tests_support_skeleton-app_conf_supervisord.conf": [RELATIVE_LOG],
-    "ywcui1990__numenta-apps__htmengine_conf_supervisord-base.conf": [RELATIVE_LOG],
     "WeblateOrg__docker__etc_supervisor_supervisord.conf": [LISTENERS],
     "mailcow__mailcow-dockerized__data_Dockerfiles_sogo_supervisord.conf": [OPEN_INET],
 }

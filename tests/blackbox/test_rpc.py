@@ -131,7 +131,8 @@ serverurl=unix://%(here)s/s.sock
 class Daemon:
     """supervisord or tend, -n, in its own short temp dir; stop() kills it and every child."""
 
-    def __init__(self, kind, programs=PROGRAMS, server_extra="", supervisord_extra="", auth=None):
+    def __init__(self, kind, programs=PROGRAMS, server_extra="", supervisord_extra="", auth=None, subdirs=None):
+        """`subdirs`: run in the temp dir (for relative paths), with these directories made in it first."""
         self.kind = kind
         self.dir = tempfile.mkdtemp(prefix="trpc" + kind[0])
         self.conf = os.path.join(self.dir, "sup.conf")
@@ -139,10 +140,13 @@ class Daemon:
         self.auth = auth or (None, None)
         self.server_extra, self.supervisord_extra = server_extra, supervisord_extra
         self.write_conf(programs)
+        for sub in subdirs or ():
+            os.makedirs(os.path.join(self.dir, sub))
         self.out = open(os.path.join(self.dir, "console.txt"), "wb")
         exe = SUPERVISORD if kind == "supervisord" else TEND
         self.proc = subprocess.Popen([exe, "-n", "-c", self.conf], stdout=self.out, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+                                     stdin=subprocess.DEVNULL, start_new_session=True,
+                                     cwd=self.dir if subdirs is not None else None)
 
     def write_conf(self, programs):
         Path(self.conf).write_text(make_conf(programs, self.server_extra, self.supervisord_extra))
@@ -500,6 +504,43 @@ def test_reload_add_remove_match(pair):
         Path(d.conf).write_text("[supervisord]\nbogus_key=1\n[program:x]\n")
     a, b = (call(d, "supervisor.reloadConfig") for d in pair)
     assert a[:2] == b[:2] == ("FAULT", 92)  # CANT_REREAD; the loader's message is its own
+
+
+RELATIVE = """
+[program:rel]
+command=/bin/sh -c 'echo hello; exec /bin/sleep 1000'
+startsecs=0
+directory=sub/../sub
+stdout_logfile=logs/rel.out
+stderr_logfile=./logs/../logs/rel.err
+
+[program:autolog]
+command=/bin/sh -c 'echo auto; exec /bin/sleep 1000'
+startsecs=0
+"""
+
+
+def test_relative_paths_match(request):
+    """Relative log paths are shown as written, opened against the daemon's directory; AUTO logs in a
+    relative childlogdir are shown absolute (supervisord makes them with mkstemp)."""
+    pair = []
+    request.addfinalizer(lambda: [d.stop() for d in pair])
+    for kind in ("supervisord", "tend"):
+        pair.append(Daemon(kind, programs=RELATIVE, supervisord_extra="childlogdir=./clogs/",
+                           subdirs=("logs", "clogs", "sub")))
+    for d in pair:
+        d.wait_ready()
+    for d in pair:
+        d.settle(want_running=("rel", "autolog"))
+    both(pair, "supervisor.getAllConfigInfo")
+    both(pair, "supervisor.getAllProcessInfo")
+    wait_both(pair, lambda d: d.rpc().supervisor.readProcessStdoutLog("rel", 0, 0) == "hello\n", "rel's output")
+    wait_both(pair, lambda d: d.rpc().supervisor.readProcessStdoutLog("autolog", 0, 0) == "auto\n",
+              "autolog's output")
+    for d in pair:
+        assert Path(d.dir, "logs", "rel.out").read_text() == "hello\n"
+        os.unlink(os.path.join(d.dir, "logs", "rel.err"))
+    both(pair, "supervisor.readProcessStderrLog", "rel", 0, 0)  # NO_FILE names the path as written
 
 
 def test_shutdown_state(pair):
