@@ -88,8 +88,11 @@ void InitProcess::handle(int sig) {
       forward(sig);
       return;
     case SignalAction::k_forward_and_stop:
-      forward(sig);
-      begin_stop(signal_name(sig).c_str());
+      if (m_tree_stop.phase() == TreeStop::Phase::k_idle) {
+        begin_stop(signal_name(sig).c_str(), sig);  // forwards it after the stop's first scan
+      } else {
+        forward(sig);
+      }
       return;
   }
 }
@@ -172,7 +175,7 @@ void InitProcess::on_main_exited(int status, bool no_children) {
   }
 }
 
-void InitProcess::begin_stop(const char* why) {
+void InitProcess::begin_stop(const char* why, int forward_sig) {
   if (m_tree_stop.phase() != TreeStop::Phase::k_idle) {
     return;
   }
@@ -181,6 +184,9 @@ void InitProcess::begin_stop(const char* why) {
   opt.grace = seconds_d(m_opt.grace_seconds);
   opt.main_pid = m_main;
   opt.main_pgrp = m_opt.group ? m_main : 0;  // the child leads its own group (spawn.h)
+  if (forward_sig != 0) {
+    opt.forward = [this, forward_sig] { forward(forward_sig); };
+  }
   m_tree_stop.begin(opt);
 }
 

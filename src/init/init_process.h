@@ -3,7 +3,7 @@
 //
 // Lifecycle:
 //   running   main child alive; signals forwarded (signals.h policy)
-//   stopping  entered on TERM/INT (after forwarding it), or when the main child
+//   stopping  entered on TERM/INT (forwarding it), or when the main child
 //             exits by itself with --on-main-exit=sweep (or a TERM arrives while
 //             waiting with =wait): the tree stop (sys/tree_stop.h) runs, SIGTERM
 //             to every other descendant, SIGKILL at --grace
@@ -67,7 +67,9 @@ class InitProcess {
   void reap();
   void on_main_exited(int status, bool no_children);
   TreeStop::Events stop_events();
-  void begin_stop(const char* why);
+  // forward_sig: the received signal, forwarded once the stop has its first
+  // snapshot of the tree (TreeStop::Options::forward); 0 = none.
+  void begin_stop(const char* why, int forward_sig = 0);
   void on_stop_signalled(int sig, const std::vector<pid_t>& pids, int round);
   void on_stop_abandoned();
   void finish();

@@ -74,6 +74,9 @@ void TreeStop::report_scan_failure(const std::string& error, int sig, bool broad
 
 void TreeStop::term_pass(bool orphans_only) {
   Result<std::vector<ProcEntry>> tree = list_descendant_entries(m_self);
+  if (!orphans_only && m_opt.forward) {
+    m_opt.forward();
+  }
   if (!tree.ok()) {
     // As PID 1, kill(-1) reaches exactly the namespace: the whole tree. A
     // re-scan would only repeat it.

@@ -56,6 +56,12 @@ class TreeStop {
     // Init -g: the group that got the forwarded signal with the main child;
     // its members are not signalled again while the main child lives.
     pid_t main_pgrp = 0;
+    // Called once by begin(), after the first scan and before its signals:
+    // init mode forwards the signal it received to the main child here. Sent
+    // before the scan, it can end the main child while the walk runs, and
+    // the children it leaves re-parent to tend behind the walk: unseen, and
+    // with -g then signalled a second time once they are tend's.
+    std::function<void()> forward;
   };
 
   // Every member is optional. The words are the caller's: sys does not log.

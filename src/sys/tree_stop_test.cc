@@ -107,6 +107,7 @@ class Harness {
     }
     return false;
   }
+  size_t signal_events() const { return m_sent.size(); }
   size_t killed_count() const {
     size_t n = 0;
     for (const Sent& s : m_sent) {
@@ -264,7 +265,9 @@ TEST(TreeStop, KeepsForkingTermIgnoringChildrenAndStillEnds) {
   });
 }
 
-TEST(TreeStop, MainChildGetsNoTermFromTheStop) {
+// The main child got the forwarded signal from the caller, through the
+// forward hook, which runs once, after the first scan and before any signal.
+TEST(TreeStop, MainChildGetsNoTermFromTheStopAndTheForwardComesFirst) {
   testing::in_fresh_process([] {
     Harness h;
     pid_t main = h.fork_child([](const std::function<void()>& ready) {
@@ -272,10 +275,21 @@ TEST(TreeStop, MainChildGetsNoTermFromTheStop) {
       ready();
       pause_forever();
     });
+    pid_t other = h.fork_child([](const std::function<void()>& ready) {
+      ready();
+      pause_forever();
+    });
     TreeStop::Options opt;
     opt.grace = 300ms;
     opt.main_pid = main;
+    int forwarded = 0;
+    opt.forward = [&] {
+      ++forwarded;
+      EXPECT_EQ(h.signal_events(), 0u);
+    };
     EXPECT_EQ(h.run_stop(opt), Outcome::k_done);
+    EXPECT_EQ(forwarded, 1);
+    EXPECT_TRUE(h.sent(SIGTERM, other));
     EXPECT_FALSE(h.sent(SIGTERM, main));
     EXPECT_TRUE(h.sent(SIGKILL, main));
     EXPECT_TRUE(h.was_killed(main));
