@@ -37,7 +37,6 @@
 //   it is set, tend acts as if SIG had arrived. -v (repeatable) and
 //   TEND_VERBOSITY=N set the level: 0 errors, 1 warnings (default), 2 info,
 //   3 debug; messages go to stderr, one write per line.
-#include "util/io.h"
 #include "init/init_main.h"
 
 #include <errno.h>
@@ -49,11 +48,13 @@
 
 #include <fmt/format.h>
 
-#include "sys/event_loop.h"
 #include "init/init_process.h"
 #include "init/options.h"
-#include "init/signals.h"
 #include "init/spawn.h"
+#include "sys/event_loop.h"
+#include "sys/reaper.h"
+#include "sys/signal_takeover.h"
+#include "util/io.h"
 
 namespace tend::init {
 
@@ -62,8 +63,7 @@ namespace {
 constexpr int k_exit_usage = 2;
 constexpr int k_exit_failure = 1;
 
-
-// PR_SET_CHILD_SUBREAPER when not PID 1, so orphans come back to tend.
+// A child subreaper when not PID 1, so orphans come back to tend.
 void setup_reaping(const InitOptions& opt, const InitLog& log) {
   if (getpid() == 1) {
     return;
@@ -72,8 +72,8 @@ void setup_reaping(const InitOptions& opt, const InitLog& log) {
     log.warn("not PID 1 and --no-subreaper: orphans are reaped by someone else and escape the tree stop");
     return;
   }
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
-    log.warn(fmt::format("unable to register as a child subreaper: {}; orphans escape tend", strerror(errno)));
+  if (Status s = become_subreaper(); !s.ok()) {
+    log.warn(fmt::format("{}; orphans escape tend", s.error()));
   }
 }
 
@@ -104,7 +104,11 @@ int init_main(int argc, char** argv) {
 
   // Signals first: from here on nothing can kill, stop or interrupt tend, and
   // anything sent meanwhile waits in the pending set for the signalfd.
-  OriginalSignalState original = take_over_signals(catchable_signals());
+  Result<OriginalSignalState> original = take_over_signals();
+  if (!original.ok()) {
+    log.error(original.error());
+    return k_exit_failure;
+  }
   if (opt.pdeath_signal != 0 && prctl(PR_SET_PDEATHSIG, opt.pdeath_signal) != 0) {
     log.error(fmt::format("unable to set the parent-death signal: {}", strerror(errno)));
     return k_exit_failure;
@@ -113,7 +117,7 @@ int init_main(int argc, char** argv) {
 
   SpawnOptions spawn_opt;
   spawn_opt.take_terminal = owns_foreground_terminal();
-  Result<SpawnedChild> child = spawn_main_child(opt.command, original, spawn_opt);
+  Result<SpawnedChild> child = spawn_main_child(opt.command, *original, spawn_opt);
   if (!child.ok()) {
     log.error(fmt::format("unable to start {}: {}", opt.command[0], child.error()));
     return k_exit_failure;

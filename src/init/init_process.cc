@@ -1,4 +1,3 @@
-#include "util/io.h"
 #include "init/init_process.h"
 
 #include <errno.h>
@@ -7,32 +6,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
-
 #include <fmt/format.h>
 
-#include "sys/descendants.h"
 #include "init/exit_status.h"
 #include "init/signals.h"
-#include "init/tree_stop.h"
+#include "sys/exit_status.h"
+#include "sys/signal_takeover.h"
+#include "util/io.h"
 
 namespace tend::init {
 
 namespace {
-
-// How long tend waits for SIGKILLed processes to be reaped before it gives up
-// on them (they can only survive in uninterruptible sleep) and exits anyway.
-constexpr std::chrono::seconds k_kill_wait{2};
-// Rounds of scan+KILL per pass: each round can only find processes forked by
-// not-yet-killed ones in the previous round, so a few rounds settle it.
-constexpr int k_kill_rounds = 4;
-
-std::string describe_status(int status) {
-  if (WIFSIGNALED(status)) {
-    return fmt::format("was killed by {}", signal_name(WTERMSIG(status)));
-  }
-  return fmt::format("exited with status {}", WEXITSTATUS(status));
-}
 
 std::string pid_list(const std::vector<pid_t>& pids) {
   std::string out;
@@ -53,14 +37,23 @@ void InitLog::write_line(int level, const std::string& msg) const {
 }
 
 InitProcess::InitProcess(EventLoop& loop, const InitOptions& options, const InitLog& log)
-    : m_loop(loop), m_opt(options), m_log(log), m_self(getpid()) {}
+    : m_loop(loop), m_opt(options), m_log(log), m_self(getpid()), m_tree_stop(loop, stop_events()) {}
+
+TreeStop::Events InitProcess::stop_events() {
+  TreeStop::Events ev;
+  ev.signalled = [this](int sig, const std::vector<pid_t>& pids, int round) { on_stop_signalled(sig, pids, round); };
+  ev.scan_failed = [this](const std::string& error, int, bool) {
+    m_log.warn(fmt::format("unable to list descendants: {}", error));
+  };
+  ev.done = [this] { finish(); };
+  ev.abandoned = [this] { on_stop_abandoned(); };
+  return ev;
+}
 
 Status InitProcess::start(SpawnedChild child) {
-  for (int sig : catchable_signals()) {
-    Status s = m_loop.handle_signal(sig, [this](const signalfd_siginfo& info) { on_signal(info); });
-    if (!s.ok()) {
-      return s;
-    }
+  Status s = route_catchable_signals(m_loop, [this](const signalfd_siginfo& info) { on_signal(info); });
+  if (!s.ok()) {
+    return s;
   }
   m_main = child.pid;
   m_exec_error = std::move(child.exec_error);
@@ -76,8 +69,7 @@ void InitProcess::on_signal(const signalfd_siginfo& info) {
   int sig = static_cast<int>(info.ssi_signo);
   // A signal tend raised against itself (SIGPIPE from writing to a closed
   // stderr) is tend's business, not the child's.
-  if (static_cast<pid_t>(info.ssi_pid) == m_self && sig != SIGCHLD &&
-      (info.ssi_code == SI_USER || info.ssi_code == SI_TKILL)) {
+  if (raised_by_self(info, m_self)) {
     m_log.debug(fmt::format("ignored self-inflicted {}", signal_name(sig)));
     return;
   }
@@ -96,8 +88,11 @@ void InitProcess::handle(int sig) {
       forward(sig);
       return;
     case SignalAction::k_forward_and_stop:
-      forward(sig);
-      begin_stop(signal_name(sig).c_str());
+      if (m_tree_stop.phase() == TreeStop::Phase::k_idle) {
+        begin_stop(signal_name(sig).c_str(), sig);  // forwards it after the stop's first scan
+      } else {
+        forward(sig);
+      }
       return;
   }
 }
@@ -117,48 +112,33 @@ bool InitProcess::forward(int sig) {
 }
 
 void InitProcess::reap() {
+  ReapBatch batch = reap_children();
+  bool was_stopping = m_tree_stop.active();
   bool main_exited = false;
-  bool reaped_other = false;
-  bool no_children = false;
-  while (true) {
-    int status = 0;
-    pid_t pid = waitpid(-1, &status, WNOHANG | __WALL);
-    if (pid > 0) {
-      if (pid == m_main) {
-        m_main = 0;
-        m_main_status = status;
-        main_exited = true;
-      } else {
-        reaped_other = true;
-        std::string msg = fmt::format("reaped orphan pid {} ({})", pid, describe_status(status));
-        if (m_opt.warn_on_reap) {
-          m_log.warn(msg);
-        } else {
-          m_log.debug(msg);
-        }
-      }
+  for (const ReapedChild& c : batch.children) {
+    if (c.pid == m_main) {
+      m_main = 0;
+      m_main_status = c.status;
+      main_exited = true;
       continue;
     }
-    if (pid < 0 && errno == EINTR) {
-      continue;
+    std::string msg = fmt::format("reaped orphan pid {} ({})", c.pid, wait_status_phrase(c.status));
+    if (m_opt.warn_on_reap) {
+      m_log.warn(msg);
+    } else {
+      m_log.debug(msg);
     }
-    no_children = pid < 0;  // ECHILD: nothing at all is left below tend
-    break;
   }
   if (main_exited) {
-    on_main_exited(*m_main_status, no_children);
+    on_main_exited(*m_main_status, batch.no_children);
   }
   if (m_loop.stopping()) {
     return;
   }
-  if (no_children && m_main_status) {
+  if (was_stopping) {
+    m_tree_stop.on_reaped(batch);  // finishes through its `done` event on ECHILD
+  } else if (batch.no_children && m_main_status) {
     finish();
-    return;
-  }
-  if (m_killing) {
-    kill_pass();
-  } else if (m_stopping && (reaped_other || main_exited)) {
-    term_pass(true);
   }
 }
 
@@ -176,9 +156,9 @@ void InitProcess::on_main_exited(int status, bool no_children) {
       m_log.error(fmt::format("unable to run {}: {} ({})", cmd, strerror(err), where));
     }
   } else {
-    m_log.info(fmt::format("main child {} {}", command_name(), describe_status(status)));
+    m_log.info(fmt::format("main child {} {}", command_name(), wait_status_phrase(status)));
   }
-  if (no_children || m_stopping) {
+  if (no_children || m_tree_stop.phase() != TreeStop::Phase::k_idle) {
     return;  // reap() finishes, or the running stop continues
   }
   switch (m_opt.on_main_exit) {
@@ -195,94 +175,40 @@ void InitProcess::on_main_exited(int status, bool no_children) {
   }
 }
 
-void InitProcess::begin_stop(const char* why) {
-  if (m_stopping) {
+void InitProcess::begin_stop(const char* why, int forward_sig) {
+  if (m_tree_stop.phase() != TreeStop::Phase::k_idle) {
     return;
   }
-  m_stopping = true;
   m_log.info(fmt::format("stopping the process tree ({}); grace {}s", why, m_opt.grace_seconds));
-  m_grace_timer = m_loop.add_timer_after(seconds_d(m_opt.grace_seconds), [this] { on_grace_expired(); });
-  term_pass(false);
+  TreeStop::Options opt;
+  opt.grace = seconds_d(m_opt.grace_seconds);
+  opt.main_pid = m_main;
+  opt.main_pgrp = m_opt.group ? m_main : 0;  // the child leads its own group (spawn.h)
+  if (forward_sig != 0) {
+    opt.forward = [this, forward_sig] { forward(forward_sig); };
+  }
+  m_tree_stop.begin(opt);
 }
 
-void InitProcess::term_pass(bool orphans_only) {
-  Result<std::vector<ProcEntry>> tree = list_descendant_entries(m_self);
-  if (!tree.ok()) {
-    if (!m_proc_warned) {
-      m_proc_warned = true;
-      m_log.warn(fmt::format("unable to list descendants: {}", tree.error()));
-    }
-    // As PID 1, kill(-1) reaches exactly the namespace: the whole tree.
-    if (m_self == 1 && !orphans_only) {
-      kill(-1, SIGTERM);
-      kill(-1, SIGCONT);
-    }
-    return;
-  }
-  StopContext ctx{m_self, m_main, m_opt.group && m_main != 0 ? m_main : 0};
-  TermTargets t = select_term_targets(*tree, ctx, m_signalled, orphans_only);
-  for (pid_t p : t.covered) {
-    m_signalled.insert(p);
-  }
-  for (pid_t p : t.term) {
-    kill(p, SIGTERM);
-    m_signalled.insert(p);
-  }
-  for (pid_t p : t.cont) {
-    kill(p, SIGCONT);
-  }
-  if (!t.term.empty()) {
-    m_log.info(fmt::format("sent SIGTERM to {} process(es): {}", t.term.size(), pid_list(t.term)));
+void InitProcess::on_stop_signalled(int sig, const std::vector<pid_t>& pids, int round) {
+  if (sig != SIGKILL) {
+    m_log.info(fmt::format("sent {} to {} process(es): {}", signal_name(sig), pids.size(), pid_list(pids)));
+  } else if (round == 0 || m_log.enabled(3)) {
+    m_log.warn(
+        fmt::format("sent SIGKILL to {} process(es) still running after the grace: {}", pids.size(), pid_list(pids)));
   }
 }
 
-void InitProcess::kill_pass() {
-  std::unordered_set<pid_t> killed;
-  for (int round = 0; round < k_kill_rounds; ++round) {
-    Result<std::vector<ProcEntry>> tree = list_descendant_entries(m_self);
-    if (!tree.ok()) {
-      if (m_self == 1) {
-        kill(-1, SIGKILL);
-      }
-      return;
-    }
-    std::vector<pid_t> fresh;
-    for (pid_t p : select_kill_targets(*tree)) {
-      if (killed.insert(p).second) {
-        kill(p, SIGKILL);
-        fresh.push_back(p);
-      }
-    }
-    if (fresh.empty()) {
-      return;
-    }
-    if (round == 0 || m_log.enabled(3)) {
-      m_log.warn(fmt::format("sent SIGKILL to {} process(es) still running after the grace: {}", fresh.size(),
-                             pid_list(fresh)));
-    }
+void InitProcess::on_stop_abandoned() {
+  m_log.warn("processes survived SIGKILL; exiting without them");
+  if (!m_main_status) {
+    m_main_status = W_EXITCODE(0, SIGKILL);
   }
-}
-
-void InitProcess::on_grace_expired() {
-  m_grace_timer = 0;
-  m_killing = true;
-  kill_pass();
-  m_last_resort_timer = m_loop.add_timer_after(k_kill_wait, [this] {
-    m_last_resort_timer = 0;
-    m_log.warn("processes survived SIGKILL; exiting without them");
-    if (!m_main_status) {
-      m_main_status = W_EXITCODE(0, SIGKILL);
-    }
-    finish();
-  });
+  finish();
 }
 
 void InitProcess::finish() {
-  m_loop.cancel_timer(m_grace_timer);
-  m_loop.cancel_timer(m_last_resort_timer);
-  m_grace_timer = 0;
-  m_last_resort_timer = 0;
-  int code = apply_remap(exit_code_from_wait_status(*m_main_status), m_opt.remap_to_zero);
+  int code = apply_remap(exit_code_of(*m_main_status), m_opt.remap_to_zero);
   m_log.info(fmt::format("exiting with status {}", code));
   m_loop.stop(code);
 }

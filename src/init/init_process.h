@@ -3,17 +3,16 @@
 //
 // Lifecycle:
 //   running   main child alive; signals forwarded (signals.h policy)
-//   stopping  entered on TERM/INT (after forwarding it), or when the main child
+//   stopping  entered on TERM/INT (forwarding it), or when the main child
 //             exits by itself with --on-main-exit=sweep (or a TERM arrives while
-//             waiting with =wait): every other descendant got one SIGTERM; the
-//             grace timer runs; re-scan after each reap (tree_stop.h)
-//   killing   grace expired: SIGKILL to every descendant, again after each reap
+//             waiting with =wait): the tree stop (sys/tree_stop.h) runs, SIGTERM
+//             to every other descendant, SIGKILL at --grace
 //   done      waitpid says ECHILD (nothing below tend is left) and the main
 //             child's status is known: the loop stops with the exit code.
 // tend never sleeps out the grace: it exits the moment its last child is reaped.
-// A last-resort timer (grace + k_kill_wait) exits even if something survives
-// SIGKILL (an uninterruptible sleep), so tend never outlives its deadline by
-// much.
+// The tree stop's last-resort deadline (2 s after the SIGKILL) exits even if
+// something survives SIGKILL (an uninterruptible sleep), so tend never outlives
+// its deadline by much.
 #pragma once
 
 #include <signal.h>
@@ -22,11 +21,13 @@
 
 #include <optional>
 #include <string>
-#include <unordered_set>
+#include <vector>
 
-#include "sys/event_loop.h"
 #include "init/options.h"
 #include "init/spawn.h"
+#include "sys/event_loop.h"
+#include "sys/reaper.h"
+#include "sys/tree_stop.h"
 
 namespace tend::init {
 
@@ -65,10 +66,12 @@ class InitProcess {
   bool forward(int sig);
   void reap();
   void on_main_exited(int status, bool no_children);
-  void begin_stop(const char* why);
-  void term_pass(bool orphans_only);
-  void kill_pass();
-  void on_grace_expired();
+  TreeStop::Events stop_events();
+  // forward_sig: the received signal, forwarded once the stop has its first
+  // snapshot of the tree (TreeStop::Options::forward); 0 = none.
+  void begin_stop(const char* why, int forward_sig = 0);
+  void on_stop_signalled(int sig, const std::vector<pid_t>& pids, int round);
+  void on_stop_abandoned();
   void finish();
   std::string command_name() const;
 
@@ -79,12 +82,7 @@ class InitProcess {
   pid_t m_main = 0;  // 0 once reaped (or never started)
   Fd m_exec_error;
   std::optional<int> m_main_status;  // raw wait status once reaped
-  bool m_stopping = false;
-  bool m_killing = false;
-  bool m_proc_warned = false;
-  std::unordered_set<pid_t> m_signalled;  // got their TERM in this stop
-  EventLoop::TimerId m_grace_timer = 0;
-  EventLoop::TimerId m_last_resort_timer = 0;
+  TreeStop m_tree_stop;
 };
 
 }  // namespace tend::init

@@ -1,21 +1,12 @@
 #include "init/signals.h"
 
 #include <signal.h>
-#include <string.h>
-
-#include <algorithm>
-#include <cctype>
-#include <charconv>
 
 #include <fmt/format.h>
 
 #include "util/signals.h"
 
 namespace tend::init {
-
-namespace {
-
-}  // namespace
 
 SignalAction signal_action(int sig) {
   switch (sig) {
@@ -30,19 +21,6 @@ SignalAction signal_action(int sig) {
     default:
       return SignalAction::k_forward;
   }
-}
-
-std::vector<int> catchable_signals() {
-  std::vector<int> out;
-  for (int sig = 1; sig < 32; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) {
-      out.push_back(sig);
-    }
-  }
-  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) {
-    out.push_back(sig);
-  }
-  return out;
 }
 
 Result<int> parse_signal(std::string_view s) {

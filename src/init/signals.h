@@ -1,21 +1,21 @@
-// Signal policy of init mode, as data: which signals tend catches, what it does
-// with each, and how signals are named on the command line and in logs.
+// Signal policy of init mode, as data: what tend does with each signal, and how
+// signals are named on the command line and in logs.
 //
-// Policy: tend blocks every catchable signal and reads them from the event
-// loop's signalfd, so it is never stopped, killed or interrupted by one (not
-// even outside a PID namespace). Of those:
+// Policy: tend takes over every catchable signal (sys/signal_takeover.h), so it
+// is never stopped, killed or interrupted by one (not even outside a PID
+// namespace). Of those:
 //   CHLD       reap (never forwarded)
-//   TERM, INT  forward to the main child, then stop the whole tree (tree_stop.h)
+//   TERM, INT  forward to the main child, then stop the whole tree (sys/tree_stop.h)
 //   TTIN, TTOU dropped: the kernel sends them to a background process group
 //              that touches the terminal, which tend's may be after it hands the
 //              terminal to the child; forwarding would stop an innocent child.
-//   all others forwarded unchanged, real-time signals included; TSTP too (the
-//              child stops as under tini, tend itself keeps running).
+//   all others forwarded unchanged, real-time signals and glibc's reserved 32
+//              and 33 included; TSTP too (the child stops as under tini, tend
+//              itself keeps running).
 #pragma once
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "util/result.h"
 
@@ -24,9 +24,6 @@ namespace tend::init {
 enum class SignalAction { k_reap, k_forward, k_forward_and_stop, k_drop };
 
 SignalAction signal_action(int sig);
-
-// 1..31 without KILL and STOP, then SIGRTMIN..SIGRTMAX (glibc keeps 32 and 33).
-std::vector<int> catchable_signals();
 
 // "TERM", "SIGTERM", "sigterm", "15", "RTMIN+2", "SIGRTMAX-1" -> number.
 Result<int> parse_signal(std::string_view s);

@@ -13,24 +13,6 @@
 
 namespace tend::init {
 
-OriginalSignalState take_over_signals(const std::vector<int>& catchable) {
-  OriginalSignalState st;
-  sigset_t all;
-  sigemptyset(&all);
-  for (int sig : catchable) {
-    sigaddset(&all, sig);
-  }
-  sigprocmask(SIG_BLOCK, &all, &st.mask);
-  for (int sig : catchable) {
-    struct sigaction sa {};
-    if (sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler == SIG_IGN) {
-      st.ignored.push_back(sig);
-      signal(sig, SIG_DFL);
-    }
-  }
-  return st;
-}
-
 namespace {
 
 // Runs in the forked child: only async-signal-safe-in-spirit work (tend is
@@ -50,10 +32,7 @@ namespace {
     snprintf(buf, sizeof buf, "%ld", static_cast<long>(getpid()));
     setenv("LISTEN_PID", buf, 1);
   }
-  for (int s : sig.ignored) {
-    signal(s, SIG_IGN);
-  }
-  sigprocmask(SIG_SETMASK, &sig.mask, nullptr);
+  restore_original_signals(sig);
 
   std::vector<char*> args;
   args.reserve(argv.size() + 1);

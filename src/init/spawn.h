@@ -3,32 +3,20 @@
 // Transparency contract (tini's): the child starts with tend's *original*
 // signal mask and the original SIG_IGN dispositions, never with tend's own
 // everything-blocked mask. tend resets inherited SIG_IGN dispositions to
-// SIG_DFL for itself (an ignored signal never reaches a signalfd, so it could
-// not be forwarded, and an ignored SIGCHLD would make children vanish unreaped)
-// and the child puts them back before exec. Handlers cannot survive exec, so
-// nothing else needs restoring.
+// SIG_DFL for itself (sys/signal_takeover.h says why) and the child puts them
+// back before exec, glibc's reserved 32 and 33 included.
 #pragma once
 
-#include <signal.h>
 #include <sys/types.h>
 
 #include <string>
 #include <vector>
 
+#include "sys/signal_takeover.h"
 #include "util/fd.h"
 #include "util/result.h"
 
 namespace tend::init {
-
-struct OriginalSignalState {
-  sigset_t mask{};
-  std::vector<int> ignored;  // signals that were SIG_IGN at entry
-};
-
-// Saves the current mask and ignores, then blocks every catchable signal and
-// resets the saved ignores to SIG_DFL (in that order, so no signal can take
-// its default action in between).
-OriginalSignalState take_over_signals(const std::vector<int>& catchable);
 
 struct SpawnedChild {
   pid_t pid = -1;

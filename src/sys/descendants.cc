@@ -173,6 +173,17 @@ Result<ProcEntry> parse_proc_stat(std::string_view text) {
   return e;
 }
 
+Result<ProcEntry> read_proc_entry(pid_t pid, const std::string& proc_root) {
+  if (!proc_matches_namespace(proc_root)) {
+    return make_error(fmt::format("unable to use {}: not mounted for this PID namespace", proc_root));
+  }
+  std::string text;
+  if (!read_small_file(fmt::format("{}/{}/stat", proc_root, pid), &text)) {
+    return make_error(fmt::format("unable to read {}/{}/stat: no such process", proc_root, pid));
+  }
+  return parse_proc_stat(text);
+}
+
 bool proc_matches_namespace(const std::string& proc_root) {
   char buf[32];
   std::string link = proc_root + "/self";

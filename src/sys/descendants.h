@@ -33,6 +33,10 @@ struct ProcEntry {
 // parentheses, so fields are counted after the last ')'.
 Result<ProcEntry> parse_proc_stat(std::string_view text);
 
+// One process's entry, read from proc_root/<pid>/stat. Fails when the process
+// is gone or proc_root does not match the caller's PID namespace.
+Result<ProcEntry> read_proc_entry(pid_t pid, const std::string& proc_root = "/proc");
+
 // True when /proc/self names the caller's pid, i.e. /proc was mounted for the
 // caller's PID namespace.
 bool proc_matches_namespace(const std::string& proc_root = "/proc");

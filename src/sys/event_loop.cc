@@ -29,8 +29,7 @@ Result<std::unique_ptr<EventLoop>> EventLoop::create(const Clock* clock) {
   if (!loop->m_timerfd) {
     return make_error(fmt::format("unable to create timerfd: {}", strerror(errno)));
   }
-  sigemptyset(&loop->m_sigset);
-  loop->m_signalfd = Fd(signalfd(-1, &loop->m_sigset, SFD_NONBLOCK | SFD_CLOEXEC));
+  loop->m_signalfd = Fd(kernel_signalfd(-1, 0, SFD_NONBLOCK | SFD_CLOEXEC));
   if (!loop->m_signalfd) {
     return make_error(fmt::format("unable to create signalfd: {}", strerror(errno)));
   }
@@ -55,7 +54,7 @@ EventLoop::~EventLoop() {
   signalfd_siginfo info{};
   while (read(m_signalfd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
   }
-  sigprocmask(SIG_SETMASK, &m_original_mask, nullptr);
+  (void)change_kernel_mask(SIG_SETMASK, m_original_mask, nullptr);
 }
 
 Status EventLoop::add_fd(int fd, uint32_t events, FdCallback cb) {
@@ -174,25 +173,27 @@ void EventLoop::fire_due_timers() {
 }
 
 Status EventLoop::handle_signal(int sig, SignalCallback cb) {
+  if (sig < 1 || sig > 64 || sig == SIGKILL || sig == SIGSTOP) {
+    return make_error(fmt::format("unable to handle signal {}: not a catchable signal", sig));
+  }
   m_signal_cbs[sig] = std::move(cb);
-  if (sigismember(&m_sigset, sig) == 1) {
+  KernelSigset bit = kernel_sigbit(sig);
+  if ((m_sigset & bit) != 0) {
     return ok_status();
   }
-  sigaddset(&m_sigset, sig);
-  sigset_t one;
-  sigemptyset(&one);
-  sigaddset(&one, sig);
-  sigset_t before;
-  if (sigprocmask(SIG_BLOCK, &one, &before) != 0) {
-    return make_error(fmt::format("unable to block signal {}: {}", sig, strerror(errno)));
+  KernelSigset before = 0;
+  if (Status s = change_kernel_mask(SIG_BLOCK, bit, &before); !s.ok()) {
+    return s;
   }
   if (!m_mask_changed) {
     m_original_mask = before;
     m_mask_changed = true;
   }
-  if (signalfd(m_signalfd.get(), &m_sigset, 0) < 0) {
+  // Raw signalfd4 with a kernel mask: a sigset_t cannot hold 32 and 33.
+  if (kernel_signalfd(m_signalfd.get(), m_sigset | bit, 0) < 0) {
     return make_error(fmt::format("unable to update signalfd: {}", strerror(errno)));
   }
+  m_sigset |= bit;
   return ok_status();
 }
 

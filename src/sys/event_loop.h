@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sys/kernel_sigset.h"
 #include "util/clock.h"
 #include "util/fd.h"
 #include "util/result.h"
@@ -56,7 +57,8 @@ class EventLoop {
   void cancel_timer(TimerId id);
   size_t timer_count() const { return m_timers.size(); }
 
-  // Blocks `sig` in this thread and delivers it through the signalfd to cb.
+  // Blocks `sig` (1..64 but KILL and STOP, glibc's reserved 32 and 33
+  // included) in this thread and delivers it through the signalfd to cb.
   // One callback per signal; a later call replaces it. The destructor discards
   // pending ones and restores the mask it found.
   Status handle_signal(int sig, SignalCallback cb);
@@ -101,11 +103,11 @@ class EventLoop {
   Fd m_epoll;
   Fd m_timerfd;
   Fd m_signalfd;
-  sigset_t m_sigset{};
-  sigset_t m_original_mask{};
+  KernelSigset m_sigset = 0;  // the signalfd's signals (kernel mask: may hold 32 and 33)
+  KernelSigset m_original_mask = 0;
   bool m_mask_changed = false;
   uint64_t m_next_token = 1;
-  std::unordered_map<int, uint64_t> m_fds;                      // fd -> token
+  std::unordered_map<int, uint64_t> m_fds;                       // fd -> token
   std::unordered_map<uint64_t, std::shared_ptr<Watch>> m_watch;  // token -> watch
   std::multimap<MonoTime, TimerId> m_deadlines;
   std::unordered_map<TimerId, std::pair<std::multimap<MonoTime, TimerId>::iterator, TimerCallback>> m_timers;

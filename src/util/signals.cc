@@ -2,7 +2,6 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <cctype>
 #include <charconv>
@@ -76,20 +75,6 @@ std::optional<int> signal_number(std::string_view text) {
     }
   }
   return std::nullopt;
-}
-
-std::string describe_wait_status(int status) {
-  if (WIFEXITED(status)) {
-    return fmt::format("exit status {}", WEXITSTATUS(status));
-  }
-  if (WIFSIGNALED(status)) {
-    std::string text = "terminated by " + signal_name(WTERMSIG(status));
-    if (WCOREDUMP(status)) {
-      text += " (core dumped)";
-    }
-    return text;
-  }
-  return fmt::format("unknown termination cause 0x{:04x}", status);
 }
 
 }  // namespace tend

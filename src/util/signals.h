@@ -11,7 +11,9 @@ namespace tend {
 std::string signal_name(int sig);
 // Accepts "TERM", "sigterm", "SIGTERM", "15" (case-insensitive). nullopt if not a valid signal.
 std::optional<int> signal_number(std::string_view text);
-// Text for a wait() status: "exit status 3", "terminated by SIGTERM", "terminated by SIGSEGV (core dumped)".
-std::string describe_wait_status(int status);
+// Transitional: sys/exit_status.h declares and sys/exit_status.cc defines this;
+// core still finds it through this header. Delete once core includes
+// sys/exit_status.h (util must not include sys).
+std::string describe_wait_status(int wait_status);
 
 }  // namespace tend

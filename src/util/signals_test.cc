@@ -27,11 +27,5 @@ TEST(Signals, AcceptsSupervisordSpellings) {
   }
 }
 
-TEST(Signals, DescribesWaitStatusLikeSupervisord) {
-  EXPECT_EQ(describe_wait_status(3 << 8), "exit status 3");
-  EXPECT_EQ(describe_wait_status(SIGTERM), "terminated by SIGTERM");
-  EXPECT_EQ(describe_wait_status(SIGSEGV | 0x80), "terminated by SIGSEGV (core dumped)");
-}
-
 }  // namespace
 }  // namespace tend

@@ -1,6 +1,6 @@
-#include "init/tree_stop.h"
+#include "sys/tree_stop_policy.h"
 
-namespace tend::init {
+namespace tend {
 
 TermTargets select_term_targets(const std::vector<ProcEntry>& descendants, const StopContext& ctx,
                                 const std::unordered_set<pid_t>& signalled, bool orphans_only) {
@@ -38,4 +38,4 @@ std::vector<pid_t> select_kill_targets(const std::vector<ProcEntry>& descendants
   return out;
 }
 
-}  // namespace tend::init
+}  // namespace tend
