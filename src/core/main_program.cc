@@ -3,22 +3,10 @@
 #include <fmt/format.h>
 
 #include "core/supervisor.h"
-#include <sys/wait.h>
-#include "util/signals.h"
+#include "sys/exit_status.h"
 
 namespace tend {
 
-namespace {
-int exit_code_of_wait_status(int wait_status) {
-  if (WIFEXITED(wait_status)) {
-    return WEXITSTATUS(wait_status);
-  }
-  if (WIFSIGNALED(wait_status)) {
-    return 128 + WTERMSIG(wait_status);
-  }
-  return 1;
-}
-}  // namespace
 
 bool is_main_program(const ProcessConfig& pc, const std::string& main_program) {
   return !main_program.empty() && (pc.name == main_program || pc.group + ":" + pc.name == main_program);
@@ -36,7 +24,7 @@ void MainProgram::on_state(const ProcessStateChanged& e) {
     return;
   }
   const Process& p = *e.process;
-  int code = p.has_exited() ? exit_code_of_wait_status(p.last_wait_status()) : 127;
+  int code = p.has_exited() ? exit_code_of(p.last_wait_status()) : 127;
   m_sup.set_exit_code(code);
   m_sup.request_shutdown(fmt::format("main program {} ended ({}), exit status {}", p.name(),
                                      p.has_exited() ? describe_wait_status(p.last_wait_status()) : p.fsm().spawnerr(),

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "log/logger.h"
+#include "sys/tree_stop.h"
 
 namespace tend {
 
@@ -250,14 +251,11 @@ Result<pid_t> Process::spawn() {
 
 Status Process::send_signal(pid_t pid, int sig, bool group, bool wake) {
   ProcessRuntime& rt = m_host.runtime();
-  pid_t target = group ? -pid : pid;
-  if (int err = rt.kill(target, sig); err != 0 && err != ESRCH) {
-    return make_error(strerror(err));
+  if (wake) {
+    return rt.stop_signal(pid, sig, group);
   }
-  // A stopped process would sit on its stop signal until SIGKILL; SIGCONT lets
-  // it run its handler. One that is running ignores SIGCONT by default.
-  if (wake && sig != SIGKILL && sig != SIGCONT) {
-    (void)rt.kill(target, SIGCONT);
+  if (int err = rt.kill(group ? -pid : pid, sig); err != 0 && err != ESRCH) {
+    return make_error(strerror(err));
   }
   return ok_status();
 }
@@ -270,6 +268,20 @@ void Process::state_changed(const StateChange& change) {
 
 void Process::readiness_changed(bool ready) { m_host.bus().publish(ProcessReadiness{this, ready}); }
 
+Status ProcessRuntime::stop_signal(pid_t pid, int sig, bool group) {
+  pid_t target = group ? -pid : pid;
+  if (int err = kill(target, sig); err != 0 && err != ESRCH) {
+    return make_error(strerror(err));
+  }
+  // A stopped process would sit on its stop signal until SIGKILL.
+  if (sig != SIGKILL && sig != SIGCONT) {
+    (void)kill(target, SIGCONT);
+  }
+  return ok_status();
+}
+
 int PosixRuntime::kill(pid_t target, int sig) { return ::kill(target, sig) == 0 ? 0 : errno; }
+
+Status PosixRuntime::stop_signal(pid_t pid, int sig, bool group) { return send_stop_signal(pid, sig, group); }
 
 }  // namespace tend

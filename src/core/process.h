@@ -34,12 +34,17 @@ class ProcessRuntime {
   virtual Result<Spawned> spawn(const SpawnSpec& spec) = 0;
   // kill(2): 0, or the errno it failed with.
   virtual int kill(pid_t target, int sig) = 0;
+  // A stop request: `sig` to pid (or its group), then SIGCONT so that a
+  // stopped process acts on it. ESRCH is success; other failures say why.
+  virtual Status stop_signal(pid_t pid, int sig, bool group);
 };
 
 class PosixRuntime final : public ProcessRuntime {
  public:
   Result<Spawned> spawn(const SpawnSpec& spec) override { return spawn_process(spec); }
   int kill(pid_t target, int sig) override;
+  // SIGCONT only where needed (sys/tree_stop.h: send_stop_signal).
+  Status stop_signal(pid_t pid, int sig, bool group) override;
 };
 
 // What a Process needs from its owner (the Supervisor).

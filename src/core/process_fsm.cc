@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "sys/exit_status.h"
 #include "util/signals.h"
 
 namespace tend {

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +17,9 @@
 #include "core/ticker.h"
 #include "core/updater.h"
 #include "log/logger.h"
+#include "sys/exit_status.h"
+#include "sys/reaper.h"
+#include "sys/signal_takeover.h"
 #include "util/signals.h"
 
 namespace tend {
@@ -25,32 +27,6 @@ namespace tend {
 namespace {
 
 constexpr double k_report_interval_s = 3.0;
-
-// Signals whose default action would end tend but that mean nothing to it.
-// Synchronous faults (SEGV, BUS, FPE, ILL, TRAP, ABRT, SYS) are left alone so
-// a real crash still crashes.
-bool is_ignored_async_signal(int sig) {
-  switch (sig) {
-    case SIGKILL:
-    case SIGSTOP:
-    case SIGSEGV:
-    case SIGBUS:
-    case SIGFPE:
-    case SIGILL:
-    case SIGTRAP:
-    case SIGABRT:
-    case SIGSYS:
-    case SIGTERM:
-    case SIGINT:
-    case SIGQUIT:
-    case SIGHUP:
-    case SIGUSR2:
-    case SIGCHLD:
-      return false;
-    default:
-      return true;
-  }
-}
 
 }  // namespace
 
@@ -69,8 +45,7 @@ Supervisor::Supervisor(EventLoop& loop, Config cfg, ConfigLoader reload, Process
                                 [this](const Event& e) { on_process_state(std::get<ProcessStateChanged>(e)); });
   m_main_program = std::make_unique<MainProgram>(*this);
   m_updater = std::make_unique<Updater>(*this);
-  m_sweep = std::make_unique<Sweep>(loop, m_is_pid1,
-                                    Sweep::Callbacks{[this] { m_lifecycle.handle(LifecycleEvent::SweepKilling); },
+  m_sweep = std::make_unique<Sweep>(loop, Sweep::Callbacks{[this] { m_lifecycle.handle(LifecycleEvent::SweepKilling); },
                                                      [this] { m_lifecycle.handle(LifecycleEvent::SweepDone); }});
   m_ticker = std::make_unique<Ticker>(loop, m_bus);
 }
@@ -86,12 +61,10 @@ Supervisor::~Supervisor() {
 
 Status Supervisor::start() {
   install_signals();
-  if (!m_is_pid1) {
-    // Orphans of our programs are re-parented to us instead of the host's init,
-    // so the reaper and the final sweep see them exactly as they would as PID 1.
-    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
-      main_logger().warn("unable to become a child subreaper: {}", strerror(errno));
-    }
+  // Orphans of our programs come back to us instead of the host's init, so the
+  // reaper and the final sweep see them exactly as they would as PID 1.
+  if (Status st = become_subreaper(); !st) {
+    main_logger().warn("{}", st.error());
   }
   const SupervisordConfig& sc = m_config.supervisord;
   m_console_on = sc.console_output == SupervisordConfig::ConsoleOutput::On ||
@@ -115,20 +88,19 @@ Status Supervisor::start() {
 // --- signals and reaping --------------------------------------------------------
 
 void Supervisor::install_signals() {
-  for (int sig = 1; sig < 32; ++sig) {
-    if (sig == SIGKILL || sig == SIGSTOP) {
-      continue;
+  // Every catchable signal comes through the loop: tend survives each one it
+  // does not act on (real faults still end it: the kernel forces those).
+  pid_t self = getpid();
+  Status st = route_catchable_signals(m_loop, [this, self](const signalfd_siginfo& si) {
+    // A SIGPIPE from our own write to a closed client is not news.
+    if (!raised_by_self(si, self)) {
+      on_signal(static_cast<int>(si.ssi_signo));
     }
-    if (!is_ignored_async_signal(sig) && sig != SIGTERM && sig != SIGINT && sig != SIGQUIT && sig != SIGHUP &&
-        sig != SIGUSR2 && sig != SIGCHLD) {
-      continue;
-    }
-    Status st = m_loop.handle_signal(sig, [this](const signalfd_siginfo& si) { on_signal(static_cast<int>(si.ssi_signo)); });
-    m_signals.push_back(sig);
-    if (!st) {
-      main_logger().warn("{}", st.error());
-    }
+  });
+  if (!st) {
+    main_logger().warn("{}", st.error());
   }
+  m_signals = catchable_signals();
 }
 
 void Supervisor::on_signal(int sig) {
@@ -162,37 +134,27 @@ void Supervisor::on_signal(int sig) {
 
 void Supervisor::reap() {
   std::vector<std::pair<pid_t, int>> leftover_groups;  // (pgid, stop signal)
-  bool no_children = false;
-  for (;;) {
-    int status = 0;
-    pid_t pid = waitpid(-1, &status, WNOHANG);
-    if (pid > 0) {
-      Process* p = m_table.by_pid(pid);
-      if (p == nullptr) {
-        main_logger().info("reaped unknown pid {} ({})", pid, describe_wait_status(status));
-        continue;
-      }
-      bool stopping_all = !m_lifecycle.running();
-      int stopsignal = p->config().stopsignal;
-      bool grouped = p->config().stopasgroup;
-      child_exited(pid, status);
-      // kill(-pgid, 0) is a cheap emptiness test; only a group with members
-      // left costs a scan of /proc.
-      if (stopping_all && !grouped && ::kill(-pid, 0) == 0) {
-        leftover_groups.emplace_back(pid, stopsignal);
-      }
+  ReapBatch batch = reap_children();
+  for (const ReapedChild& c : batch.children) {
+    Process* p = m_table.by_pid(c.pid);
+    if (p == nullptr) {
+      main_logger().info("reaped unknown pid {} ({})", c.pid, describe_wait_status(c.status));
       continue;
     }
-    if (pid < 0 && errno == EINTR) {
-      continue;
+    bool stopping_all = !m_lifecycle.running();
+    int stopsignal = p->config().stopsignal;
+    bool grouped = p->config().stopasgroup;
+    child_exited(c.pid, c.status);
+    // kill(-pgid, 0) is a cheap emptiness test; only a group with members
+    // left costs a scan of /proc.
+    if (stopping_all && !grouped && ::kill(-c.pid, 0) == 0) {
+      leftover_groups.emplace_back(c.pid, stopsignal);
     }
-    no_children = pid < 0 && errno == ECHILD;
-    break;
   }
   if (!leftover_groups.empty()) {
     m_sweep->signal_group_leftovers(leftover_groups);
   }
-  m_sweep->reaped(no_children);
+  m_sweep->reaped(batch);
 }
 
 void Supervisor::child_exited(pid_t pid, int wait_status) {
@@ -360,9 +322,8 @@ void Supervisor::restart_now() {
 }
 
 void Supervisor::begin_sweep() {
+  reap();  // the last programs' exits may still wait to be collected
   m_sweep->begin(m_config.supervisord.shutdown_grace);
-  reap();  // signals what is there, and may finish at once
-  m_sweep->arm();
 }
 
 void Supervisor::finish() {

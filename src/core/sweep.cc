@@ -9,7 +9,34 @@
 
 namespace tend {
 
-Sweep::~Sweep() { m_loop.cancel_timer(m_grace_timer); }
+Sweep::Sweep(EventLoop& loop, Callbacks cb)
+    : m_cb(std::move(cb)),
+      m_stop(loop, TreeStop::Events{
+                       [this](int sig, const std::vector<pid_t>& pids, int) {
+                         for (pid_t pid : pids) {
+                           if (sig == SIGKILL) {
+                             main_logger().warn("killing leftover process {} with SIGKILL (shutdown_grace of {}s elapsed)",
+                                                pid, m_grace);
+                           } else {
+                             main_logger().info("sent {} to leftover process {}", signal_name(sig), pid);
+                           }
+                         }
+                       },
+                       [](const std::string& error, int sig, bool broadcast) {
+                         if (broadcast) {
+                           main_logger().warn("unable to list leftover processes ({}); signalling all with {}", error,
+                                              signal_name(sig));
+                         } else {
+                           main_logger().warn("unable to list leftover processes: {}", error);
+                         }
+                       },
+                       [this] { m_cb.killing(); },
+                       [this] { m_cb.done(); },
+                       [this] {
+                         main_logger().warn(
+                             "processes survived SIGKILL (uninterruptible sleep?); exiting without waiting for them");
+                         m_cb.done();
+                       }}) {}
 
 void Sweep::signal_group_leftovers(const std::vector<std::pair<pid_t, int>>& groups) {
   // Whatever is left in a program's group descends from the program, and its
@@ -21,9 +48,10 @@ void Sweep::signal_group_leftovers(const std::vector<std::pair<pid_t, int>>& gro
   }
   for (const ProcEntry& e : *table) {
     for (const auto& [pgid, sig] : groups) {
-      if (e.pgrp == pgid && e.pid != pgid && e.state != 'Z' && m_swept.count(e.pid) == 0) {
-        if (::kill(e.pid, sig) == 0) {
-          m_swept.insert(e.pid);
+      if (e.pgrp == pgid && e.pid != pgid && e.state != 'Z' && m_group_signalled.count(e.pid) == 0) {
+        if (send_stop_signal(e.pid, sig, false)) {
+          m_group_signalled.insert(e.pid);
+          m_stop.note_signalled(e.pid);
           main_logger().info("sent {} to pid {}, left behind in the process group of pid {}", signal_name(sig), e.pid,
                              pgid);
         }
@@ -33,77 +61,16 @@ void Sweep::signal_group_leftovers(const std::vector<std::pair<pid_t, int>>& gro
 }
 
 void Sweep::begin(double grace_s) {
-  if (m_active) {
-    return;
-  }
-  m_active = true;
   m_grace = grace_s;
+  main_logger().info("all programs stopped; waiting up to {}s for leftover processes", grace_s);
+  TreeStop::Options o;
+  o.grace = seconds_d(grace_s);
+  m_stop.begin(o);
 }
 
-void Sweep::arm() {
-  if (m_done || m_grace_timer != 0) {
-    return;
-  }
-  main_logger().info("all programs stopped; waiting up to {}s for leftover processes", m_grace);
-  m_grace_timer = m_loop.add_timer_after(seconds_d(m_grace), [this] {
-    m_grace_timer = 0;
-    if (m_cb.killing) {
-      m_cb.killing();
-    }
-    kill_rest();
-  });
-}
-
-void Sweep::reaped(bool no_children) {
-  if (!m_active || m_done) {
-    return;
-  }
-  if (!no_children) {
-    signal_new(SIGTERM);  // no children means no descendants: nothing to scan for
-    return;
-  }
-  m_done = true;
-  m_loop.cancel_timer(m_grace_timer);
-  m_grace_timer = 0;
-  m_cb.done();
-}
-
-void Sweep::signal_new(int sig) {
-  Result<std::vector<ProcEntry>> entries = list_descendant_entries(getpid());
-  if (!entries) {
-    // No usable /proc (a PID namespace without its own /proc mounted). As
-    // PID 1 every process in the namespace is ours to stop.
-    if (m_is_pid1 && m_swept.insert(-1).second) {
-      main_logger().warn("unable to list leftover processes ({}); signalling all with {}", entries.error(),
-                         signal_name(sig));
-      ::kill(-1, sig);
-    }
-    return;
-  }
-  for (const ProcEntry& e : *entries) {
-    if (e.state == 'Z' || m_swept.count(e.pid) != 0) {
-      continue;
-    }
-    if (::kill(e.pid, sig) == 0) {
-      m_swept.insert(e.pid);
-      main_logger().info("sent {} to leftover process {}", signal_name(sig), e.pid);
-    }
-  }
-}
-
-void Sweep::kill_rest() {
-  Result<std::vector<ProcEntry>> entries = list_descendant_entries(getpid());
-  if (!entries) {
-    if (m_is_pid1) {
-      ::kill(-1, SIGKILL);
-    }
-    return;
-  }
-  for (const ProcEntry& e : *entries) {
-    if (e.state != 'Z') {
-      main_logger().warn("killing leftover process {} with SIGKILL (shutdown_grace of {}s elapsed)", e.pid, m_grace);
-      ::kill(e.pid, SIGKILL);
-    }
+void Sweep::reaped(const ReapBatch& batch) {
+  if (m_stop.active()) {
+    m_stop.on_reaped(batch);
   }
 }
 

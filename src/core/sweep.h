@@ -1,18 +1,25 @@
-// Sweep: the end of a shutdown, once every program is down. Whatever still
-// descends from tend (forked children, setsid daemons, adopted orphans) gets
-// SIGTERM and shutdown_grace to exit, then SIGKILL. Also, during the staged
-// stop, the members of a program's process group that outlive its main pid
-// get the program's stop signal at once.
+// Sweep: config mode's end of a shutdown, on the shared tree stop
+// (sys/tree_stop.h). Once every program is down, whatever still descends from
+// tend (forked children, setsid daemons, adopted orphans) gets SIGTERM (and
+// SIGCONT when stopped) and shutdown_grace to exit, then SIGKILL in rounds;
+// 2 s after the first SIGKILL tend gives up on what survives (only a process
+// in uninterruptible sleep can) instead of waiting forever.
+//
+// During the staged stop, members of a program's process group that outlive
+// its main pid get the program's stop signal at once (signal_group_leftovers);
+// the sweep does not signal them again.
 #pragma once
 
 #include <sys/types.h>
 
 #include <functional>
-#include <set>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "sys/event_loop.h"
+#include "sys/reaper.h"
+#include "sys/tree_stop.h"
 
 namespace tend {
 
@@ -20,34 +27,23 @@ class Sweep {
  public:
   struct Callbacks {
     std::function<void()> killing;  // shutdown_grace passed: SIGKILL phase
-    std::function<void()> done;     // nothing is left below tend
+    std::function<void()> done;     // nothing is left below tend (or only what SIGKILL cannot end)
   };
-  Sweep(EventLoop& loop, bool is_pid1, Callbacks cb) : m_loop(loop), m_is_pid1(is_pid1), m_cb(std::move(cb)) {}
-  ~Sweep();
+  Sweep(EventLoop& loop, Callbacks cb);
 
-  bool active() const { return m_active; }
-  // Starts the sweep. The caller then reaps (reaped() signals what is there
-  // and may call done()) and calls arm().
+  bool active() const { return m_stop.active(); }
+  // Starts the sweep; may call done() before it returns.
   void begin(double grace_s);
-  // Unless already done: logs the wait and arms the shutdown_grace timer.
-  void arm();
-  // After each reap batch; `no_children`: waitpid said ECHILD.
-  void reaped(bool no_children);
+  // After each reap batch.
+  void reaped(const ReapBatch& batch);
   // Sends each group's stop signal to its members that outlived the group leader.
   void signal_group_leftovers(const std::vector<std::pair<pid_t, int>>& groups);
 
  private:
-  void signal_new(int sig);
-  void kill_rest();
-
-  EventLoop& m_loop;
-  bool m_is_pid1;
   Callbacks m_cb;
-  bool m_active = false;
-  bool m_done = false;
   double m_grace = 0;
-  std::set<pid_t> m_swept;  // descendants already sent SIGTERM
-  EventLoop::TimerId m_grace_timer = 0;
+  std::unordered_set<pid_t> m_group_signalled;  // got their program's stop signal already
+  TreeStop m_stop;
 };
 
 }  // namespace tend

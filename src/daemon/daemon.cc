@@ -16,6 +16,7 @@
 #include "util/fd.h"
 #include "log/auto_log.h"
 #include "log/logger.h"
+#include "sys/signal_takeover.h"
 #include "daemon/config_remarks.h"
 #include "daemon/control_plane.h"
 
@@ -125,8 +126,12 @@ int run_daemon(Config cfg, Supervisor::ConfigLoader reload) {
   SupervisordConfig& sc = cfg.supervisord;
   bool pid1 = getpid() == 1;
   bool nodaemon = sc.nodaemon || pid1;
-  // Writes to a closed control client or console must fail with EPIPE, not kill tend.
-  signal(SIGPIPE, SIG_IGN);
+  // First, before any fork: from here on no signal can end or stop tend; the
+  // loop reads them all (a write to a closed client then fails with EPIPE and
+  // its SIGPIPE is dropped as self-inflicted).
+  if (Result<OriginalSignalState> taken = take_over_signals(); !taken) {
+    return startup_error(taken.error());
+  }
 
   std::optional<Level> level = parse_level(sc.loglevel);
   LoggerOptions lo;

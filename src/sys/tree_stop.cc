@@ -139,6 +139,9 @@ void TreeStop::on_grace_expired() {
   m_grace_timer = 0;
   m_phase = Phase::k_killing;
   m_last_resort_timer = m_loop.add_timer_after(m_opt.kill_wait, [this] { on_last_resort(); });
+  if (m_events.killing) {
+    m_events.killing();
+  }
   kill_pass();
 }
 

@@ -72,6 +72,7 @@ class TreeStop {
     // The first failed /proc scan of this stop. `broadcast`: tend is PID 1 and
     // used kill(-1, sig) instead.
     std::function<void(const std::string& error, int sig, bool broadcast)> scan_failed;
+    std::function<void()> killing;    // the grace has passed: the SIGKILL phase begins
     std::function<void()> done;       // no child left: the stop is complete
     std::function<void()> abandoned;  // last-resort deadline passed with children left
   };

@@ -11,9 +11,5 @@ namespace tend {
 std::string signal_name(int sig);
 // Accepts "TERM", "sigterm", "SIGTERM", "15" (case-insensitive). nullopt if not a valid signal.
 std::optional<int> signal_number(std::string_view text);
-// Transitional: sys/exit_status.h declares and sys/exit_status.cc defines this;
-// core still finds it through this header. Delete once core includes
-// sys/exit_status.h (util must not include sys).
-std::string describe_wait_status(int wait_status);
 
 }  // namespace tend

@@ -9,9 +9,8 @@
     waiting for them forever. tend must kill again after each reap and give up at a last-resort
     deadline: it exits within shutdown_grace plus a few seconds.
 
-Config-mode cases are xfail (strict) until config mode runs on the sys TreeStop. The init-mode
-cases run the same scenarios on the runtime that already uses it, as a control that they can
-pass; they take the `spawn` fixture only to make pytest a subreaper, so that whatever a failed
+Both modes run on the same sys TreeStop; the init-mode cases run the same scenarios as a
+control. They take the `spawn` fixture only to make pytest a subreaper, so that whatever a failed
 run leaves behind is found and killed.
 """
 import os
@@ -29,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import initlib as il  # noqa: E402
 import treelib as tl  # noqa: E402
 
-CONFIG_PENDING = pytest.mark.xfail(strict=True, reason="config mode not yet on sys tree stop")
 PY = "/usr/bin/python3"
 
 # Writes "term" to OUT from its TERM handler and exits 0.
@@ -92,7 +90,6 @@ def read_pid(path):
 # ---------------------------------------------------------------------------------------------
 # (a) stopped processes get SIGCONT after their stop signal
 
-@CONFIG_PENDING
 def test_stopped_program_gets_cont_and_exits_through_its_term_handler(spawn, tmp_path):
     script = write_script(tmp_path, "writer.py", TERM_WRITER)
     out = tmp_path / "frozen.term"
@@ -110,7 +107,6 @@ def test_stopped_program_gets_cont_and_exits_through_its_term_handler(spawn, tmp
     assert r.wait_log(r"stopped: frozen \(exit status 0\)")
 
 
-@CONFIG_PENDING
 @pytest.mark.parametrize("where", ["session", "group"])
 def test_stopped_descendant_gets_cont_in_the_sweep(spawn, tmp_path, where):
     script = write_script(tmp_path, "forks.py", FORKS_A_WRITER)
@@ -151,7 +147,6 @@ GRACE = 1
 STORM_BOUND = GRACE + 2 + 7
 
 
-@CONFIG_PENDING
 def test_forking_descendant_does_not_leave_tend_waiting(spawn, tmp_path, forker):
     ready = tmp_path / "forker.pid"
     r = tl.ConfRun(spawn, tmp_path, f"""

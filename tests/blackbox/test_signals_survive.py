@@ -5,8 +5,6 @@ tend runs as an ordinary process (not PID 1, where the kernel would shield it). 
 real faults), glibc's reserved 32 and 33, the real-time ones. tend must keep running with its
 program, and a TERM afterwards must still stop it cleanly. In init mode the signals it forwards
 must also reach the child: fixtures/siglog.c blocks and logs every signal, 32 and 33 included.
-
-Config mode is not on the takeover yet: its cases are xfail (strict) until it is wired.
 """
 import os
 import shutil
@@ -24,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import initlib as il  # noqa: E402
 import treelib as tl  # noqa: E402
 
-CONFIG_PENDING = pytest.mark.xfail(strict=True, reason="config mode not yet on sys signal takeover")
 
 UNCATCHABLE = {signal.SIGKILL, signal.SIGSTOP}
 # What each mode acts on (never sent here): init stops on TERM/INT and reaps on CHLD; config
@@ -84,7 +81,6 @@ def test_init_mode_survives_every_signal_and_forwards_it(siglog, tmp_path):
     assert logged(t.log)[-1] == signal.SIGTERM
 
 
-@CONFIG_PENDING
 def test_config_mode_survives_every_signal_it_does_not_act_on(spawn, tmp_path):
     r = tl.ConfRun(spawn, tmp_path, "[program:sleeper]\ncommand=sleep 1000\n")
     prog = r.wait_running("sleeper")
@@ -99,7 +95,7 @@ def test_config_mode_survives_every_signal_it_does_not_act_on(spawn, tmp_path):
     assert not tl.running(prog)
 
 
-@pytest.mark.parametrize("mode", ["init", pytest.param("config", marks=CONFIG_PENDING)])
+@pytest.mark.parametrize("mode", ["init", "config"])
 def test_kill_command_real_time_and_reserved_signals(mode, siglog, spawn, tmp_path):
     kill = shutil.which("kill", path="/usr/bin:/bin")
     if kill is None:
