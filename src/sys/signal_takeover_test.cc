@@ -134,7 +134,12 @@ TEST(SignalTakeover, RecordsAndRestoresTheOriginalState) {
       unsigned long flags;
       void (*restorer)();
       KernelSigset mask;
-    } ign{SIG_IGN, 0, nullptr, 0};
+    } ign{SIG_IGN, 0, nullptr, 0}, dfl{SIG_DFL, 0, nullptr, 0};
+    // Start from defaults: whoever ran the tests may have left some ignored
+    // (a shell's background job starts with INT and QUIT ignored).
+    for (int sig : catchable_signals()) {
+      syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof dfl.mask);
+    }
     const std::vector<int> ignored = {SIGUSR1, 32, SIGRTMIN + 1};
     for (int sig : ignored) {
       syscall(SYS_rt_sigaction, sig, &ign, nullptr, sizeof ign.mask);
