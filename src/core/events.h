@@ -50,6 +50,13 @@ struct ProcessOutput {
   Stream channel;
   std::string_view data;
 };
+// Capture mode (`*_capture_maxbytes`): one block the program wrote between
+// <!--XSUPERVISOR:BEGIN--> and <!--XSUPERVISOR:END-->.
+struct ProcessCommunication {
+  const Process* process;
+  Stream channel;
+  std::string_view data;
+};
 // The program said it is ready (sd_notify, notification fd) or stopped being.
 struct ProcessReadiness {
   const Process* process;
@@ -87,13 +94,14 @@ struct RemoteComm {
   std::string_view data;
 };
 
-using Event = std::variant<ProcessStateChanged, ProcessOutput, ProcessReadiness, ProcessHealth, ProcessRemoved,
-                           SupervisorStateChanged, GroupAdded, GroupRemoved, Tick, RemoteComm>;
+using Event = std::variant<ProcessStateChanged, ProcessOutput, ProcessCommunication, ProcessReadiness, ProcessHealth,
+                           ProcessRemoved, SupervisorStateChanged, GroupAdded, GroupRemoved, Tick, RemoteComm>;
 
 // The kinds, numbered as the variant's alternatives, for subscription masks.
 enum class EventKind : uint8_t {
   ProcessState,
   Output,
+  Communication,
   Readiness,
   Health,
   Removed,
@@ -116,7 +124,7 @@ constexpr EventMask mask_of(EventKind k) { return EventMask{1} << static_cast<in
 constexpr EventMask k_all_events = (EventMask{1} << k_event_kinds) - 1;
 // The kinds that name a process (process_of() is not nullptr).
 constexpr EventMask k_process_events = mask_of(EventKind::ProcessState) | mask_of(EventKind::Output) |
-                                       mask_of(EventKind::Readiness) | mask_of(EventKind::Health) |
-                                       mask_of(EventKind::Removed);
+                                       mask_of(EventKind::Communication) | mask_of(EventKind::Readiness) |
+                                       mask_of(EventKind::Health) | mask_of(EventKind::Removed);
 
 }  // namespace tend
