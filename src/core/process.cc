@@ -47,6 +47,22 @@ Process::Process(ProcessConfig cfg, EventLoop& loop, ProcessHost& host, std::uni
     : m_cfg(std::move(cfg)), m_loop(loop), m_host(host), m_fsm(FsmParams::from(m_cfg), *this, loop.clock()) {
   m_sinks[0] = std::move(out);
   m_sinks[1] = std::move(err);
+  // Output events carry what the channel passes on (stripped, capture-mode
+  // tokens and blocks taken out), as supervisord's PROCESS_LOG events do.
+  for (auto& sink : m_sinks) {
+    if (!sink) {
+      continue;
+    }
+    sink->set_hook([this](std::string_view, Stream c, std::string_view data) {
+      EventBus& bus = m_host.bus();
+      if (bus.wanted(EventKind::Output)) {
+        bus.publish(ProcessOutput{this, c, data});
+      }
+    });
+    sink->set_block_hook([this](Stream c, std::string_view block) {
+      m_host.bus().publish(ProcessCommunication{this, c, block});
+    });
+  }
 }
 
 Process::~Process() {
@@ -151,13 +167,7 @@ Status Process::write_stdin(std::string_view data) {
   return m_stdin->write(data);
 }
 
-void Process::deliver(Stream c, std::string_view data) {
-  m_sinks[static_cast<int>(c)]->on_data(data);
-  EventBus& bus = m_host.bus();
-  if (bus.wanted(EventKind::Output)) {
-    bus.publish(ProcessOutput{this, c, data});
-  }
-}
+void Process::deliver(Stream c, std::string_view data) { m_sinks[static_cast<int>(c)]->on_data(data); }
 
 bool Process::read_available(int fd, Stream c) {
   bool busy = false;

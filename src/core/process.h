@@ -124,7 +124,8 @@ class Process final : private ProcessOps {
     sync_timer();
     return r;
   }
-  // Hands a chunk to its sink and to the output subscribers.
+  // Hands a chunk to its sink, whose hooks publish ProcessOutput and
+  // ProcessCommunication (set up in the constructor).
   void deliver(Stream c, std::string_view data);
   struct Pipe {
     Fd fd;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -53,7 +54,9 @@ class ProcessOutputTest : public ::testing::Test {
 
   // Runs `command` as the main program (tend stops when it exits) with its
   // stdout in dir/out.log; returns the loop's exit code (99: watchdog).
-  int run_writer(const std::string& command, int64_t maxbytes, int backups) {
+  int run_writer(const std::string& command, int64_t maxbytes, int backups,
+                 const std::function<void(ProcessConfig&)>& tweak = {},
+                 const std::function<void(Supervisor&)>& before_start = {}) {
     ProcessConfig p;
     p.name = p.group = p.program = "writer";
     p.command = command;
@@ -63,6 +66,9 @@ class ProcessOutputTest : public ::testing::Test {
     p.stdout_ch.logfile_maxbytes = maxbytes;
     p.stdout_ch.logfile_backups = backups;
     p.stderr_ch.logfile.kind = LogTarget::Kind::None;
+    if (tweak) {
+      tweak(p);
+    }
     Config c;
     c.supervisord.console_output = SupervisordConfig::ConsoleOutput::Off;
     c.supervisord.main_program = "writer";
@@ -71,6 +77,9 @@ class ProcessOutputTest : public ::testing::Test {
     g.processes.push_back(p);
     c.groups.push_back(g);
     Supervisor sup(*loop, c, [] { return Result<Config>(make_error("no reload")); });
+    if (before_start) {
+      before_start(sup);
+    }
     EXPECT_TRUE(sup.start().ok());
     loop->add_timer_after(seconds_d(60), [this] { loop->stop(99); });
     return loop->run();
@@ -139,6 +148,41 @@ TEST_F(ProcessOutputTest, ABusyPipeGrowsAndAQuietOneKeepsTheDefault) {
   std::string got = read_file(dir + "/out.log");
   ASSERT_GT(got.size(), 4u << 20);
   EXPECT_EQ(got.substr(got.rfind('\n', got.size() - 2) + 1), "65536 262144\n");
+}
+
+
+TEST_F(ProcessOutputTest, CaptureModeBlocksArePublishedAndKeptOutOfTheLog) {
+  // The tokens arrive split over many writes (one byte each for the first
+  // block); each complete block is one ProcessCommunication event, and the
+  // output events carry what the log gets plus the blocks' bytes.
+  std::vector<std::string> blocks;
+  std::string output;
+  EventBus::Subscription comm;
+  EventBus::Subscription out;
+  auto subscribe = [&](Supervisor& sup) {
+    comm = sup.bus().subscribe(mask_of(EventKind::Communication), [&](const Event& e) {
+      const auto& c = std::get<ProcessCommunication>(e);
+      EXPECT_EQ(c.channel, Stream::Stdout);
+      EXPECT_NE(c.process->pid(), 0);
+      blocks.emplace_back(c.data);
+    });
+    out = sup.bus().subscribe(mask_of(EventKind::Output), [&](const Event& e) {
+      output += std::get<ProcessOutput>(e).data;
+    });
+  };
+  std::string script =
+      "import os, time\n"
+      "def put(b):\n"
+      "    os.write(1, b); time.sleep(0.001)\n"
+      "for c in b'one <!--XSUPERVISOR:BEGIN-->first<!--XSUPERVISOR:END-->': put(bytes([c]))\n"
+      "put(b' two<!--XSUPERVISOR:BEG'); put(b'IN-->second<!--XSUPERV'); put(b'ISOR:END--> three\\n')\n"
+      "put(b'tail<!--X')\n";
+  ASSERT_EQ(run_writer(fmt::format("/usr/bin/python3 -c \"{}\"", script), 0, 0,
+                       [](ProcessConfig& p) { p.stdout_ch.capture_maxbytes = 1024; }, subscribe),
+            0);
+  EXPECT_EQ(blocks, (std::vector<std::string>{"first", "second"}));
+  EXPECT_EQ(read_file(dir + "/out.log"), "one  two three\ntail<!--X");
+  EXPECT_EQ(output, "one first twosecond three\ntail<!--X");
 }
 
 }  // namespace

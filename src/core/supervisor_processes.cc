@@ -28,6 +28,7 @@ std::unique_ptr<Process> Supervisor::make_process(const ProcessConfig& given) {
     o.syslog = ch.syslog || ch.logfile.kind == LogTarget::Kind::Syslog;
     o.console = m_console_on;
     bool used = stream == Stream::Stdout || !pc.redirect_stderr;
+    o.capture_maxbytes = used ? ch.capture_maxbytes : 0;
     if (used && ch.logfile.kind == LogTarget::Kind::Auto) {
       if (ch.logfile.path.empty()) {
         Result<std::string> path = create_auto_log(sc.childlogdir, pc.name, stream, sc.identifier);

@@ -88,9 +88,18 @@ void AnsiStripper::finish(std::string& out) {
 }
 
 OutputChannel::OutputChannel(OutputChannelOptions opts, OutputSinks sinks)
-    : m_opts(std::move(opts)), m_sinks(sinks) {}
+    : m_opts(std::move(opts)), m_sinks(sinks) {
+  if (m_opts.capture_maxbytes > 0) {
+    m_capture = std::make_unique<Capture>(*this, m_opts.capture_maxbytes);
+  }
+}
 
 Status OutputChannel::open() {
+  if (m_capture) {
+    // Each run starts outside a block, as supervisord's new dispatchers do.
+    m_capture->scanner.reset();
+    m_capture->buffer.clear();
+  }
   m_file.reset();
   if (m_opts.logfile.empty()) {
     return ok_status();
@@ -105,6 +114,14 @@ Status OutputChannel::open() {
 }
 
 void OutputChannel::on_data(std::string_view chunk) {
+  if (m_capture) {
+    m_capture->scanner.feed(chunk, *m_capture);
+  } else {
+    take_text(chunk);
+  }
+}
+
+void OutputChannel::take_text(std::string_view chunk) {
   if (!m_opts.strip_ansi) {
     deliver(chunk);
     return;
@@ -114,7 +131,38 @@ void OutputChannel::on_data(std::string_view chunk) {
   deliver(stripped.get());
 }
 
+void OutputChannel::take_captured(std::string_view chunk) {
+  StripBuffer stripped;
+  std::string_view data = chunk;
+  if (m_opts.strip_ansi) {
+    m_stripper.feed(chunk, stripped.get());
+    data = stripped.get();
+  }
+  if (data.empty()) {
+    return;
+  }
+  m_capture->buffer.append(data);
+  debug_copy(data);
+  if (m_hook) {
+    m_hook(m_opts.process_name, m_opts.stream, data);
+  }
+}
+
+void OutputChannel::end_block() {
+  if (m_block_hook) {
+    m_block_hook(m_opts.stream, m_capture->buffer.view());
+  }
+  if (m_sinks.logger != nullptr && m_sinks.logger->enabled(Level::Debug)) {
+    m_sinks.logger->log(Level::Debug,
+                        fmt::format("'{}' {} emitted a comm event", m_opts.process_name, stream_name(m_opts.stream)));
+  }
+  m_capture->buffer.clear();
+}
+
 void OutputChannel::on_eof() {
+  if (m_capture) {
+    m_capture->scanner.finish(*m_capture);  // a held possible token start was data
+  }
   if (m_opts.strip_ansi) {
     StripBuffer stripped;
     m_stripper.finish(stripped.get());
@@ -148,15 +196,19 @@ void OutputChannel::deliver(std::string_view data) {
   if (m_opts.console && m_sinks.console != nullptr) {
     m_sinks.console->write(m_opts.process_name, m_opts.stream, data);
   }
-  if (m_sinks.logger != nullptr && m_sinks.logger->enabled(Level::Debug)) {
-    m_sinks.logger->log(Level::Debug,
-                        fmt::format("'{}' {} output:\n{}", m_opts.process_name, stream_name(m_opts.stream), data));
-  }
+  debug_copy(data);
   if (m_opts.syslog) {
     to_syslog(data);
   }
   if (m_hook) {
     m_hook(m_opts.process_name, m_opts.stream, data);
+  }
+}
+
+void OutputChannel::debug_copy(std::string_view data) {
+  if (m_sinks.logger != nullptr && m_sinks.logger->enabled(Level::Debug)) {
+    m_sinks.logger->log(Level::Debug,
+                        fmt::format("'{}' {} output:\n{}", m_opts.process_name, stream_name(m_opts.stream), data));
   }
 }
 
@@ -190,6 +242,9 @@ Status OutputChannel::reopen() {
 }
 
 Status OutputChannel::clear() {
+  if (m_capture) {
+    m_capture->buffer.clear();
+  }
   if (!m_file) {
     return ok_status();
   }

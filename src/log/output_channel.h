@@ -13,18 +13,29 @@
 //     the logger is at debug or lower;
 //  5. syslog, "<name> <line>" per complete line (partial lines wait for their
 //     '\n', up to 16 KiB, and are sent at EOF);
-//  6. the event hook (future PROCESS_LOG_STDOUT/STDERR events).
+//  6. the event hook (PROCESS_LOG_STDOUT/STDERR events).
 // Steps 2-6 all see the same (stripped) data. A failing log file write is
 // reported on the main log at ERRO once, until a write succeeds again; it never
 // stops the other steps.
+//
+// Capture mode (capture_maxbytes > 0, log/capture.h) looks for the tokens in
+// the raw bytes first, as supervisord does. Ordinary output takes the steps
+// above; a block's bytes, stripped, go only to the capture buffer, the main
+// log's debug copy (4) and the event hook (6): supervisord swaps the child log
+// (file and syslog) for the buffer and leaves the rest as it is, and tend's
+// console (3) counts as part of the child log. At END the block hook gets the
+// block, "'<name>' <channel> emitted a comm event" goes to the main log at
+// DEBG, and the buffer is emptied. open() starts a new run outside a block.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "log/capture.h"
 #include "log/console.h"
 #include "log/logger.h"
 #include "log/rotating_file.h"
@@ -56,6 +67,7 @@ struct OutputChannelOptions {
   bool strip_ansi = false;
   bool syslog = false;   // *_syslog
   bool console = false;  // console_output on for this program
+  int64_t capture_maxbytes = 0;  // *_capture_maxbytes; 0: no capture mode
 };
 
 struct OutputSinks {
@@ -69,8 +81,12 @@ class OutputChannel {
   static constexpr size_t k_max_syslog_partial = 16 * 1024;
   // Called with the (stripped) data of every chunk.
   using Hook = std::function<void(std::string_view process, Stream stream, std::string_view data)>;
+  // Called with each complete capture-mode block (stripped, at most capture_maxbytes).
+  using BlockHook = std::function<void(Stream stream, std::string_view block)>;
 
   OutputChannel(OutputChannelOptions opts, OutputSinks sinks);
+  OutputChannel(const OutputChannel&) = delete;  // the capture state points back at it
+  OutputChannel& operator=(const OutputChannel&) = delete;
 
   // Opens the log file, if any ("unable to open <path>: <reason>" on failure;
   // the channel then works without a file). Call at spawn, like supervisord.
@@ -79,19 +95,40 @@ class OutputChannel {
   void on_data(std::string_view chunk);
   void on_eof();
   void set_hook(Hook hook) { m_hook = std::move(hook); }
+  void set_block_hook(BlockHook hook) { m_block_hook = std::move(hook); }
 
   // SIGUSR2 / external rotation (also retries a file that failed to open);
-  // clearProcessLogs. No-ops without a configured file.
+  // clearProcessLogs, which also empties a block being captured. No-ops
+  // without a configured file.
   Status reopen();
   Status clear();
 
   const OutputChannelOptions& options() const { return m_opts; }
+  // Capture mode only: whether a block is open.
+  bool in_block() const { return m_capture && m_capture->scanner.in_block(); }
   // The open log file, or nullptr (none configured, or open() failed / not called).
   RotatingFile* file() { return m_file ? &*m_file : nullptr; }
 
  private:
+  // A chunk of ordinary output: stripped, then every step.
+  void take_text(std::string_view chunk);
+  // A piece of a block: stripped, then the buffer, the debug copy and the hook.
+  void take_captured(std::string_view chunk);
+  void end_block();
   void deliver(std::string_view data);
+  void debug_copy(std::string_view data);
   void to_syslog(std::string_view data);
+
+  // Routes what the scanner finds back into the channel.
+  struct Capture final : CaptureSink {
+    Capture(OutputChannel& ch, int64_t maxbytes) : channel(ch), buffer(maxbytes) {}
+    void text(std::string_view data) override { channel.take_text(data); }
+    void captured(std::string_view data) override { channel.take_captured(data); }
+    void block_end() override { channel.end_block(); }
+    OutputChannel& channel;
+    CaptureScanner scanner;
+    CaptureBuffer buffer;
+  };
 
   // Per-channel state stays small: a daemon holds two channels per program.
   // Scratch space for stripped data is shared by all channels (see
@@ -101,6 +138,8 @@ class OutputChannel {
   std::optional<RotatingFile> m_file;
   std::string m_syslog_partial;  // a line still waiting for its '\n'
   Hook m_hook;
+  BlockHook m_block_hook;
+  std::unique_ptr<Capture> m_capture;  // only in capture mode
   AnsiStripper m_stripper;
   bool m_file_failing = false;
 };

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -251,6 +252,115 @@ TEST(OutputChannel, ClearAndReopen) {
   ASSERT_TRUE(ch.reopen().ok());
   ch.on_data("after\n");
   EXPECT_EQ(slurp(o.logfile), "after\n");
+}
+
+
+// --- capture mode -------------------------------------------------------------
+
+const std::string k_begin(CaptureScanner::k_begin);
+const std::string k_end(CaptureScanner::k_end);
+
+struct CaptureFixture : Fixture {
+  std::vector<std::string> hooked;
+  std::vector<std::string> blocks;
+  OutputChannelOptions opts;
+
+  CaptureFixture() {
+    opts.process_name = "web";
+    opts.logfile = dir.file("web.log");
+    opts.capture_maxbytes = 100;
+  }
+  std::unique_ptr<OutputChannel> make() {
+    auto ch = std::make_unique<OutputChannel>(opts, sinks());
+    ch->set_hook([this](std::string_view, Stream, std::string_view data) { hooked.emplace_back(data); });
+    ch->set_block_hook([this](Stream s, std::string_view block) {
+      EXPECT_EQ(s, opts.stream);
+      blocks.emplace_back(block);
+    });
+    EXPECT_TRUE(ch->open().ok());
+    return ch;
+  }
+};
+
+TEST(OutputChannelCapture, ABlockGoesToTheEventsNotTheChildLog) {
+  // As supervisord: the child log (file, syslog; tend's console too) sees only
+  // the text around the block; the block's bytes, stripped, still reach the
+  // debug copy and the output hook (PROCESS_LOG); the tokens reach nothing.
+  CaptureFixture fx;
+  fx.open_logger(Level::Debug);
+  fx.opts.strip_ansi = true;
+  fx.opts.console = true;
+  fx.opts.syslog = true;
+  auto ch = fx.make();
+  ch->on_data("before" + k_begin + "ca");
+  EXPECT_TRUE(ch->in_block());
+  ch->on_data("p\x1b[31mred" + k_end + "after\n");
+  ch->on_eof();
+  EXPECT_EQ(slurp(fx.opts.logfile), "beforeafter\n");
+  EXPECT_EQ(logtest::drain(fx.out[0]), "web | beforeafter\n");
+  EXPECT_EQ(fx.syslog.lines, std::vector<std::string>{"web beforeafter"});
+  EXPECT_EQ(fx.hooked, (std::vector<std::string>{"before", "ca", "pred", "after\n"}));
+  EXPECT_EQ(fx.blocks, std::vector<std::string>{"capred"});
+  std::string main = slurp(fx.dir.file("main.log"));
+  size_t copy = main.find(" DEBG 'web' stdout output:\npred\n");
+  size_t comm = main.find(" DEBG 'web' stdout emitted a comm event\n");
+  ASSERT_NE(copy, std::string::npos) << main;
+  ASSERT_NE(comm, std::string::npos) << main;
+  EXPECT_LT(copy, comm);
+  EXPECT_EQ(main.find("XSUPERVISOR"), std::string::npos) << main;
+}
+
+TEST(OutputChannelCapture, TheBlockKeepsItsNewestMaxbytesAndIsEmptiedAfterEnd) {
+  CaptureFixture fx;
+  fx.opts.capture_maxbytes = 4;
+  fx.opts.stream = Stream::Stderr;
+  auto ch = fx.make();
+  ch->on_data(k_begin + "abcdef" + k_end + k_begin + "xy" + k_end + k_begin + k_end);
+  EXPECT_EQ(fx.blocks, (std::vector<std::string>{"cdef", "xy", ""}));
+}
+
+TEST(OutputChannelCapture, ClearEmptiesABlockInProgress) {
+  CaptureFixture fx;
+  auto ch = fx.make();
+  ch->on_data(k_begin + "old");
+  ASSERT_TRUE(ch->clear().ok());
+  EXPECT_TRUE(ch->in_block());
+  ch->on_data("new" + k_end);
+  EXPECT_EQ(fx.blocks, std::vector<std::string>{"new"});
+}
+
+TEST(OutputChannelCapture, APossibleTokenStartWaitsUntilEof) {
+  CaptureFixture fx;
+  auto ch = fx.make();
+  ch->on_data("short\n");
+  EXPECT_EQ(slurp(fx.opts.logfile), "short\n");  // at once, unlike supervisord
+  ch->on_data("last <!--XSUP");
+  EXPECT_EQ(slurp(fx.opts.logfile), "short\nlast ");
+  ch->on_eof();
+  EXPECT_EQ(slurp(fx.opts.logfile), "short\nlast <!--XSUP");
+}
+
+TEST(OutputChannelCapture, EachRunStartsOutsideABlock) {
+  CaptureFixture fx;
+  auto ch = fx.make();
+  ch->on_data("a" + k_begin + "unfinished");
+  ch->on_eof();
+  ASSERT_TRUE(ch->open().ok());
+  EXPECT_FALSE(ch->in_block());
+  ch->on_data("b" + k_end + "c");
+  EXPECT_TRUE(fx.blocks.empty());
+  EXPECT_EQ(slurp(fx.opts.logfile), "ab" + k_end + "c");
+}
+
+TEST(OutputChannelCapture, WithoutCaptureTheTokensAreOrdinaryOutput) {
+  CaptureFixture fx;
+  fx.opts.capture_maxbytes = 0;
+  auto ch = fx.make();
+  std::string data = "a" + k_begin + "b" + k_end + "c";
+  ch->on_data(data);
+  EXPECT_EQ(slurp(fx.opts.logfile), data);
+  EXPECT_FALSE(ch->in_block());
+  EXPECT_TRUE(fx.blocks.empty());
 }
 
 }  // namespace
