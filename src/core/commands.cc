@@ -281,6 +281,8 @@ CommandResult Commands::add(const std::string& name) {
       }
       GroupConfig copy = g;  // adding may replace the config it came from
       if (Status st = m_sup.add_group(copy); !st) {
+        // supervisord logs its failure (an fcgi socket that cannot be bound) at CRIT too.
+        main_logger().critical("{}", st.error());
         return CommandResult::refused(Refusal::Failed, st.error());
       }
       return CommandResult::success();

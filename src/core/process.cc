@@ -43,8 +43,12 @@ void grow_busy_pipe(int fd) {
 }  // namespace
 
 Process::Process(ProcessConfig cfg, EventLoop& loop, ProcessHost& host, std::unique_ptr<OutputChannel> out,
-                 std::unique_ptr<OutputChannel> err)
-    : m_cfg(std::move(cfg)), m_loop(loop), m_host(host), m_fsm(FsmParams::from(m_cfg), *this, loop.clock()) {
+                 std::unique_ptr<OutputChannel> err, const SharedSocket* stdin_socket)
+    : m_cfg(std::move(cfg)),
+      m_loop(loop),
+      m_host(host),
+      m_fsm(FsmParams::from(m_cfg), *this, loop.clock()),
+      m_stdin_socket(stdin_socket) {
   m_sinks[0] = std::move(out);
   m_sinks[1] = std::move(err);
   // Output events carry what the channel passes on (stripped, capture-mode
@@ -161,8 +165,11 @@ void Process::drain_all() {
 }
 
 Status Process::write_stdin(std::string_view data) {
-  if (m_fsm.pid() == 0 || !m_stdin) {
+  if (m_fsm.pid() == 0) {
     return make_error("not running");
+  }
+  if (!m_stdin) {
+    return make_error("its stdin is the fcgi socket");
   }
   return m_stdin->write(data);
 }
@@ -242,15 +249,20 @@ Result<pid_t> Process::spawn() {
   spec.directory = m_cfg.directory;
   spec.umask = m_cfg.umask;
   spec.redirect_stderr = m_cfg.redirect_stderr;
+  if (m_stdin_socket != nullptr) {
+    spec.stdin_fd = m_stdin_socket->fd();
+  }
   spec.search_path = env_get(spec.configured, "PATH", env_get(spec.inherited, "PATH"));
   Result<Spawned> child = m_host.runtime().spawn(spec);
   if (!child) {
     return make_error(child.error());
   }
-  m_stdin = std::make_unique<PipeWriter>(m_loop, std::move(child->stdin_w), fmt::format("the stdin of {}", m_cfg.name));
-  m_stdin->set_on_closed([this](const std::string& reason, size_t dropped) {
-    main_logger().warn("unable to write to the stdin of {}: {} ({} bytes dropped)", m_cfg.name, reason, dropped);
-  });
+  if (child->stdin_w) {
+    m_stdin = std::make_unique<PipeWriter>(m_loop, std::move(child->stdin_w), fmt::format("the stdin of {}", m_cfg.name));
+    m_stdin->set_on_closed([this](const std::string& reason, size_t dropped) {
+      main_logger().warn("unable to write to the stdin of {}: {} ({} bytes dropped)", m_cfg.name, reason, dropped);
+    });
+  }
   watch(std::move(child->stdout_r), Stream::Stdout, false);
   if (child->stderr_r) {
     watch(std::move(child->stderr_r), Stream::Stderr, false);

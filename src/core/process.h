@@ -22,6 +22,7 @@
 #include "log/output_channel.h"
 #include "sys/event_loop.h"
 #include "sys/pipe_writer.h"
+#include "sys/shared_socket.h"
 #include "util/fd.h"
 
 namespace tend {
@@ -63,8 +64,10 @@ class ProcessHost {
 
 class Process final : private ProcessOps {
  public:
+  // `stdin_socket`: an fcgi group's socket, which every child gets as fd 0
+  // instead of a stdin pipe; owned by the group, which outlives its processes.
   Process(ProcessConfig cfg, EventLoop& loop, ProcessHost& host, std::unique_ptr<OutputChannel> out,
-          std::unique_ptr<OutputChannel> err);
+          std::unique_ptr<OutputChannel> err, const SharedSocket* stdin_socket = nullptr);
   ~Process() override;
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -83,7 +86,8 @@ class Process final : private ProcessOps {
   // The wait status of the last exit (valid when has_exited()).
   int last_wait_status() const { return m_last_status; }
   bool has_exited() const { return m_has_exited; }
-  // False once the child's stdin is gone (not running, or the reader closed it).
+  // False once the child's stdin is gone (not running, or the reader closed
+  // it), and always for an fcgi program (its fd 0 is the socket).
   bool stdin_open() const { return m_stdin && !m_stdin->closed(); }
 
  private:
@@ -142,6 +146,7 @@ class Process final : private ProcessOps {
   ProcessHost& m_host;
   ProcessFsm m_fsm;
   std::array<std::unique_ptr<OutputChannel>, 2> m_sinks;
+  const SharedSocket* m_stdin_socket;   // fcgi: every child's fd 0; nullptr: a stdin pipe
   std::unique_ptr<PipeWriter> m_stdin;  // this run's stdin; dropped (with its queue) when reaped
   std::vector<Pipe> m_pipes;      // this run's stdout/stderr read ends
   std::vector<Pipe> m_lingering;  // earlier runs' pipes still open elsewhere

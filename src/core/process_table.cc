@@ -2,7 +2,17 @@
 
 #include <algorithm>
 
+#include "log/logger.h"
+
 namespace tend {
+
+Group::~Group() {
+  processes.clear();
+  if (socket) {
+    main_logger().info("Closing socket {}", socket->url());
+    socket.reset();
+  }
+}
 
 ProcessTable::~ProcessTable() {
   // Quietly: whoever subscribed may already be gone at this point.

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -19,6 +20,7 @@
 #include "config/model.h"
 #include "core/event_bus.h"
 #include "core/process.h"
+#include "sys/shared_socket.h"
 
 namespace tend {
 
@@ -26,7 +28,19 @@ struct Group {
   // As configured, its processes' entries included (the update diff compares
   // these); a Process's own config() may differ (AUTO log paths filled in).
   GroupConfig cfg;
+  // [fcgi-program:x]: the socket each process gets as fd 0. It lives exactly
+  // as long as the group, so a restart of the processes keeps it (clients
+  // queue in its backlog meanwhile); supervisord instead closes it whenever
+  // no process of the group runs and binds it again at the next spawn.
+  std::optional<SharedSocket> socket;
   std::vector<std::unique_ptr<Process>> processes;  // in (priority, name) order
+
+  Group() = default;
+  Group(const Group&) = delete;
+  Group& operator=(const Group&) = delete;
+  // The processes go first (they borrow the socket), then the socket, with
+  // supervisord's "Closing socket <url>".
+  ~Group();
 
   const std::string& name() const { return cfg.name; }
 };

@@ -195,7 +195,7 @@ Result<Spawned> spawn_process(const SpawnSpec& spec) {
   argv.push_back(nullptr);
 
   Fd in_r, in_w, out_r, out_w, err_r, err_w;
-  Status st = make_pipe(in_r, in_w);
+  Status st = spec.stdin_fd >= 0 ? ok_status() : make_pipe(in_r, in_w);
   if (st) st = make_pipe(out_r, out_w);
   if (st && !spec.redirect_stderr) st = make_pipe(err_r, err_w);
   if (!st) {
@@ -206,7 +206,7 @@ Result<Spawned> spawn_process(const SpawnSpec& spec) {
   plan.filename = cmd->filename.c_str();
   plan.argv = argv.data();
   plan.envp = envp.data();
-  plan.stdin_fd = in_r.get();
+  plan.stdin_fd = spec.stdin_fd >= 0 ? spec.stdin_fd : in_r.get();
   plan.stdout_fd = out_w.get();
   plan.stderr_fd = spec.redirect_stderr ? out_w.get() : err_w.get();
   if (spec.uid) {
@@ -234,7 +234,9 @@ Result<Spawned> spawn_process(const SpawnSpec& spec) {
   err_w.close();
   Spawned out;
   out.pid = pid;
-  set_nonblock(in_w.get());
+  if (in_w) {
+    set_nonblock(in_w.get());
+  }
   set_nonblock(out_r.get());
   if (err_r) {
     set_nonblock(err_r.get());

@@ -25,13 +25,17 @@ struct SpawnSpec {
   std::optional<std::string> directory;
   std::optional<mode_t> umask;
   bool redirect_stderr = false;
+  // >= 0: the child's fd 0 is this fd (an fcgi group's listening socket,
+  // borrowed from its owner) instead of a stdin pipe; Spawned::stdin_w stays
+  // empty. The child still gets fds 0-2 only.
+  int stdin_fd = -1;
   // Where PATH lookup searches when argv[0] has no '/'; from env PATH if set.
   std::string search_path;
 };
 
 struct Spawned {
   pid_t pid = 0;
-  Fd stdin_w;   // parent's write end of the child's stdin
+  Fd stdin_w;   // parent's write end of the child's stdin (invalid with SpawnSpec::stdin_fd)
   Fd stdout_r;  // parent's read end of the child's stdout (and stderr when redirected)
   Fd stderr_r;  // parent's read end of the child's stderr (invalid when redirected)
 };

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -92,6 +93,22 @@ TEST(Spawn, ChildGetsOnlyStdioAnEmptyMaskAndDefaultDispositions) {
   EXPECT_EQ(out.substr(0, out.find('\n') == std::string::npos ? out.size() : out.find("Sig")), "0 1 2 3 ");
   EXPECT_NE(out.find("SigBlk:\t0000000000000000"), std::string::npos) << out;
   EXPECT_NE(out.find("SigIgn:\t0000000000000000"), std::string::npos) << out;
+}
+
+TEST(Spawn, AGivenStdinFdIsTheChildsFdZeroInsteadOfAPipe) {
+  // An fcgi program: fd 0 is the group's listening socket (close-on-exec in
+  // tend, blocking), and the child still has nothing beyond 0-2.
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  SpawnSpec spec = shell("test -S /proc/self/fd/0 && echo socket; ls /proc/self/fd | sort -n | tr \"\\n\" \" \"");
+  spec.stdin_fd = sv[0];
+  auto s = spawn_process(spec);
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_FALSE(s->stdin_w.valid());
+  EXPECT_EQ(run_and_collect(*s), "socket\n0 1 2 3 ");  // 3: the directory ls reads
+  EXPECT_EQ(fcntl(sv[0], F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);  // tend's own copy is untouched
+  close(sv[0]);
+  close(sv[1]);
 }
 
 // Raw rt_sigaction, which (unlike sigaction) also reaches glibc's reserved 32 and 33.

@@ -77,9 +77,17 @@ Status Supervisor::start() {
   }
   m_console.set_name_width(width);
   warn_stop_budget(m_config, m_is_pid1);
+  std::vector<Group*> groups;
   for (const GroupConfig& g : m_config.groups) {
-    if (Status st = add_group(g); !st) {
-      return st;
+    Result<Group*> added = insert_group(g);
+    if (!added) {
+      return make_error(added.error());
+    }
+    groups.push_back(*added);
+  }
+  if (m_lifecycle.running()) {
+    for (Group* g : groups) {
+      autostart(*g);
     }
   }
   return ok_status();

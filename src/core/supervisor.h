@@ -75,7 +75,9 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
   EventLoop& loop() { return m_loop; }
 
   // --- operations of the core (Commands, Updater) ---
-  // Adds a group from `cfg` (autostarting its programs).
+  // Adds a group from `cfg` (autostarting its programs). An fcgi group's
+  // socket is bound first; if that fails, nothing is added and the error is
+  // supervisord's "Could not create FastCGI socket <url>: <reason>".
   Status add_group(const GroupConfig& cfg);
   // Fails unless every process of the group is in a stopped state.
   Status remove_group(const std::string& name);
@@ -129,7 +131,12 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
   void on_process_state(const ProcessStateChanged& e);
   void schedule_process_down();
   void report_waiting();
-  std::unique_ptr<Process> make_process(const ProcessConfig& pc);
+  // add_group in two steps: the group and its processes (and socket), then
+  // the added() that starts its autostart programs. start() adds every group
+  // before starting any, so a group that cannot be added leaves no children.
+  Result<Group*> insert_group(const GroupConfig& cfg);
+  void autostart(Group& g);
+  std::unique_ptr<Process> make_process(const ProcessConfig& pc, const Group& group);
   void insert_process(Group& g, const ProcessConfig& pc);
   void refresh_console_width();
   std::string server_url() const;

@@ -12,7 +12,26 @@
 
 namespace tend {
 
-std::unique_ptr<Process> Supervisor::make_process(const ProcessConfig& given) {
+namespace {
+
+// supervisord's log line comes first, so it is there even when binding fails.
+Result<SharedSocket> open_fcgi_socket(const GroupConfig::FcgiSocket& cfg) {
+  main_logger().info("Creating socket {}", cfg.url);
+  SharedSocketOptions o;
+  o.backlog = cfg.backlog;
+  o.owner_uid = cfg.owner_uid;
+  o.owner_gid = cfg.owner_gid;
+  o.mode = cfg.mode;
+  Result<SharedSocket> s = SharedSocket::open(cfg.url, o);
+  if (!s) {
+    return make_error(fmt::format("Could not create FastCGI socket {}: {}", cfg.url, s.error()));
+  }
+  return s;
+}
+
+}  // namespace
+
+std::unique_ptr<Process> Supervisor::make_process(const ProcessConfig& given, const Group& group) {
   ProcessConfig pc = given;
   if (is_main_program(pc, m_config.supervisord.main_program)) {
     pc.autorestart = AutoRestart::Never;  // its exit ends tend instead
@@ -49,34 +68,61 @@ std::unique_ptr<Process> Supervisor::make_process(const ProcessConfig& given) {
   };
   auto out = make_channel(pc.stdout_ch, Stream::Stdout);
   auto err = make_channel(pc.stderr_ch, Stream::Stderr);
-  return std::make_unique<Process>(std::move(pc), m_loop, *this, std::move(out), std::move(err));
+  const SharedSocket* socket = group.socket ? &*group.socket : nullptr;
+  return std::make_unique<Process>(std::move(pc), m_loop, *this, std::move(out), std::move(err), socket);
 }
 
 void Supervisor::insert_process(Group& g, const ProcessConfig& pc) {
-  Process& p = m_table.add_process(g, pc, make_process(pc));
+  Process& p = m_table.add_process(g, pc, make_process(pc, g));
   if (m_lifecycle.running()) {
     p.added();
   }
 }
 
 Status Supervisor::add_group(const GroupConfig& cfg) {
+  Result<Group*> g = insert_group(cfg);
+  if (!g) {
+    return make_error(g.error());
+  }
+  if (m_lifecycle.running()) {
+    autostart(**g);
+  }
+  return ok_status();
+}
+
+Result<Group*> Supervisor::insert_group(const GroupConfig& cfg) {
   if (m_table.find_group(cfg.name) != nullptr) {
     return make_error(fmt::format("group {} already added", cfg.name));
   }
+  // An fcgi group's socket exists before the group does: a group whose
+  // socket cannot be bound is not added (as supervisord).
+  std::optional<SharedSocket> socket;
+  if (cfg.fcgi_socket) {
+    Result<SharedSocket> s = open_fcgi_socket(*cfg.fcgi_socket);
+    if (!s) {
+      return make_error(s.error());
+    }
+    socket.emplace(std::move(*s));
+  }
   Group& g = m_table.add_group(cfg);
+  g.socket = std::move(socket);
   // Every process is in before the first spawns: a spawn's events may look
   // at the group.
-  std::vector<Process*> added;
   for (const ProcessConfig& pc : cfg.processes) {
-    added.push_back(&m_table.add_process(g, pc, make_process(pc)));
+    m_table.add_process(g, pc, make_process(pc, g));
   }
   m_table.announce_group(g);
-  if (m_lifecycle.running()) {
-    for (Process* p : added) {
-      p->added();
-    }
+  return &g;
+}
+
+void Supervisor::autostart(Group& g) {
+  std::vector<Process*> added;
+  for (const auto& p : g.processes) {
+    added.push_back(p.get());
   }
-  return ok_status();
+  for (Process* p : added) {
+    p->added();
+  }
 }
 
 Status Supervisor::remove_group(const std::string& name) {

@@ -4,12 +4,18 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
+#include <fmt/format.h>
+
+#include "fakes/wait_until.h"
 #include "sys/descendants.h"
 
 namespace tend {
@@ -249,6 +255,81 @@ TEST_F(SupervisorTest, UpdateRemovesAProcessOnlyOnceItHasStopped) {
   EXPECT_EQ(sup.table().find("web", "slow"), nullptr);
   EXPECT_EQ(sup.table().groups().size(), 1u);
   EXPECT_EQ(sup.table().groups()[0]->cfg.processes.size(), 1u);
+}
+
+
+// An fcgi group: one socket, bound when the group is added, every process's
+// fd 0, kept while the processes stop and start again, gone with the group.
+TEST_F(SupervisorTest, FcgiGroupKeepsOneSocketForItsLife) {
+  std::string sock = dir + "/fc.sock";
+  auto member = [&](const std::string& n) {
+    ProcessConfig p = program(n, "/bin/sh -c 'readlink /proc/self/fd/0 > " + dir + "/" + n + ".fd0; exec sleep 1000'");
+    p.group = "fc";
+    return p;
+  };
+  Config c = config_of({});
+  GroupConfig g;
+  g.name = "fc";
+  g.kind = GroupConfig::Kind::FcgiProgram;
+  g.fcgi_socket = GroupConfig::FcgiSocket{"unix://" + sock, 0, std::nullopt, std::nullopt, 0700};
+  g.processes = {member("fc_0"), member("fc_1")};
+  c.groups.push_back(g);
+  Supervisor sup(*loop, c, [] { return Result<Config>(make_error("no reload")); });
+  ASSERT_TRUE(sup.start().ok());
+  auto pump_until = [&](const std::function<bool()>& pred) {
+    return test_support::wait_until([&] {
+      loop->run_once(10);
+      return pred();
+    });
+  };
+  auto fd0 = [&](const std::string& n) { return read_file(dir + "/" + n + ".fd0"); };
+  const Group* group = sup.table().find_group("fc");
+  ASSERT_TRUE(group != nullptr && group->socket);
+  struct stat st {};
+  ASSERT_EQ(fstat(group->socket->fd(), &st), 0);
+  std::string socket_id = fmt::format("socket:[{}]\n", st.st_ino);
+  auto both_report = [&] { return fd0("fc_0") == socket_id && fd0("fc_1") == socket_id; };
+  ASSERT_TRUE(pump_until(both_report)) << fd0("fc_0") << fd0("fc_1");
+  auto stop_all = [&] {
+    for (const auto& p : group->processes) {
+      sup.commands().stop(*p, false, Waiter{[](CommandResult) {}});
+    }
+    return pump_until([&] {
+      return std::all_of(group->processes.begin(), group->processes.end(),
+                         [](const auto& p) { return is_stopped_state(p->state()); });
+    });
+  };
+  ASSERT_TRUE(stop_all());
+  EXPECT_EQ(access(sock.c_str(), F_OK), 0);  // no process, still bound
+  unlink((dir + "/fc_0.fd0").c_str());
+  unlink((dir + "/fc_1.fd0").c_str());
+  for (const auto& p : group->processes) {
+    sup.commands().start(*p, false, Waiter{[](CommandResult) {}});
+  }
+  ASSERT_TRUE(pump_until(both_report)) << fd0("fc_0") << fd0("fc_1");
+  ASSERT_TRUE(stop_all());
+  ASSERT_TRUE(sup.remove_group("fc").ok());
+  EXPECT_NE(access(sock.c_str(), F_OK), 0);
+}
+
+TEST_F(SupervisorTest, AnFcgiSocketThatCannotBeBoundStartsNothing) {
+  // Every group is added before any program starts, so the failure leaves no child.
+  Config c = config_of({program("first", "/bin/sleep 1000", 1)});
+  GroupConfig bad;
+  bad.name = "bad";
+  bad.priority = 2;
+  bad.kind = GroupConfig::Kind::FcgiProgram;
+  bad.fcgi_socket = GroupConfig::FcgiSocket{"unix://" + dir + "/nodir/x.sock", 0, std::nullopt, std::nullopt, 0700};
+  ProcessConfig member = program("bad", "/bin/sleep 1000", 2);
+  bad.processes = {member};
+  c.groups.push_back(bad);
+  Supervisor sup(*loop, c, [] { return Result<Config>(make_error("no reload")); });
+  Status st = sup.start();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error(),
+            "Could not create FastCGI socket unix://" + dir + "/nodir/x.sock: [Errno 2] No such file or directory");
+  EXPECT_EQ(sup.table().find_group("bad"), nullptr);
+  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);  // "first" was never spawned
 }
 
 }  // namespace

@@ -191,8 +191,10 @@ int run_daemon(Config cfg, Supervisor::ConfigLoader reload) {
       return startup_error(control.error());
     }
     if (Status st = sup.start(); !st) {
+      // A group that cannot be added (an fcgi socket that cannot be bound):
+      // supervisord dies of the exception, with status 1.
       main_logger().critical("{}", st.error());
-      code = 2;
+      code = 1;
     } else {
       (*loop)->run();
       code = sup.exit_code();
