@@ -200,6 +200,7 @@ void ListenerPools::attach(Entry& entry, const Process& p) {
   // A replaced process (update) may bring new events= or buffer_size=.
   if (const Group* g = m_sup.table().find_group(entry.group)) {
     entry.pool->set_settings(settings_of(*g, p.config()));
+    resubscribe();
   }
   std::string group = entry.group;
   entry.outputs.emplace(key, m_sup.bus().subscribe_process(key, mask_of(EventKind::Output), [this, group, key](
