@@ -261,6 +261,39 @@ TEST_F(ListenerPoolsTest, StdoutHandlerPrintsTheEchoedLog) {
   EXPECT_EQ(pools->pool("out")->listener_state(&proc("out", "out")), ListenerState::Acknowledged);
 }
 
+// update replaces a changed listener group as supervisord does (the whole
+// group: every process of it changed): a new pool, an empty buffer, a listener
+// that starts ACKNOWLEDGED. The supervisor-wide serial goes on; the pool's
+// starts again.
+TEST_F(ListenerPoolsTest, UpdateReplacesAListenerWithAFreshOne) {
+  make({listener_group("lsn", {"REMOTE_COMMUNICATION"})});
+  advance(1);
+  say("lsn", "lsn", "READY\n");
+  sup->commands().remote_comm("t", "x");
+  settle();
+  ASSERT_EQ(heard("lsn", "lsn").size(), 1u);  // BUSY with it
+  pid_t old_pid = proc("lsn", "lsn").pid();
+  Config next = sup->config();
+  next.groups[0].processes[0].command = "/bin/sleep 200";
+  sup->update(next);
+  settle();
+  sup->child_exited(old_pid, 15);
+  settle();
+  const Process& fresh = proc("lsn", "lsn");
+  EXPECT_EQ(fresh.config().command, "/bin/sleep 200");
+  EXPECT_EQ(pools->pool("lsn")->listener_state(&fresh), ListenerState::Acknowledged);
+  EXPECT_TRUE(pools->pool("lsn")->buffer().empty());
+  advance(1);
+  say("lsn", "lsn", "READY\n");
+  sup->commands().remote_comm("t", "y");
+  settle();
+  std::vector<Received> got = heard("lsn", "lsn");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].headers["serial"], "1");
+  EXPECT_EQ(got[0].headers["poolserial"], "0");
+  EXPECT_EQ(got[0].payload, "type:t\ny");
+}
+
 TEST_F(ListenerPoolsTest, PoolsFollowTheirGroups) {
   make({listener_group("lsn", {"PROCESS_GROUP"}), program_group("web")});
   EXPECT_EQ(pools->pool_count(), 1u);
