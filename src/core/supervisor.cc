@@ -77,9 +77,23 @@ Status Supervisor::start() {
   }
   m_console.set_name_width(width);
   warn_stop_budget(m_config, m_is_pid1);
+  return add_groups_and_run();
+}
+
+Status Supervisor::add_groups_and_run() {
   for (const GroupConfig& g : m_config.groups) {
-    if (Status st = add_group(g); !st) {
+    if (Status st = add_group(g, false); !st) {
       return st;
+    }
+  }
+  // The run begins: the report that supervisord makes SUPERVISOR_STATE_CHANGE_RUNNING,
+  // after every PROCESS_GROUP_ADDED and before the first spawn.
+  m_bus.publish(SupervisorStateChanged{SupervisorState::Running, SupervisorState::Running});
+  for (const GroupConfig& g : m_config.groups) {
+    if (Group* group = m_table.mutable_group(g.name)) {
+      for (const auto& p : group->processes) {
+        p->added();
+      }
     }
   }
   return ok_status();
@@ -314,10 +328,8 @@ void Supervisor::restart_now() {
   main_logger().info("configuration reloaded from {}", m_config.path);
   refresh_console_width();
   warn_stop_budget(m_config, m_is_pid1);
-  for (const GroupConfig& g : m_config.groups) {
-    if (Status st = add_group(g); !st) {
-      main_logger().error("{}", st.error());
-    }
+  if (Status st = add_groups_and_run(); !st) {
+    main_logger().error("{}", st.error());
   }
 }
 

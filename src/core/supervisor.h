@@ -75,8 +75,8 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
   EventLoop& loop() { return m_loop; }
 
   // --- operations of the core (Commands, Updater) ---
-  // Adds a group from `cfg` (autostarting its programs).
-  Status add_group(const GroupConfig& cfg);
+  // Adds a group from `cfg`; with `start`, its autostart programs start now.
+  Status add_group(const GroupConfig& cfg, bool start = true);
   // Fails unless every process of the group is in a stopped state.
   Status remove_group(const std::string& name);
   // Adds one process of an existing group (`pc` names the group).
@@ -120,6 +120,9 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
   void finish() override;
   void entered(SupervisorState from, SupervisorState to) override;
 
+  // Adds every configured group, publishes the start of the run
+  // (SupervisorStateChanged Running -> Running), then starts the programs.
+  Status add_groups_and_run();
   void install_signals();
   void on_signal(int sig);
   void reap();

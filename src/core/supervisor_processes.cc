@@ -58,7 +58,7 @@ void Supervisor::insert_process(Group& g, const ProcessConfig& pc) {
   }
 }
 
-Status Supervisor::add_group(const GroupConfig& cfg) {
+Status Supervisor::add_group(const GroupConfig& cfg, bool start) {
   if (m_table.find_group(cfg.name) != nullptr) {
     return make_error(fmt::format("group {} already added", cfg.name));
   }
@@ -70,7 +70,7 @@ Status Supervisor::add_group(const GroupConfig& cfg) {
     added.push_back(&m_table.add_process(g, pc, make_process(pc)));
   }
   m_table.announce_group(g);
-  if (m_lifecycle.running()) {
+  if (start && m_lifecycle.running()) {
     for (Process* p : added) {
       p->added();
     }
