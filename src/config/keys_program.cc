@@ -7,6 +7,7 @@
 #include <climits>
 
 #include "config/datatypes.h"
+#include "config/event_types.h"
 #include "config/keys_internal.h"
 #include "config/unicode.h"
 #include "util/passwd.h"
@@ -19,16 +20,6 @@ namespace {
 
 constexpr int k_max_numprocs = 100000;
 
-// clang-format off
-constexpr std::string_view k_event_types[] = {
-    "EVENT", "PROCESS_COMMUNICATION", "PROCESS_COMMUNICATION_STDERR", "PROCESS_COMMUNICATION_STDOUT",
-    "PROCESS_GROUP", "PROCESS_GROUP_ADDED", "PROCESS_GROUP_REMOVED", "PROCESS_LOG", "PROCESS_LOG_STDERR",
-    "PROCESS_LOG_STDOUT", "PROCESS_STATE", "PROCESS_STATE_BACKOFF", "PROCESS_STATE_EXITED",
-    "PROCESS_STATE_FATAL", "PROCESS_STATE_RUNNING", "PROCESS_STATE_STARTING", "PROCESS_STATE_STOPPED",
-    "PROCESS_STATE_STOPPING", "PROCESS_STATE_UNKNOWN", "REMOTE_COMMUNICATION", "SUPERVISOR_STATE_CHANGE",
-    "SUPERVISOR_STATE_CHANGE_RUNNING", "SUPERVISOR_STATE_CHANGE_STOPPING", "TICK", "TICK_3600", "TICK_5",
-    "TICK_60"};
-// clang-format on
 
 // --- getAllConfigInfo values -------------------------------------------------------------------
 
@@ -430,24 +421,49 @@ Status load_buffer_size(ProgramScope& s, const Value& v) {
   return ok_status();
 }
 
-Status load_result_handler(ProgramScope& s, const Value& v) {
-  s.group->result_handler = v.present ? v.text : "";
-  if (v.present && unicode::strip(v.text) != "supervisor.dispatchers:default_handler") {
-    warn_at(s.ctx, v.pos,
-            fmt::format("[{}] result_handler {} is a Python callable, which tend cannot load; the default handler "
-                        "is used",
-                        s.section, v.text));
+// The result handlers tend has built in, as `module:attr`. supervisord imports
+// any Python callable; tend runs no Python, so any other one is refused the way
+// supervisord refuses one it cannot import.
+constexpr std::string_view k_result_handlers[] = {"supervisor.dispatchers:default_handler",
+                                                  "supervisor_stdout:event_handler"};
+
+// `module:attr` of a Python entry point spec ("module : attr [extras]", as
+// pkg_resources reads it), or "" when the text is not one.
+std::string entry_point_name(std::string_view spec) {
+  auto is_word = [](char c) {
+    return c == '.' || c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  };
+  std::string_view rest = unicode::strip(spec);
+  if (size_t bracket = rest.find('['); bracket != std::string_view::npos && rest.back() == ']') {
+    rest = unicode::rstrip(rest.substr(0, bracket));
   }
+  size_t colon = rest.find(':');
+  std::string_view module = unicode::rstrip(rest.substr(0, colon));
+  std::string_view attr = colon == std::string_view::npos ? std::string_view() : unicode::lstrip(rest.substr(colon + 1));
+  if (module.empty() || attr.empty() || !std::all_of(module.begin(), module.end(), is_word) ||
+      !std::all_of(attr.begin(), attr.end(), is_word)) {
+    return "";
+  }
+  return fmt::format("{}:{}", module, attr);
+}
+
+Status load_result_handler(ProgramScope& s, const Value& v) {
+  std::string name = entry_point_name(v.text);
+  if (std::find(std::begin(k_result_handlers), std::end(k_result_handlers), name) == std::end(k_result_handlers)) {
+    return error_at(v.pos, fmt::format("{} cannot be resolved within [{}] (tend runs no Python; the result handlers "
+                                       "it has built in are {})",
+                                       v.text, s.section, fmt::join(k_result_handlers, " and ")));
+  }
+  s.group->result_handler = name;
   return ok_status();
 }
 
+// supervisord upper-cases each name and refuses an unknown one, the empty
+// name of a stray comma included.
 Status load_events(ProgramScope& s, const Value& v) {
   std::vector<std::string>& events = s.process->events;
   for (const std::string& e : parse_list_of_strings(v.text)) {
-    std::string up = e;
-    for (char& c : up) {
-      c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
-    }
+    std::string up = upper_event_name(e);
     if (std::find(events.begin(), events.end(), up) == events.end()) {
       events.push_back(up);
     }
@@ -456,7 +472,7 @@ Status load_events(ProgramScope& s, const Value& v) {
     return error_at(v.pos, fmt::format("[{}] section requires an \"events\" line", s.section));
   }
   for (const std::string& e : events) {
-    if (std::find(std::begin(k_event_types), std::end(k_event_types), e) == std::end(k_event_types)) {
+    if (!find_event_type(e)) {
       return error_at(v.pos, fmt::format("Unknown event type {} in [{}] events", e, s.section));
     }
   }

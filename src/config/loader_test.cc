@@ -170,6 +170,29 @@ TEST(Loader, GroupsAndOrdering) {
   EXPECT_EQ(l->processes[0].buffer_size, 10);
 }
 
+// events= as supervisord reads it: upper-cased the way Python's str.upper()
+// does (so "ß" is "SS"), duplicates once; result_handler's two built-in
+// handlers in any spelling pkg_resources accepts, kept as module:attr.
+TEST(Loader, EventListenerKeys) {
+  TempDir d;
+  Result<Config> c = load(d.write("s.conf", std::string(k_sd) +
+                                                "[eventlistener:a]\ncommand=cat\nevents=proceß_state, Tick_5,TICK_5\n"
+                                                "[eventlistener:b]\ncommand=cat\nevents=EVENT\nbuffer_size=3\n"
+                                                "result_handler = supervisor_stdout : event_handler [extra]\n"
+                                                "[eventlistener:c]\ncommand=cat\nevents=tick_60\n"
+                                                "result_handler=supervisor.dispatchers:default_handler\n"));
+  ASSERT_TRUE(c.ok()) << c.error();
+  const GroupConfig* a = group(*c, "a");
+  const GroupConfig* b = group(*c, "b");
+  const GroupConfig* cc = group(*c, "c");
+  ASSERT_TRUE(a != nullptr && b != nullptr && cc != nullptr);
+  EXPECT_EQ(a->processes[0].events, (std::vector<std::string>{"PROCESS_STATE", "TICK_5"}));
+  EXPECT_EQ(a->result_handler, "supervisor.dispatchers:default_handler");
+  EXPECT_EQ(b->result_handler, "supervisor_stdout:event_handler");
+  EXPECT_EQ(b->processes[0].buffer_size, 3);
+  EXPECT_EQ(cc->result_handler, "supervisor.dispatchers:default_handler");
+}
+
 TEST(Loader, IncludesDefaultsAndHere) {
   TempDir d;
   d.write("conf.d/b.conf", "[program:b]\ncommand=%(here)s/b\n");
@@ -294,6 +317,21 @@ TEST(Loader, ErrorsNameFileAndLine) {
       {"group_unknown", "[group:g]\n\nprograms=nope\n", 5, "names unknown program or fcgi-program nope"},
       {"listener_redirect", "[eventlistener:l]\ncommand=c\nevents=TICK_5\nredirect_stderr=1\n", 6, "redirect_stderr"},
       {"main_program", "main_program=ghost\n[program:x]\ncommand=c\n", 3, "main_program 'ghost' names no process"},
+      {"listener_no_events", "[eventlistener:l]\ncommand=c\n", 3, "[eventlistener:l] section requires an \"events\" line"},
+      {"listener_empty_events", "[eventlistener:l]\ncommand=c\nevents=\n", 5, "requires an \"events\" line"},
+      {"listener_unknown_event", "[eventlistener:l]\ncommand=c\nevents=tick_5,\n tick_7\n", 5,
+       "Unknown event type TICK_7 in [eventlistener:l] events"},
+      {"listener_stray_comma", "[eventlistener:l]\ncommand=c\nevents=tick_5,\n", 5,
+       "Unknown event type  in [eventlistener:l] events"},
+      {"listener_handler", "[eventlistener:l]\ncommand=c\nevents=TICK_5\nresult_handler=my.mod:handle\n", 6,
+       "my.mod:handle cannot be resolved within [eventlistener:l] (tend runs no Python; the result handlers it has "
+       "built in are supervisor.dispatchers:default_handler and supervisor_stdout:event_handler)"},
+      {"listener_handler_malformed", "[eventlistener:l]\ncommand=c\nevents=TICK_5\nresult_handler=foo bar\n", 6,
+       "foo bar cannot be resolved within [eventlistener:l]"},
+      {"listener_handler_module_only", "[eventlistener:l]\ncommand=c\nevents=TICK_5\nresult_handler=supervisor_stdout\n",
+       6, "supervisor_stdout cannot be resolved"},
+      {"listener_buffer_size", "[eventlistener:l]\ncommand=c\nevents=TICK_5\nbuffer_size=0\n", 6,
+       "[eventlistener:l] section sets invalid buffer_size (0)"},
       {"duplicate_process", "[program:a]\ncommand=c\nprocess_name=same\n[program:b]\ncommand=c\nprocess_name=same\n"
                             "[group:g]\nprograms=a,b\n",
        6, "two processes named 'same'"},

@@ -105,7 +105,7 @@ struct GroupConfig {
     bool operator==(const FcgiSocket&) const = default;
   };
   std::optional<FcgiSocket> fcgi_socket;
-  std::string result_handler;  // [eventlistener:x] only, as written ("" = default)
+  std::string result_handler;  // [eventlistener:x] only: the built-in handler, "module:attr"
 
   // Every field except processes and pos, compared as the key tables of
   // config/keys.h say: what makes update restart the whole group.

@@ -247,7 +247,7 @@ const std::map<std::string, std::string>& program_samples() {
       {"process_name", "%(program_name)s-%(process_num)d"},
       {"programs", "a,b"},
       {"redirect_stderr", "true"},
-      {"result_handler", "my.module:handler"},
+      {"result_handler", "supervisor_stdout:event_handler"},
       {"serverurl", "http://127.0.0.1:9001"},
       {"socket", "unix:///tmp/tend-keys-test-other.sock"},
       {"socket_backlog", "10"},

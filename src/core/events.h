@@ -72,6 +72,9 @@ struct ProcessHealth {
 struct ProcessRemoved {
   const Process* process;
 };
+// A change of the supervisor's state; from == to == Running when a run begins
+// (start-up, and again after a restart), once every group is added and
+// before any program starts.
 struct SupervisorStateChanged {
   SupervisorState from;
   SupervisorState to;

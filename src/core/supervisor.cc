@@ -77,17 +77,26 @@ Status Supervisor::start() {
   }
   m_console.set_name_width(width);
   warn_stop_budget(m_config, m_is_pid1);
-  std::vector<Group*> groups;
+  return add_groups_and_run(true);
+}
+
+Status Supervisor::add_groups_and_run(bool strict) {
   for (const GroupConfig& g : m_config.groups) {
-    Result<Group*> added = insert_group(g);
-    if (!added) {
-      return make_error(added.error());
+    if (Status st = add_group(g, false); !st) {
+      if (strict) {
+        return st;
+      }
+      main_logger().critical("{}", st.error());
     }
-    groups.push_back(*added);
   }
-  if (m_lifecycle.running()) {
-    for (Group* g : groups) {
-      autostart(*g);
+  // The run begins: the report that supervisord makes SUPERVISOR_STATE_CHANGE_RUNNING,
+  // after every PROCESS_GROUP_ADDED and before the first spawn.
+  m_bus.publish(SupervisorStateChanged{SupervisorState::Running, SupervisorState::Running});
+  for (const GroupConfig& g : m_config.groups) {
+    if (Group* group = m_table.mutable_group(g.name)) {
+      for (const auto& p : group->processes) {
+        p->added();
+      }
     }
   }
   return ok_status();
@@ -322,11 +331,7 @@ void Supervisor::restart_now() {
   main_logger().info("configuration reloaded from {}", m_config.path);
   refresh_console_width();
   warn_stop_budget(m_config, m_is_pid1);
-  for (const GroupConfig& g : m_config.groups) {
-    if (Status st = add_group(g); !st) {
-      main_logger().error("{}", st.error());
-    }
-  }
+  (void)add_groups_and_run(false);
 }
 
 void Supervisor::begin_sweep() {

@@ -75,10 +75,10 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
   EventLoop& loop() { return m_loop; }
 
   // --- operations of the core (Commands, Updater) ---
-  // Adds a group from `cfg` (autostarting its programs). An fcgi group's
-  // socket is bound first; if that fails, nothing is added and the error is
-  // supervisord's "Could not create FastCGI socket <url>: <reason>".
-  Status add_group(const GroupConfig& cfg);
+  // Adds a group from `cfg`; with `start`, its autostart programs start now.
+  // An fcgi group's socket is bound first; if that fails, nothing is added
+  // and the error is supervisord's "Could not create FastCGI socket <url>: <reason>".
+  Status add_group(const GroupConfig& cfg, bool start = true);
   // Fails unless every process of the group is in a stopped state.
   Status remove_group(const std::string& name);
   // Adds one process of an existing group (`pc` names the group).
@@ -122,6 +122,12 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
   void finish() override;
   void entered(SupervisorState from, SupervisorState to) override;
 
+  // Adds every configured group, publishes the start of the run
+  // (SupervisorStateChanged Running -> Running), then starts the programs.
+  // A group that cannot be added (its fcgi socket cannot be bound): with
+  // `strict` (tend's start) the run fails before any program starts, and tend
+  // exits as supervisord does; otherwise (a restart) it is left out and logged.
+  Status add_groups_and_run(bool strict);
   void install_signals();
   void on_signal(int sig);
   void reap();
@@ -131,11 +137,6 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
   void on_process_state(const ProcessStateChanged& e);
   void schedule_process_down();
   void report_waiting();
-  // add_group in two steps: the group and its processes (and socket), then
-  // the added() that starts its autostart programs. start() adds every group
-  // before starting any, so a group that cannot be added leaves no children.
-  Result<Group*> insert_group(const GroupConfig& cfg);
-  void autostart(Group& g);
   std::unique_ptr<Process> make_process(const ProcessConfig& pc, const Group& group);
   void insert_process(Group& g, const ProcessConfig& pc);
   void refresh_console_width();

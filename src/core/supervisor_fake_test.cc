@@ -8,6 +8,7 @@
 #include "core/supervisor.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_runtime.h"
+#include "fakes/test_configs.h"
 
 namespace tend {
 namespace {
@@ -15,30 +16,10 @@ namespace {
 int exited_with(int code) { return (code & 0xff) << 8; }
 int killed_by(int sig) { return sig & 0x7f; }
 
-ProcessConfig program(const std::string& name, int priority = 999, int startsecs = 1) {
-  ProcessConfig p;
-  p.name = name;
-  p.group = name;
-  p.program = name;
-  p.command = "/bin/sleep 100";
-  p.priority = priority;
-  p.startsecs = startsecs;
-  p.stdout_ch.logfile.kind = LogTarget::Kind::None;
-  p.stderr_ch.logfile.kind = LogTarget::Kind::None;
-  return p;
-}
+using test_support::config_of;
 
-Config config_of(std::vector<ProcessConfig> procs) {
-  Config c;
-  c.supervisord.console_output = SupervisordConfig::ConsoleOutput::Off;
-  for (auto& p : procs) {
-    GroupConfig g;
-    g.name = p.group;
-    g.priority = p.priority;
-    g.processes.push_back(p);
-    c.groups.push_back(g);
-  }
-  return c;
+ProcessConfig program(const std::string& name, int priority = 999, int startsecs = 1) {
+  return test_support::program_config(name, "/bin/sleep 100", priority, startsecs);
 }
 
 class SupervisorFakeTest : public ::testing::Test {

@@ -79,18 +79,7 @@ void Supervisor::insert_process(Group& g, const ProcessConfig& pc) {
   }
 }
 
-Status Supervisor::add_group(const GroupConfig& cfg) {
-  Result<Group*> g = insert_group(cfg);
-  if (!g) {
-    return make_error(g.error());
-  }
-  if (m_lifecycle.running()) {
-    autostart(**g);
-  }
-  return ok_status();
-}
-
-Result<Group*> Supervisor::insert_group(const GroupConfig& cfg) {
+Status Supervisor::add_group(const GroupConfig& cfg, bool start) {
   if (m_table.find_group(cfg.name) != nullptr) {
     return make_error(fmt::format("group {} already added", cfg.name));
   }
@@ -108,21 +97,17 @@ Result<Group*> Supervisor::insert_group(const GroupConfig& cfg) {
   g.socket = std::move(socket);
   // Every process is in before the first spawns: a spawn's events may look
   // at the group.
+  std::vector<Process*> added;
   for (const ProcessConfig& pc : cfg.processes) {
-    m_table.add_process(g, pc, make_process(pc, g));
+    added.push_back(&m_table.add_process(g, pc, make_process(pc, g)));
   }
   m_table.announce_group(g);
-  return &g;
-}
-
-void Supervisor::autostart(Group& g) {
-  std::vector<Process*> added;
-  for (const auto& p : g.processes) {
-    added.push_back(p.get());
+  if (start && m_lifecycle.running()) {
+    for (Process* p : added) {
+      p->added();
+    }
   }
-  for (Process* p : added) {
-    p->added();
-  }
+  return ok_status();
 }
 
 Status Supervisor::remove_group(const std::string& name) {

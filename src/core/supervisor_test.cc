@@ -15,37 +15,17 @@
 
 #include <fmt/format.h>
 
+#include "fakes/test_configs.h"
 #include "fakes/wait_until.h"
 #include "sys/descendants.h"
 
 namespace tend {
 namespace {
 
-ProcessConfig program(const std::string& name, const std::string& command, int priority = 999) {
-  ProcessConfig p;
-  p.name = name;
-  p.group = name;
-  p.program = name;
-  p.command = command;
-  p.priority = priority;
-  p.startsecs = 0;
-  p.stdout_ch.logfile.kind = LogTarget::Kind::None;
-  p.stderr_ch.logfile.kind = LogTarget::Kind::None;
-  return p;
-}
+using test_support::config_of;
 
-Config config_of(std::vector<ProcessConfig> procs, double grace = 2.0) {
-  Config c;
-  c.supervisord.shutdown_grace = grace;
-  c.supervisord.console_output = SupervisordConfig::ConsoleOutput::Off;
-  for (auto& p : procs) {
-    GroupConfig g;
-    g.name = p.group;
-    g.priority = p.priority;
-    g.processes.push_back(p);
-    c.groups.push_back(g);
-  }
-  return c;
+ProcessConfig program(const std::string& name, const std::string& command, int priority = 999) {
+  return test_support::program_config(name, command, priority);
 }
 
 std::string read_file(const std::string& path) {

@@ -19,6 +19,7 @@
 #include "sys/signal_takeover.h"
 #include "daemon/config_remarks.h"
 #include "daemon/control_plane.h"
+#include "events/listener_pools.h"
 
 namespace tend {
 
@@ -180,6 +181,8 @@ int run_daemon(Config cfg, Supervisor::ConfigLoader reload) {
   int code = 0;
   {
     Supervisor sup(**loop, std::move(cfg), std::move(reload));
+    // Before any group is added: the pools come with their groups' GroupAdded.
+    events::ListenerPools listeners(sup);
     // The control servers come up before any program starts, so a port or
     // socket conflict stops tend before it has children to clean up.
     Result<std::unique_ptr<rpc::ControlPlane>> control =
