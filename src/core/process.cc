@@ -51,8 +51,9 @@ Process::Process(ProcessConfig cfg, EventLoop& loop, ProcessHost& host, std::uni
       m_stdin_socket(stdin_socket) {
   m_sinks[0] = std::move(out);
   m_sinks[1] = std::move(err);
-  // Output events carry what the channel passes on (stripped, capture-mode
-  // tokens and blocks taken out), as supervisord's PROCESS_LOG events do.
+  // Output events carry the bytes as read, without capture-mode tokens (a
+  // block's bytes included, as in supervisord's PROCESS_LOG events); blocks
+  // come as Communication events.
   for (auto& sink : m_sinks) {
     if (!sink) {
       continue;

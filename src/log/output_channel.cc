@@ -124,11 +124,14 @@ void OutputChannel::on_data(std::string_view chunk) {
 void OutputChannel::take_text(std::string_view chunk) {
   if (!m_opts.strip_ansi) {
     deliver(chunk);
-    return;
+  } else {
+    StripBuffer stripped;
+    m_stripper.feed(chunk, stripped.get());
+    deliver(stripped.get());
   }
-  StripBuffer stripped;
-  m_stripper.feed(chunk, stripped.get());
-  deliver(stripped.get());
+  if (m_hook) {
+    m_hook(m_opts.process_name, m_opts.stream, chunk);
+  }
 }
 
 void OutputChannel::take_captured(std::string_view chunk) {
@@ -138,13 +141,12 @@ void OutputChannel::take_captured(std::string_view chunk) {
     m_stripper.feed(chunk, stripped.get());
     data = stripped.get();
   }
-  if (data.empty()) {
-    return;
+  if (!data.empty()) {
+    m_capture->buffer.append(data);
+    debug_copy(data);
   }
-  m_capture->buffer.append(data);
-  debug_copy(data);
   if (m_hook) {
-    m_hook(m_opts.process_name, m_opts.stream, data);
+    m_hook(m_opts.process_name, m_opts.stream, chunk);
   }
 }
 
@@ -199,9 +201,6 @@ void OutputChannel::deliver(std::string_view data) {
   debug_copy(data);
   if (m_opts.syslog) {
     to_syslog(data);
-  }
-  if (m_hook) {
-    m_hook(m_opts.process_name, m_opts.stream, data);
   }
 }
 

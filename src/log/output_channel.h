@@ -13,19 +13,22 @@
 //     the logger is at debug or lower;
 //  5. syslog, "<name> <line>" per complete line (partial lines wait for their
 //     '\n', up to 16 KiB, and are sent at EOF);
-//  6. the event hook (PROCESS_LOG_STDOUT/STDERR events).
-// Steps 2-6 all see the same (stripped) data. A failing log file write is
+//  6. the event hook, with the chunk as read (not stripped: ProcessOutput
+//     events carry the bytes; a listener's stdout is its protocol, and
+//     PROCESS_LOG payloads are stripped per chunk where they are rendered).
+// Steps 2-5 all see the same (stripped) data. A failing log file write is
 // reported on the main log at ERRO once, until a write succeeds again; it never
 // stops the other steps.
 //
 // Capture mode (capture_maxbytes > 0, log/capture.h) looks for the tokens in
-// the raw bytes first, as supervisord does. Ordinary output takes the steps
-// above; a block's bytes, stripped, go only to the capture buffer, the main
-// log's debug copy (4) and the event hook (6): supervisord swaps the child log
-// (file and syslog) for the buffer and leaves the rest as it is, and tend's
-// console (3) counts as part of the child log. At END the block hook gets the
-// block, "'<name>' <channel> emitted a comm event" goes to the main log at
-// DEBG, and the buffer is emptied. open() starts a new run outside a block.
+// the raw bytes first, as supervisord does, and the hook gets the pieces
+// between them, never a token. Ordinary output takes the steps above; a
+// block's bytes go only to the capture buffer (stripped), the main log's
+// debug copy (4) and the event hook (6): supervisord swaps the child log (file
+// and syslog) for the buffer and leaves the rest as it is, and tend's console
+// (3) counts as part of the child log. At END the block hook gets the block,
+// "'<name>' <channel> emitted a comm event" goes to the main log at DEBG, and
+// the buffer is emptied. open() starts a new run outside a block.
 #pragma once
 
 #include <cstdint>
@@ -79,7 +82,7 @@ struct OutputSinks {
 class OutputChannel {
  public:
   static constexpr size_t k_max_syslog_partial = 16 * 1024;
-  // Called with the (stripped) data of every chunk.
+  // Called with every piece of output as read (capture-mode tokens taken out).
   using Hook = std::function<void(std::string_view process, Stream stream, std::string_view data)>;
   // Called with each complete capture-mode block (stripped, at most capture_maxbytes).
   using BlockHook = std::function<void(Stream stream, std::string_view block)>;

@@ -106,7 +106,7 @@ TEST(OutputChannel, RotatesChildLog) {
   EXPECT_EQ(slurp(o.logfile), "abc");
 }
 
-TEST(OutputChannel, StripAnsiAppliesToEverySink) {
+TEST(OutputChannel, StripAnsiAppliesToEveryLogSink) {
   Fixture fx;
   fx.open_logger(Level::Debug);
   OutputChannelOptions o;
@@ -129,7 +129,7 @@ TEST(OutputChannel, StripAnsiAppliesToEverySink) {
   EXPECT_EQ(slurp(o.logfile), "green\n");
   EXPECT_EQ(logtest::drain(fx.out[0]), "web | green\n");
   EXPECT_EQ(fx.syslog.lines, std::vector<std::string>{"web green"});
-  EXPECT_EQ(hooked, (std::vector<std::string>{"gre", "en", "\n"}));
+  EXPECT_EQ(hooked, (std::vector<std::string>{"\x1b[32mgre", "en\x1b[", "0m\n"}));  // the event hook: as read
   std::string main = slurp(fx.dir.file("main.log"));
   EXPECT_NE(main.find(" DEBG 'web' stdout output:\ngre\n"), std::string::npos) << main;
   EXPECT_EQ(main.find('\x1b'), std::string::npos);
@@ -157,7 +157,7 @@ TEST(OutputChannel, StrippingChannelsShareScratchSafelyWhenNested) {
   });
   cha.on_data("\x1b[31mant\n");
   cha.on_data("\x1b[0mant2\n");
-  EXPECT_EQ(seen_by_a, (std::vector<std::string>{"ant\n", "ant2\n"}));
+  EXPECT_EQ(seen_by_a, (std::vector<std::string>{"\x1b[31mant\n", "\x1b[0mant2\n"}));
   EXPECT_EQ(slurp(a.logfile), "ant\nant2\n");
   EXPECT_EQ(slurp(b.logfile), "bee\nbee\n");
 }
@@ -284,8 +284,9 @@ struct CaptureFixture : Fixture {
 
 TEST(OutputChannelCapture, ABlockGoesToTheEventsNotTheChildLog) {
   // As supervisord: the child log (file, syslog; tend's console too) sees only
-  // the text around the block; the block's bytes, stripped, still reach the
-  // debug copy and the output hook (PROCESS_LOG); the tokens reach nothing.
+  // the text around the block; the block's bytes still reach the debug copy
+  // (stripped) and the output hook (PROCESS_LOG, as read); the tokens reach
+  // nothing, and the block comes whole, stripped, at END.
   CaptureFixture fx;
   fx.open_logger(Level::Debug);
   fx.opts.strip_ansi = true;
@@ -299,7 +300,7 @@ TEST(OutputChannelCapture, ABlockGoesToTheEventsNotTheChildLog) {
   EXPECT_EQ(slurp(fx.opts.logfile), "beforeafter\n");
   EXPECT_EQ(logtest::drain(fx.out[0]), "web | beforeafter\n");
   EXPECT_EQ(fx.syslog.lines, std::vector<std::string>{"web beforeafter"});
-  EXPECT_EQ(fx.hooked, (std::vector<std::string>{"before", "ca", "pred", "after\n"}));
+  EXPECT_EQ(fx.hooked, (std::vector<std::string>{"before", "ca", "p\x1b[31mred", "after\n"}));
   EXPECT_EQ(fx.blocks, std::vector<std::string>{"capred"});
   std::string main = slurp(fx.dir.file("main.log"));
   size_t copy = main.find(" DEBG 'web' stdout output:\npred\n");

@@ -7,9 +7,12 @@ Must match: the tokens reach nothing; the text around the blocks is logged; the 
 logged to the child log but are still copied to the main log; one "emitted a comm event" per block
 (the empty one included). The one deliberate difference (docs/migration.md): supervisord holds a
 channel's last bytes back while they are no longer than a token, so the final "z\\n" (and the
-newline after the stderr block) never reach its log; tend logs them. The events themselves are
-checked by unit tests (ProcessOutputTest, OutputChannelCapture) until a listener can observe them.
+newline after the stderr block) never reach its log; tend logs them. A listener
+(fixtures/event_recorder.py) records the PROCESS_COMMUNICATION and PROCESS_LOG events: the blocks must
+be the same, and the PROCESS_LOG data (joined: how it is cut into events depends on reads) the same
+up to that last-bytes quirk.
 """
+import json
 import os
 import re
 from pathlib import Path
@@ -31,6 +34,15 @@ stdout_logfile=%(here)s/cap.out
 stderr_logfile=%(here)s/cap.err
 stdout_capture_maxbytes=1MB
 stderr_capture_maxbytes=1MB
+stdout_events_enabled=true
+stderr_events_enabled=true
+
+[eventlistener:rec]
+command=/usr/bin/python3 {FIXTURES / 'event_recorder.py'} %(here)s/events.jsonl
+events=PROCESS_COMMUNICATION,PROCESS_LOG
+buffer_size=1000
+stdout_logfile=NONE
+stderr_logfile=NONE
 
 [program:nocap]
 command=/usr/bin/python3 {FIXTURES / 'capture_writer.py'} %(here)s/nocap
@@ -61,6 +73,15 @@ def debug_copies(main, name, channel):
     return out
 
 
+def events(d):
+    """{(event name): [payload bodies]} from the recorder listener, in arrival order."""
+    out = {}
+    for line in read_text(os.path.join(d.dir, "events.jsonl")).splitlines():
+        e = json.loads(line)
+        out.setdefault(e["event"], []).append(e["payload"].split("\n", 1)[1])
+    return out
+
+
 def test_capture_mode_matches_supervisord(request):
     results = {}
     for kind in ("supervisord", "tend"):
@@ -72,9 +93,14 @@ def test_capture_mode_matches_supervisord(request):
         main_log = os.path.join(d.dir, "main.log")
         wait_for(lambda: read_text(main_log).count("'cap' stdout emitted a comm event") == 4 and
                  "'cap' stderr emitted a comm event" in read_text(main_log), what=f"{kind}: the comm events")
+        wait_for(lambda: len(events(d).get("PROCESS_COMMUNICATION_STDOUT", [])) == 4 and
+                 len(events(d).get("PROCESS_COMMUNICATION_STDERR", [])) == 1, what=f"{kind}: the listener's events")
         if kind == "tend":
             wait_for(lambda: read_text(os.path.join(d.dir, "cap.out")).endswith("z\n") and
-                     read_text(os.path.join(d.dir, "cap.err")).endswith("\n"), what="tend's last lines")
+                     read_text(os.path.join(d.dir, "cap.err")).endswith("\n") and
+                     "".join(events(d).get("PROCESS_LOG_STDOUT", [])).endswith("z\n") and
+                     "".join(events(d).get("PROCESS_LOG_STDERR", [])).endswith("\n"), what="tend's last lines")
+        got = events(d)
         main = read_text(main_log)
         results[kind] = {
             "cap.out": read_text(os.path.join(d.dir, "cap.out")),
@@ -84,11 +110,16 @@ def test_capture_mode_matches_supervisord(request):
             "stderr copies": debug_copies(main, "cap", "stderr"),
             "stdout comm events": main.count("DEBG 'cap' stdout emitted a comm event"),
             "stderr comm events": main.count("DEBG 'cap' stderr emitted a comm event"),
+            "stdout blocks": got.get("PROCESS_COMMUNICATION_STDOUT"),
+            "stderr blocks": got.get("PROCESS_COMMUNICATION_STDERR"),
+            "stdout log events": "".join(got.get("PROCESS_LOG_STDOUT", [])),
+            "stderr log events": "".join(got.get("PROCESS_LOG_STDERR", [])),
         }
     sup, tend = results["supervisord"], results["tend"]
     # The quirk, measured: supervisord never logs a channel's short last bytes ("z\n" on stdout,
     # the "\n" after the stderr block); tend logs them at once.
-    for key, tail in (("cap.out", "z\n"), ("stdout copies", "z\n"), ("cap.err", "\n"), ("stderr copies", "\n")):
+    for key, tail in (("cap.out", "z\n"), ("stdout copies", "z\n"), ("stdout log events", "z\n"),
+                      ("cap.err", "\n"), ("stderr copies", "\n"), ("stderr log events", "\n")):
         assert not sup[key].endswith(tail) and tend[key] == sup[key] + tail, (key, sup[key], tend[key])
         tend[key] = sup[key]
     assert tend == sup
@@ -97,6 +128,9 @@ def test_capture_mode_matches_supervisord(request):
     assert sup["stdout copies"] == "beforeoneafter\nxtwoy\nthreeplain <!-- not a token -->\n"
     assert sup["stderr copies"] == "erron stderr"
     assert sup["stdout comm events"] == 4 and sup["stderr comm events"] == 1
+    assert sup["stdout blocks"] == ["one", "two", "three", ""] and sup["stderr blocks"] == ["on stderr"]
+    # PROCESS_LOG events carry what is logged plus the blocks' bytes, never a token.
+    assert sup["stdout log events"] == sup["stdout copies"] and sup["stderr log events"] == sup["stderr copies"]
     assert "XSUPERVISOR" not in sup["stdout copies"] + sup["stderr copies"]
     # Without capture mode the tokens are ordinary output.
     assert sup["nocap.out"].startswith("before<!--XSUPERVISOR:BEGIN-->one<!--XSUPERVISOR:END-->after\n")
