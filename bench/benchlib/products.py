@@ -9,11 +9,13 @@ from . import procs, rpc
 
 
 class Program:
-    """One `[program:x]` section; `command` is also valid as a /bin/sh command line."""
+    """One `[program:x]` section (or `[eventlistener:x]` with section="eventlistener");
+    `command` is also valid as a /bin/sh command line."""
 
-    def __init__(self, name, command, **options):
+    def __init__(self, name, command, section="program", **options):
         self.name = name
         self.command = command
+        self.section = section
         self.options = options
 
 
@@ -44,13 +46,16 @@ def write_conf(sb, programs, supervisord_options=None):
         "",
     ]
     for p in programs:
-        opts = {
-            "autostart": "true",
-            "redirect_stderr": "true",
-            "stdout_logfile": sb.path("logs", f"{p.name}.log"),
-        }
+        if p.section == "program":
+            opts = {
+                "autostart": "true",
+                "redirect_stderr": "true",
+                "stdout_logfile": sb.path("logs", f"{p.name}.log"),
+            }
+        else:  # a listener's stdout is the protocol: no redirect_stderr (supervisord refuses it)
+            opts = {"stderr_logfile": sb.path("logs", f"{p.name}.err")}
         opts.update(p.options)
-        lines.append(f"[program:{p.name}]")
+        lines.append(f"[{p.section}:{p.name}]")
         lines.append(f"command={p.command}")
         lines += [f"{k}={v}" for k, v in opts.items()]
         lines.append("")

@@ -18,6 +18,11 @@ class Capped(float):
     """A lower bound: the run was stopped at its cap."""
 
 
+class NotSupported(Exception):
+    """The product runs, but not this feature (e.g. a tend built before event listeners): the
+    case is n/a for it, reason "unsupported: ..."."""
+
+
 class Metric:
     def __init__(self, key, label, unit, digits=3, better="lower", target=None, optional=False):
         self.optional = optional  # a run may legitimately not produce it
@@ -33,7 +38,7 @@ class Metric:
 
 class Case:
     def __init__(self, scenario, name, metrics, run, kinds=("supervisor",), reps=3,
-                 est=5.0, reps_for=None, limits=None, note=None, needs_rpc=False):
+                 est=5.0, reps_for=None, limits=None, note=None, needs_rpc=False, feature=None):
         self.scenario = scenario
         self.name = name
         self.metrics = metrics
@@ -45,6 +50,9 @@ class Case:
         self.limits = limits or []       # [(name, fn(sandbox) -> dict)] measured alongside
         self.note = note
         self.needs_rpc = needs_rpc  # startup, control: meaningless without XML-RPC
+        # A feature a product may lack (NotSupported): n/a then, and not a failure of
+        # --require (the black-box tests are what require the feature).
+        self.feature = feature
 
     def est_for(self, name):
         if isinstance(self.est, dict):
@@ -349,6 +357,166 @@ def crash_loop(window):
     return run
 
 
+# ---- 8. events ----------------------------------------------------------------------------
+
+_EVLISTENER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "evlistener.py")
+_PROBE = 5.0  # s; supervisord delivers its first event within ~1 s
+_LINE = "bench event line: fifty-odd characters of ASCII text"
+
+
+def _listener(mode, path, events, buffer_size=10):
+    return Program("listener", f"/usr/bin/python3 {_EVLISTENER} {mode} {path}",
+                   section="eventlistener", events=events, buffer_size=buffer_size, startsecs=0,
+                   stdout_logfile="NONE")
+
+
+def _no_events(r, what):
+    if not r.alive():
+        return RuntimeError(f"product exited ({r.output_hint()})")
+    return NotSupported(f"the listener got no event within {_PROBE:g} s of {what}: no event listener support")
+
+
+def _read_stats(path):
+    try:
+        with open(path) as f:
+            t, events, lines = f.read().split()
+        return float(t), int(events), int(lines)
+    except (OSError, ValueError):
+        return None
+
+
+def _overflows(sb):
+    """The main log's "event buffer overflowed" lines so far: one per event a full buffer dropped."""
+    try:
+        with open(sb.path("supervisord.log"), errors="replace") as f:
+            return sum(1 for line in f if "event buffer overflowed" in line)
+    except FileNotFoundError:
+        return 0
+
+
+def events_throughput(window, settle):
+    """A program writes lines as fast as /bin/sh echoes them, with stdout_events_enabled; one
+    listener (buffer_size=10, the default) acknowledges each PROCESS_LOG_STDOUT at once. The
+    rates are the listener's own counts over `window` s, between two of its stat stamps;
+    `dropped` is the main log's "event buffer overflowed" lines over about the same window."""
+    def run(product, sb):
+        writer = _script(sb, "writer.sh", f'while :; do echo "{_LINE}"; done\n')
+        stats = sb.path("stats")
+        programs = [_listener("count", stats, "PROCESS_LOG_STDOUT"),
+                    Program("writer", f"/bin/sh {writer}", startsecs=0, stdout_logfile="NONE",
+                            stdout_events_enabled="true")]
+        r = product.start(sb, programs)
+        deadline = time.monotonic() + _PROBE
+        while _read_stats(stats) is None:
+            if time.monotonic() > deadline or not r.alive():
+                raise _no_events(r, "start")
+            time.sleep(0.01)
+        time.sleep(settle)
+        s0, d0 = _read_stats(stats), _overflows(sb)
+        time.sleep(window)
+        s1, d1 = _read_stats(stats), _overflows(sb)
+        if not r.alive():
+            raise RuntimeError(f"product exited ({r.output_hint()})")
+        if s1[0] <= s0[0]:
+            raise RuntimeError("the listener stopped receiving events")
+        dt = s1[0] - s0[0]
+        return {"rate": (s1[1] - s0[1]) / dt, "lines": (s1[2] - s0[2]) / dt,
+                "dropped": (d1 - d0) / dt}
+    return run
+
+
+class _Stamps:
+    """Follows the stamp file of evlistener.py: (monotonic, eventname, payload) tuples."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+        self.rest = ""
+
+    def new(self):
+        try:
+            with open(self.path) as f:
+                f.seek(self.offset)
+                chunk = f.read()
+                self.offset = f.tell()
+        except FileNotFoundError:
+            return []
+        text = self.rest + chunk
+        lines = text.split("\n")
+        self.rest = lines.pop()
+        out = []
+        for line in lines:
+            t, name, payload = line.split(" ", 2)
+            out.append((float(t), name, payload))
+        return out
+
+    def wait(self, pred, timeout, r, what):
+        """The first new stamp matching pred(name, payload), or raise at `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for t, name, payload in self.new():
+                if pred(name, payload):
+                    return t, name, payload
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no {what} within {timeout:.0f} s")
+            if not r.alive():
+                raise RuntimeError(f"product exited ({r.output_hint()})")
+            time.sleep(0.0005)
+
+
+def _pid_of(payload):
+    for field in payload.split("|", 1)[0].split():
+        if field.startswith("pid:"):
+            return int(field[4:])
+    return None
+
+
+def events_latency(trigger, samples):
+    """`samples` times: the harness stamps CLOCK_MONOTONIC and either calls
+    supervisor.sendRemoteCommEvent (trigger "remote", on a kept-alive connection) or SIGKILLs a
+    program (trigger "kill"; autorestart brings it back before the next sample); the listener
+    stamps the same clock when the event's header line arrives. Median and p90 of the
+    differences."""
+    def run(product, sb):
+        stamps_path = sb.path("stamps")
+        programs = [_listener("stamp", stamps_path,
+                              "REMOTE_COMMUNICATION,PROCESS_STATE_RUNNING,PROCESS_STATE_EXITED"),
+                    Program("victim", "/bin/sleep infinity", startsecs=0, autorestart="true",
+                            stdout_logfile="NONE")]
+        r = product.start(sb, programs)
+        r.wait_running(2, timeout=30)
+        stamps = _Stamps(stamps_path)
+        server = rpc.proxy(r.sock, timeout=30)
+        server.supervisor.sendRemoteCommEvent("probe", "probe")
+        try:
+            stamps.wait(lambda n, p: n == "REMOTE_COMMUNICATION" and p == "type:probe|probe", _PROBE, r,
+                        "probe event")
+        except TimeoutError:
+            raise _no_events(r, "a sendRemoteCommEvent") from None
+        pid = server.supervisor.getProcessInfo("victim")["pid"]
+        lat = []
+        for i in range(samples):
+            time.sleep(0.01)  # the listener is READY again
+            if trigger == "remote":
+                t0 = time.monotonic()
+                server.supervisor.sendRemoteCommEvent("bench", str(i))
+                t1, _, _ = stamps.wait(lambda n, p, i=i: n == "REMOTE_COMMUNICATION" and p == f"type:bench|{i}",
+                                       10, r, f"event {i}")
+            else:
+                t0 = time.monotonic()
+                os.kill(pid, signal.SIGKILL)
+                t1, _, _ = stamps.wait(lambda n, p, pid=pid: n == "PROCESS_STATE_EXITED" and _pid_of(p) == pid,
+                                       10, r, f"EXITED of pid {pid}")
+                _, _, payload = stamps.wait(lambda n, p: n == "PROCESS_STATE_RUNNING" and "processname:victim" in p,
+                                            10, r, "victim RUNNING again")
+                pid = _pid_of(payload)
+            lat.append((t1 - t0) * 1000)
+        server("close")()
+        lat.sort()
+        return {"median": statistics.median(lat), "p90": lat[min(len(lat) - 1, int(len(lat) * 0.9))]}
+    return run
+
+
 # ---- the plan ------------------------------------------------------------------------------
 
 def _cat_rate(report):
@@ -360,11 +528,12 @@ def build(quick):
     if quick:
         p = dict(start_n=10, shut_n=5, cap=30, mem=(1, 100), idle_n=10, idle_w=2.0, settle=0.5,
                  log=64 * MiB, rot=(4 * MiB, 3), ctl=(10, 100), calls=50, status_runs=2,
-                 budget=5.0, spawn_w=1.0, crash_w=3.0, reps=1)
+                 budget=5.0, spawn_w=1.0, crash_w=3.0, ev_w=1.0, ev_remote=20, ev_kill=5, reps=1)
     else:
         p = dict(start_n=100, shut_n=100, cap=150, mem=(1, 100, 1000), idle_n=100, idle_w=20.0,
                  settle=1.0, log=1 << 30, rot=(50 * 1000 * 1000, 10), ctl=(100, 1000),
-                 calls=200, status_runs=3, budget=15.0, spawn_w=3.0, crash_w=6.0, reps=3)
+                 calls=200, status_runs=3, budget=15.0, spawn_w=3.0, crash_w=6.0, ev_w=5.0,
+                 ev_remote=100, ev_kill=20, reps=3)
     full = not quick
     R = p["reps"]
 
@@ -466,4 +635,27 @@ def build(quick):
          Metric("cpu", "supervisor CPU", "%", digits=1, target=("<=", 1.0, "≤ 1 %")),
          Metric("cpu_per", "CPU per restart", "µs", digits=0, optional=True)],
         crash_loop(p["crash_w"]), reps=R, est=p["crash_w"] + 2.5))
+
+    cases.append(Case(
+        "events", f"events: PROCESS_LOG_STDOUT throughput, {p['ev_w']:g} s window",
+        [Metric("rate", "events delivered to one listener", "/s", digits=0, better="higher"),
+         Metric("lines", "lines of output in them", "/s", digits=0, better="higher"),
+         Metric("dropped", "events dropped by the full buffer", "/s", digits=0)],
+        events_throughput(p["ev_w"], 0.5), reps=R, feature="event listeners",
+        est=p["ev_w"] + 2.5))
+    n = p["ev_remote"]
+    cases.append(Case(
+        "events", f"events: latency sendRemoteCommEvent → listener, {n} samples",
+        [Metric("median", "median", "ms", digits=3, target=("<=", 1.0, "≤ 1 ms")),
+         Metric("p90", "p90", "ms", digits=3)],
+        events_latency("remote", n), reps=R, needs_rpc=True, feature="event listeners",
+        est=2.5 + n * 0.02))
+    n = p["ev_kill"]
+    cases.append(Case(
+        "events", f"events: latency SIGKILL → PROCESS_STATE_EXITED at the listener, {n} samples",
+        [Metric("median", "median", "ms", digits=3, target=("<=", 1.0, "≤ 1 ms")),
+         Metric("p90", "p90", "ms", digits=3)],
+        events_latency("kill", n), reps=R, needs_rpc=True, feature="event listeners",
+        reps_for={"supervisord": 2} if full else None,
+        est={"supervisord": 2.5 + n * 2.0, "*": 2.5 + n * 0.05}))
     return cases
