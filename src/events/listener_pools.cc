@@ -144,7 +144,13 @@ void ListenerPools::fan_out(const Event& e) {
       serial = next_serial(m_serial);
       payload = std::make_shared<const std::string>(std::move(r->payload));
     }
-    entry.pool->offer(QueuedEvent{r->type, payload, *serial});
+    QueuedEvent q{r->type, payload, *serial};
+    if (const auto* out = std::get_if<ProcessOutput>(&e)) {
+      q.source = out->process;
+      q.source_pid = out->process->pid();
+      q.data_offset = payload->find('\n') + 1;
+    }
+    entry.pool->offer(std::move(q));
   }
 }
 

@@ -24,10 +24,31 @@ int Pool::takes(EventType t) const {
   return n;
 }
 
+bool Pool::merge_into_tail(const QueuedEvent& ev) {
+  if (ev.source == nullptr || m_buffer.size() < m_settings.buffer_size || m_buffer.empty()) {
+    return false;
+  }
+  QueuedEvent& tail = m_buffer.back();
+  if (tail.type != ev.type || tail.source != ev.source || tail.source_pid != ev.source_pid) {
+    return false;
+  }
+  std::string_view data = std::string_view(*ev.payload).substr(ev.data_offset);
+  if (tail.payload->size() - tail.data_offset + data.size() > k_max_merged_log) {
+    return false;
+  }
+  auto merged = std::make_shared<std::string>(*tail.payload);
+  merged->append(data);
+  tail.payload = std::move(merged);
+  return true;
+}
+
 bool Pool::offer(QueuedEvent ev) {
   int n = takes(ev.type);
   if (n == 0) {
     return false;
+  }
+  if (n == 1 && merge_into_tail(ev)) {
+    return true;
   }
   ev.pool_serial = next_serial(m_serial);
   for (int i = 1; i < n; ++i) {

@@ -9,6 +9,13 @@
 //    comes back (rejected, or its listener died). A full buffer
 //    (buffer_size) first drops its oldest event, logged at ERRO as
 //    "pool <name> event buffer overflowed, discarding event <serial>".
+//    Deliberate difference: when the buffer is full and the newest buffered
+//    event is a PROCESS_LOG chunk of the same process run and channel, the
+//    new chunk's data is appended to it (up to k_max_merged_log bytes)
+//    instead. A program that writes faster than its listener acknowledges
+//    then loses nothing; supervisord, which reads one chunk per loop pass,
+//    rarely overflows there, and tend, which reads as fast as the program
+//    writes, would otherwise discard most of a burst.
 //  - dispatch(): while events are buffered, the oldest goes to the first
 //    listener (in process_num order) that is RUNNING and READY; it becomes
 //    BUSY with it. Events wait while no listener is ready.
@@ -42,7 +49,15 @@ struct QueuedEvent {
   std::shared_ptr<const std::string> payload;  // shared by the pools that take it
   int64_t serial;                              // the supervisor-wide serial
   int64_t pool_serial = -1;                    // set when the pool first takes it
+  // PROCESS_LOG_* only: the process (opaque) and pid whose output it is, and
+  // where the data starts in the payload (after the header line).
+  const void* source = nullptr;
+  int64_t source_pid = 0;
+  size_t data_offset = 0;
 };
+
+// The most data a merged PROCESS_LOG event carries (see Pool).
+constexpr size_t k_max_merged_log = 256 * 1024;
 
 class Pool {
  public:
@@ -106,6 +121,9 @@ class Pool {
   // The event goes back to the head of the buffer (supervisord's rebuffering).
   void requeue(QueuedEvent ev);
   void push(QueuedEvent ev, bool head);
+  // Appends a log chunk to the newest buffered chunk of the same source when
+  // the buffer is full; true when it did.
+  bool merge_into_tail(const QueuedEvent& ev);
   bool send_to_ready(const QueuedEvent& ev);
 
   PoolSettings m_settings;

@@ -176,5 +176,41 @@ TEST(PoolSerial, WrapsAfterTheLargest) {
   EXPECT_EQ(next_serial(s), 0);
 }
 
+QueuedEvent log_chunk(int64_t serial, const void* source, int64_t pid, const std::string& data) {
+  std::string header = "processname:w groupname:w pid:" + std::to_string(pid) + " channel:stdout\n";
+  QueuedEvent q{EventType::ProcessLogStdout, std::make_shared<const std::string>(header + data), serial};
+  q.source = source;
+  q.source_pid = pid;
+  q.data_offset = header.size();
+  return q;
+}
+
+TEST_F(PoolTest, AFullBufferMergesLogChunksOfOneRunInsteadOfDiscarding) {
+  Pool p = make({EventType::ProcessLog}, 3);
+  const void* w = reinterpret_cast<const void*>(0x10);
+  for (int i = 0; i < 3; ++i) {
+    p.offer(log_chunk(i, w, 42, "line " + std::to_string(i) + "\n"));
+  }
+  ASSERT_EQ(p.buffer().size(), 3u);
+  // Full: the next chunks join the newest one; nothing is discarded.
+  p.offer(log_chunk(3, w, 42, "line 3\n"));
+  p.offer(log_chunk(4, w, 42, "line 4\n"));
+  EXPECT_TRUE(errors.empty());
+  ASSERT_EQ(p.buffer().size(), 3u);
+  EXPECT_EQ(*p.buffer().back().payload, "processname:w groupname:w pid:42 channel:stdout\nline 2\nline 3\nline 4\n");
+  EXPECT_EQ(p.buffer().back().pool_serial, 2);
+  // Another run (pid), another channel or another process is not merged: the oldest goes.
+  p.offer(log_chunk(5, w, 43, "new run\n"));
+  EXPECT_EQ(errors.size(), 1u);
+  EXPECT_EQ(*p.buffer().back().payload, "processname:w groupname:w pid:43 channel:stdout\nnew run\n");
+  // A merged event never grows past k_max_merged_log bytes of data.
+  std::string big(k_max_merged_log - 8, 'x');  // "new run\n" + big = the limit exactly
+  p.offer(log_chunk(6, w, 43, big));
+  EXPECT_EQ(errors.size(), 1u);
+  p.offer(log_chunk(7, w, 43, "y"));
+  EXPECT_EQ(errors.size(), 2u);
+  EXPECT_EQ(p.buffer().back().payload->back(), 'y');
+}
+
 }  // namespace
 }  // namespace tend::events
