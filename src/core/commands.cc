@@ -271,16 +271,13 @@ Result<ConfigDiff> Commands::reload_config() {
 CommandResult Commands::add(const std::string& name) {
   size_t colon = name.find(':');
   std::string group = name.substr(0, colon);
-  for (const GroupConfig& g : m_sup.config().groups) {
-    if (g.name != group) {
-      continue;
-    }
+  if (std::optional<GroupConfig> found = m_sup.configured_group(group)) {
+    const GroupConfig& g = *found;
     if (colon == std::string::npos) {
       if (m_sup.table().find_group(g.name) != nullptr) {
         return CommandResult::refused(Refusal::AlreadyAdded);
       }
-      GroupConfig copy = g;  // adding may replace the config it came from
-      if (Status st = m_sup.add_group(copy); !st) {
+      if (Status st = m_sup.add_group(g); !st) {
         // supervisord logs its failure (an fcgi socket that cannot be bound) at CRIT too.
         main_logger().critical("{}", st.error());
         return CommandResult::refused(Refusal::Failed, st.error());
@@ -298,8 +295,7 @@ CommandResult Commands::add(const std::string& name) {
       if (m_sup.table().find(group, process) != nullptr) {
         return CommandResult::refused(Refusal::AlreadyAdded);
       }
-      ProcessConfig copy = pc;
-      if (Status st = m_sup.add_process(copy); !st) {
+      if (Status st = m_sup.add_process(pc); !st) {
         return CommandResult::refused(Refusal::Failed, st.error());
       }
       return CommandResult::success();

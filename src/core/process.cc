@@ -42,13 +42,14 @@ void grow_busy_pipe(int fd) {
 }
 }  // namespace
 
-Process::Process(ProcessConfig cfg, EventLoop& loop, ProcessHost& host, std::unique_ptr<OutputChannel> out,
-                 std::unique_ptr<OutputChannel> err, const SharedSocket* stdin_socket)
+Process::Process(ProcessConfig cfg, Setup setup, EventLoop& loop, ProcessHost& host,
+                 std::unique_ptr<OutputChannel> out, std::unique_ptr<OutputChannel> err)
     : m_cfg(std::move(cfg)),
       m_loop(loop),
       m_host(host),
-      m_fsm(FsmParams::from(m_cfg), *this, loop.clock()),
-      m_stdin_socket(stdin_socket) {
+      m_fsm(std::move(setup.fsm), *this, loop.clock()),
+      m_stdin_socket(setup.stdin_socket),
+      m_auto_log_filled(setup.auto_log_filled) {
   m_sinks[0] = std::move(out);
   m_sinks[1] = std::move(err);
   // Output events carry the bytes as read, without capture-mode tokens (a
@@ -68,6 +69,17 @@ Process::Process(ProcessConfig cfg, EventLoop& loop, ProcessHost& host, std::uni
       m_host.bus().publish(ProcessCommunication{this, c, block});
     });
   }
+}
+
+ProcessConfig Process::configured() const {
+  ProcessConfig c = m_cfg;
+  if (m_auto_log_filled[0]) {
+    c.stdout_ch.logfile.path.clear();
+  }
+  if (m_auto_log_filled[1]) {
+    c.stderr_ch.logfile.path.clear();
+  }
+  return c;
 }
 
 Process::~Process() {
@@ -124,6 +136,7 @@ void Process::reaped(int wait_status) {
     }
   }
   m_stdin.reset();
+  m_stdin_fd.close();
   m_last_status = wait_status;
   m_has_exited = true;
   m_fsm.exited(wait_status);
@@ -169,8 +182,14 @@ Status Process::write_stdin(std::string_view data) {
   if (m_fsm.pid() == 0) {
     return make_error("not running");
   }
-  if (!m_stdin) {
+  if (!m_stdin && !m_stdin_fd) {
     return make_error("its stdin is the fcgi socket");
+  }
+  if (!m_stdin) {
+    m_stdin = std::make_unique<PipeWriter>(m_loop, std::move(m_stdin_fd), fmt::format("the stdin of {}", m_cfg.name));
+    m_stdin->set_on_closed([this](const std::string& reason, size_t dropped) {
+      main_logger().warn("unable to write to the stdin of {}: {} ({} bytes dropped)", m_cfg.name, reason, dropped);
+    });
   }
   return m_stdin->write(data);
 }
@@ -258,12 +277,7 @@ Result<pid_t> Process::spawn() {
   if (!child) {
     return make_error(child.error());
   }
-  if (child->stdin_w) {
-    m_stdin = std::make_unique<PipeWriter>(m_loop, std::move(child->stdin_w), fmt::format("the stdin of {}", m_cfg.name));
-    m_stdin->set_on_closed([this](const std::string& reason, size_t dropped) {
-      main_logger().warn("unable to write to the stdin of {}: {} ({} bytes dropped)", m_cfg.name, reason, dropped);
-    });
-  }
+  m_stdin_fd = std::move(child->stdin_w);
   watch(std::move(child->stdout_r), Stream::Stdout, false);
   if (child->stderr_r) {
     watch(std::move(child->stderr_r), Stream::Stderr, false);

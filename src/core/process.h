@@ -66,14 +66,26 @@ class Process final : private ProcessOps {
  public:
   // `stdin_socket`: an fcgi group's socket, which every child gets as fd 0
   // instead of a stdin pipe; owned by the group, which outlives its processes.
-  Process(ProcessConfig cfg, EventLoop& loop, ProcessHost& host, std::unique_ptr<OutputChannel> out,
-          std::unique_ptr<OutputChannel> err, const SharedSocket* stdin_socket = nullptr);
+  // How the supervisor made it: the state machine's parameters (they may
+  // differ from the config: main_program never restarts by itself), which
+  // AUTO log paths it filled in, and the fcgi socket, if any.
+  struct Setup {
+    FsmParams fsm;
+    std::array<bool, 2> auto_log_filled{};  // by Stream
+    const SharedSocket* stdin_socket = nullptr;
+  };
+  // `cfg`: as configured, with the AUTO log paths filled in.
+  Process(ProcessConfig cfg, Setup setup, EventLoop& loop, ProcessHost& host, std::unique_ptr<OutputChannel> out,
+          std::unique_ptr<OutputChannel> err);
   ~Process() override;
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
   // --- read-only view (anyone) ---
+  // As configured, AUTO log paths filled in.
   const ProcessConfig& config() const { return m_cfg; }
+  // Exactly as configured (what an update compares with a new configuration).
+  ProcessConfig configured() const;
   const ProcessFsm& fsm() const { return m_fsm; }
   ProcessState state() const { return m_fsm.state(); }
   pid_t pid() const { return m_fsm.pid(); }
@@ -88,7 +100,7 @@ class Process final : private ProcessOps {
   bool has_exited() const { return m_has_exited; }
   // False once the child's stdin is gone (not running, or the reader closed
   // it), and always for an fcgi program (its fd 0 is the socket).
-  bool stdin_open() const { return m_stdin && !m_stdin->closed(); }
+  bool stdin_open() const { return m_stdin ? !m_stdin->closed() : m_stdin_fd.valid(); }
 
  private:
   // Only these change a process: requests from outside arrive through
@@ -147,7 +159,12 @@ class Process final : private ProcessOps {
   ProcessFsm m_fsm;
   std::array<std::unique_ptr<OutputChannel>, 2> m_sinks;
   const SharedSocket* m_stdin_socket;   // fcgi: every child's fd 0; nullptr: a stdin pipe
-  std::unique_ptr<PipeWriter> m_stdin;  // this run's stdin; dropped (with its queue) when reaped
+  std::array<bool, 2> m_auto_log_filled;
+  // This run's stdin: the bare fd until the first write makes it a
+  // PipeWriter (most programs are never written to: no writer, no memory);
+  // both dropped, with any queue, when the run is reaped.
+  Fd m_stdin_fd;
+  std::unique_ptr<PipeWriter> m_stdin;
   std::vector<Pipe> m_pipes;      // this run's stdout/stderr read ends
   std::vector<Pipe> m_lingering;  // earlier runs' pipes still open elsewhere
   EventLoop::TimerId m_timer = 0;

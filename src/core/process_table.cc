@@ -35,6 +35,15 @@ const Group* ProcessTable::find_group(std::string_view name) const {
   return nullptr;
 }
 
+GroupConfig ProcessTable::configured(const Group& g) const {
+  GroupConfig c = g.cfg;
+  c.processes.reserve(g.processes.size());
+  for (const auto& p : g.processes) {
+    c.processes.push_back(p->configured());
+  }
+  return c;
+}
+
 Group* ProcessTable::mutable_group(std::string_view name) { return const_cast<Group*>(find_group(name)); }
 
 const Process* ProcessTable::find(std::string_view group, std::string_view name) const {
@@ -57,13 +66,8 @@ Group& ProcessTable::add_group(GroupConfig cfg) {
   return **m_groups.insert(pos, std::move(g));
 }
 
-Process& ProcessTable::add_process(Group& g, const ProcessConfig& configured, std::unique_ptr<Process> p) {
+Process& ProcessTable::add_process(Group& g, std::unique_ptr<Process> p) {
   Process* raw = p.get();
-  auto order = [](const ProcessConfig& a, const ProcessConfig& b) {
-    return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
-  };
-  g.cfg.processes.insert(std::upper_bound(g.cfg.processes.begin(), g.cfg.processes.end(), configured, order),
-                         configured);
   auto pos = std::upper_bound(g.processes.begin(), g.processes.end(), p, [](const auto& a, const auto& b) {
     const ProcessConfig& x = a->config();
     const ProcessConfig& y = b->config();
@@ -88,7 +92,6 @@ void ProcessTable::remove_process(Group& g, const Process* p) {
     return;
   }
   forget(p);
-  std::erase_if(g.cfg.processes, [p](const ProcessConfig& pc) { return pc.name == p->name(); });
   g.processes.erase(it);
 }
 

@@ -25,8 +25,9 @@
 namespace tend {
 
 struct Group {
-  // As configured, its processes' entries included (the update diff compares
-  // these); a Process's own config() may differ (AUTO log paths filled in).
+  // The group's own settings as configured; `cfg.processes` is empty: each
+  // Process holds its configuration (ProcessTable::configured() puts the
+  // whole group together when an update compares it).
   GroupConfig cfg;
   // [fcgi-program:x]: the socket each process gets as fd 0. It lives exactly
   // as long as the group, so a restart of the processes keeps it (clients
@@ -57,6 +58,9 @@ class ProcessTable {
   const std::vector<std::unique_ptr<Group>>& groups() const { return m_groups; }
   const Group* find_group(std::string_view name) const;
   const Process* find(std::string_view group, std::string_view name) const;
+  // The group as configured, its processes' configurations included (built
+  // on demand: each process keeps the one copy of its own).
+  GroupConfig configured(const Group& g) const;
   // Whether `p` is (still) one of ours: handles held across events are checked.
   bool contains(const Process* p) const { return m_all.count(p) != 0; }
   size_t process_count() const { return m_all.size(); }
@@ -70,9 +74,8 @@ class ProcessTable {
   // `announce` is called (after its processes are in).
   Group& add_group(GroupConfig cfg);
   void announce_group(const Group& g) { m_bus.publish(GroupAdded{g.name()}); }
-  // Inserts a process into `g` in (priority, name) order; `configured` is the
-  // configuration it was made from.
-  Process& add_process(Group& g, const ProcessConfig& configured, std::unique_ptr<Process> p);
+  // Inserts a process into `g` in (priority, name) order.
+  Process& add_process(Group& g, std::unique_ptr<Process> p);
   // Destroys the group and its processes (ProcessRemoved for each, then GroupRemoved).
   void remove_group(std::string_view name);
   void remove_process(Group& g, const Process* p);

@@ -81,11 +81,13 @@ Status Supervisor::start() {
 }
 
 Status Supervisor::add_groups_and_run(bool strict) {
+  bool all_added = true;
   for (const GroupConfig& g : m_config.groups) {
     if (Status st = add_group(g, false); !st) {
       if (strict) {
         return st;
       }
+      all_added = false;
       main_logger().critical("{}", st.error());
     }
   }
@@ -99,7 +101,37 @@ Status Supervisor::add_groups_and_run(bool strict) {
       }
     }
   }
+  if (all_added) {
+    m_config.groups.clear();
+    m_config.groups.shrink_to_fit();
+    m_config_is_running = true;
+  }
   return ok_status();
+}
+
+std::optional<GroupConfig> Supervisor::configured_group(std::string_view name) const {
+  if (m_config_is_running) {
+    const Group* g = m_table.find_group(name);
+    return g != nullptr ? std::optional(m_table.configured(*g)) : std::nullopt;
+  }
+  for (const GroupConfig& g : m_config.groups) {
+    if (g.name == name) {
+      return g;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<GroupConfig> Supervisor::configured_groups() const {
+  if (!m_config_is_running) {
+    return m_config.groups;
+  }
+  std::vector<GroupConfig> out;
+  out.reserve(m_table.groups().size());
+  for (const auto& g : m_table.groups()) {
+    out.push_back(m_table.configured(*g));
+  }
+  return out;
 }
 
 // --- signals and reaping --------------------------------------------------------
@@ -224,6 +256,7 @@ void Supervisor::set_config(Config next) {
   next.supervisord = std::move(live);
   next.http_servers = m_config.http_servers;
   m_config = std::move(next);
+  m_config_is_running = false;
 }
 
 std::optional<Config> Supervisor::reread_for(const std::string& reason) {

@@ -64,7 +64,15 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
   void set_exit_code(int code) { m_exit_code = code; }
 
   SupervisorState state() const { return m_lifecycle.state(); }
+  // The configuration last read, but for its groups: see configured_groups().
   const Config& config() const { return m_config; }
+  // The groups of the configuration last read (getAllConfigInfo, add, update).
+  // Right after a start or restart they are exactly what runs, and are then
+  // rebuilt from the process table on demand instead of kept twice (with a
+  // thousand programs that copy was a tenth of tend's memory).
+  std::vector<GroupConfig> configured_groups() const;
+  // One of them by name, or nullopt.
+  std::optional<GroupConfig> configured_group(std::string_view name) const;
   double start_wall() const { return m_start_wall; }
 
   // --- the parts ---
@@ -156,6 +164,7 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
   std::unique_ptr<Sweep> m_sweep;
   std::unique_ptr<Ticker> m_ticker;
   std::optional<Config> m_pending_config;  // restart: what starts once all is down
+  bool m_config_is_running = false;        // m_config.groups dropped: the table has them
   EventBus::Subscription m_state_sub;
   ConsoleMux m_console;
   bool m_console_on = false;

@@ -33,8 +33,9 @@ Result<SharedSocket> open_fcgi_socket(const GroupConfig::FcgiSocket& cfg) {
 
 std::unique_ptr<Process> Supervisor::make_process(const ProcessConfig& given, const Group& group) {
   ProcessConfig pc = given;
+  Process::Setup setup{FsmParams::from(pc), {}, group.socket ? &*group.socket : nullptr};
   if (is_main_program(pc, m_config.supervisord.main_program)) {
-    pc.autorestart = AutoRestart::Never;  // its exit ends tend instead
+    setup.fsm.autorestart = AutoRestart::Never;  // its exit ends tend instead
   }
   const SupervisordConfig& sc = m_config.supervisord;
   auto make_channel = [&](ChannelConfig& ch, Stream stream) {
@@ -53,6 +54,7 @@ std::unique_ptr<Process> Supervisor::make_process(const ProcessConfig& given, co
         Result<std::string> path = create_auto_log(sc.childlogdir, pc.name, stream, sc.identifier);
         if (path) {
           ch.logfile.path = *path;
+          setup.auto_log_filled[static_cast<int>(stream)] = true;
         } else {
           main_logger().error("{}", path.error());
         }
@@ -68,12 +70,11 @@ std::unique_ptr<Process> Supervisor::make_process(const ProcessConfig& given, co
   };
   auto out = make_channel(pc.stdout_ch, Stream::Stdout);
   auto err = make_channel(pc.stderr_ch, Stream::Stderr);
-  const SharedSocket* socket = group.socket ? &*group.socket : nullptr;
-  return std::make_unique<Process>(std::move(pc), m_loop, *this, std::move(out), std::move(err), socket);
+  return std::make_unique<Process>(std::move(pc), std::move(setup), m_loop, *this, std::move(out), std::move(err));
 }
 
 void Supervisor::insert_process(Group& g, const ProcessConfig& pc) {
-  Process& p = m_table.add_process(g, pc, make_process(pc, g));
+  Process& p = m_table.add_process(g, make_process(pc, g));
   if (m_lifecycle.running()) {
     p.added();
   }
@@ -99,7 +100,7 @@ Status Supervisor::add_group(const GroupConfig& cfg, bool start) {
   // at the group.
   std::vector<Process*> added;
   for (const ProcessConfig& pc : cfg.processes) {
-    added.push_back(&m_table.add_process(g, pc, make_process(pc, g)));
+    added.push_back(&m_table.add_process(g, make_process(pc, g)));
   }
   m_table.announce_group(g);
   if (start && m_lifecycle.running()) {
@@ -150,12 +151,17 @@ Status Supervisor::remove_process(const std::string& group, const std::string& n
 }
 
 ConfigDiff Supervisor::diff_against(const Config& next) const {
-  std::vector<const GroupConfig*> running;
+  std::vector<GroupConfig> running;
   running.reserve(m_table.groups().size());
   for (const auto& g : m_table.groups()) {
-    running.push_back(&g->cfg);
+    running.push_back(m_table.configured(*g));
   }
-  return diff_groups(running, next.groups);
+  std::vector<const GroupConfig*> ptrs;
+  ptrs.reserve(running.size());
+  for (const GroupConfig& g : running) {
+    ptrs.push_back(&g);
+  }
+  return diff_groups(ptrs, next.groups);
 }
 
 void Supervisor::refresh_console_width() {

@@ -234,7 +234,8 @@ TEST_F(SupervisorTest, UpdateRemovesAProcessOnlyOnceItHasStopped) {
   EXPECT_EQ(run(), 0);
   EXPECT_EQ(sup.table().find("web", "slow"), nullptr);
   EXPECT_EQ(sup.table().groups().size(), 1u);
-  EXPECT_EQ(sup.table().groups()[0]->cfg.processes.size(), 1u);
+  EXPECT_EQ(sup.table().groups()[0]->processes.size(), 1u);
+  EXPECT_EQ(sup.table().configured(*sup.table().groups()[0]).processes.size(), 1u);
 }
 
 

@@ -47,10 +47,8 @@ void Updater::apply(const ConfigDiff& d) {
 }
 
 void Updater::add_from_config(const DiffEntry& e) {
-  for (const GroupConfig& g : m_sup.config().groups) {
-    if (g.name != e.group) {
-      continue;
-    }
+  if (std::optional<GroupConfig> found = m_sup.configured_group(e.group)) {
+    const GroupConfig& g = *found;
     Status st = ok_status();
     if (!e.process) {
       st = m_sup.add_group(g);

@@ -274,6 +274,7 @@ TEST_F(ListenerPoolsTest, UpdateReplacesAListenerWithAFreshOne) {
   ASSERT_EQ(heard("lsn", "lsn").size(), 1u);  // BUSY with it
   pid_t old_pid = proc("lsn", "lsn").pid();
   Config next = sup->config();
+  next.groups = sup->configured_groups();
   next.groups[0].processes[0].command = "/bin/sleep 200";
   sup->update(next);
   settle();

@@ -270,11 +270,11 @@ Outcome SupervisorApi::all_process_info() {
 
 Outcome SupervisorApi::all_config_info() {
   std::vector<std::pair<std::string, Value>> entries;
-  for (const GroupConfig& g : m_sup.config().groups) {
+  for (const GroupConfig& g : m_sup.configured_groups()) {
     const Group* live_group = m_sup.table().find_group(g.name);
     // A running group shows its resolved AUTO log paths only while it runs
     // the configuration being listed (supervisord resolves them in place).
-    bool same = live_group != nullptr && live_group->cfg == g;
+    bool same = live_group != nullptr && m_sup.table().configured(*live_group) == g;
     for (const ProcessConfig& p : g.processes) {
       const Process* live = same ? m_sup.table().find(g.name, p.name) : nullptr;
       entries.emplace_back(p.name,
