@@ -26,7 +26,7 @@ using F = ProcessFsm;
 const ProcessFsm::Action ProcessFsm::k_table[k_fsm_states][k_fsm_events] = {
   //               Added         Start              Stop                 Shutdown             Exit                     Timer                  Ready                    Signal
   /* Stopped */   {&F::autostart, &F::spawn_now,     &F::refuse_stop,     &F::ignore,          &F::ignore,              &F::ignore,            &F::ignore,              &F::refuse_signal},
-  /* Starting */  {&F::ignore,    &F::refuse_started, &F::stop_process,   &F::stop_process,    &F::exit_while_starting, &F::startsecs_passed,  &F::ready_while_starting, &F::signal_process},
+  /* Starting */  {&F::ignore,    &F::refuse_started, &F::stop_process,   &F::stop_process,    &F::exit_while_starting, &F::ready_timed_out,   &F::ready_while_starting, &F::signal_process},
   /* Running */   {&F::ignore,    &F::refuse_started, &F::stop_process,   &F::stop_process,    &F::exit_while_up,       &F::ignore,            &F::ready_while_running, &F::signal_process},
   /* Backoff */   {&F::ignore,    &F::refuse_started, &F::cancel_backoff, &F::give_up_backoff, &F::ignore,              &F::retry_spawn,       &F::ignore,              &F::refuse_signal},
   /* Stopping */  {&F::ignore,    &F::refuse_stopping, &F::refuse_stop,   &F::ignore,          &F::exit_while_stopping, &F::escalate_to_kill,  &F::ignore,              &F::signal_process},
@@ -34,6 +34,7 @@ const ProcessFsm::Action ProcessFsm::k_table[k_fsm_states][k_fsm_events] = {
   /* RestartWait */{&F::ignore,   &F::spawn_now,     &F::cancel_restart,  &F::drop_restart,    &F::ignore,              &F::restart_now,       &F::ignore,              &F::refuse_signal},
   /* Fatal */     {&F::ignore,    &F::spawn_now,     &F::refuse_stop,     &F::ignore,          &F::ignore,              &F::ignore,            &F::ignore,              &F::refuse_signal},
   /* Unknown */   {&F::ignore,    &F::refuse_unknown, &F::refuse_stop,    &F::ignore,          &F::exit_while_up,       &F::ignore,            &F::ignore,              &F::refuse_signal},
+  /* FailedStart */{&F::ignore,   &F::refuse_stopping, &F::abandon_retry,  &F::abandon_retry,   &F::exit_after_failed_start, &F::escalate_to_kill, &F::ignore,          &F::signal_process},
 };
 // clang-format on
 
@@ -48,6 +49,7 @@ ProcessState wire_state(FsmState s) {
     case FsmState::Backoff:
       return ProcessState::Backoff;
     case FsmState::Stopping:
+    case FsmState::FailedStart:
       return ProcessState::Stopping;
     case FsmState::Exited:
     case FsmState::RestartWait:
@@ -61,7 +63,14 @@ ProcessState wire_state(FsmState s) {
 }
 
 const char* fsm_state_name(FsmState s) {
-  return s == FsmState::RestartWait ? "EXITED (restart pending)" : state_name(wire_state(s));
+  switch (s) {
+    case FsmState::RestartWait:
+      return "EXITED (restart pending)";
+    case FsmState::FailedStart:
+      return "STOPPING (not ready in time)";
+    default:
+      return state_name(wire_state(s));
+  }
 }
 
 const char* fsm_event_name(FsmEvent e) {
@@ -186,6 +195,34 @@ FsmReply ProcessFsm::startsecs_passed(const Input&) {
   return {};
 }
 
+FsmReply ProcessFsm::ready_timed_out(const Input& in) {
+  if (!m_params.notify_ready) {
+    return startsecs_passed(in);
+  }
+  m_spawnerr = fmt::format("not ready within {} seconds (ready_timeout)", m_params.ready_timeout);
+  m_ops.log(Level::Warn, fmt::format("{} was {}; stopping it", m_params.name, m_spawnerr));
+  kill(m_params.stopsignal, FsmState::FailedStart);
+  return {};
+}
+
+FsmReply ProcessFsm::exit_after_failed_start(const Input& in) {
+  std::string spawnerr = m_spawnerr;
+  record_exit(in.wait_status);
+  m_exitstatus = 0;
+  m_spawnerr = spawnerr;
+  m_ops.log(Level::Warn, fmt::format("exited: {} ({}; not ready in time)", m_params.name,
+                                     describe_wait_status(in.wait_status)));
+  enter_backoff();
+  return {};
+}
+
+FsmReply ProcessFsm::abandon_retry(const Input&) {
+  // Someone asked for the stop that is already under way: it ends STOPPED
+  // (or, in a shutdown, without a retry) instead of in BACKOFF.
+  m_state = FsmState::Stopping;
+  return {};
+}
+
 FsmReply ProcessFsm::ready_while_starting(const Input&) {
   enter_running("process reported ready");
   set_ready(true);
@@ -252,7 +289,8 @@ FsmReply ProcessFsm::exit_while_stopping(const Input& in) {
 }
 
 FsmReply ProcessFsm::exit_while_starting(const Input& in) {
-  bool too_quickly = m_clock.now() - m_laststart < seconds_d(m_params.startsecs);
+  // With a readiness check, any exit before ready is a failed start.
+  bool too_quickly = m_params.notify_ready || m_clock.now() - m_laststart < seconds_d(m_params.startsecs);
   if (!too_quickly) {
     return exit_while_up(in);  // exited in the instant startsecs ran out, before the timer ran
   }
@@ -318,7 +356,9 @@ void ProcessFsm::spawn() {
   }
   m_pid = *pid;
   m_ops.log(Level::Info, fmt::format("spawned: '{}' with pid {}", m_params.name, m_pid));
-  if (m_params.startsecs <= 0) {
+  if (m_params.notify_ready) {
+    m_deadline = m_laststart + seconds_d(m_params.ready_timeout);
+  } else if (m_params.startsecs <= 0) {
     startsecs_passed({});
   } else {
     m_deadline = m_laststart + seconds_d(m_params.startsecs);
@@ -350,12 +390,16 @@ void ProcessFsm::enter_backoff() {
   m_deadline = m_clock.now() + seconds_d(m_backoff);
 }
 
-void ProcessFsm::kill(int sig) {
+void ProcessFsm::kill(int sig, FsmState as) {
   // STOPPING already: this is the SIGKILL, which killasgroup governs.
-  bool group = m_state == FsmState::Stopping ? m_params.killasgroup : m_params.stopasgroup;
+  bool stopping = m_state == FsmState::Stopping || m_state == FsmState::FailedStart;
+  bool group = stopping ? m_params.killasgroup : m_params.stopasgroup;
+  if (stopping) {
+    as = m_state;  // escalating keeps the kind of stop
+  }
   m_ops.log(Level::Debug, fmt::format("killing {} (pid {}) {}with signal {}", m_params.name, m_pid,
                                       group ? "process group " : "", signal_name(sig)));
-  enter(FsmState::Stopping, m_clock.now() + seconds_d(m_params.stopwaitsecs));
+  enter(as, m_clock.now() + seconds_d(m_params.stopwaitsecs));
   Status st = m_ops.send_signal(m_pid, sig, group, true);
   if (!st) {
     m_ops.log(Level::Critical, fmt::format("unknown problem killing {} ({}):{}", m_params.name, m_pid, st.error()));

@@ -12,9 +12,13 @@
 // minimum restart interval. It reports EXITED; that it will restart by itself
 // is explicit instead of a flag beside the state.
 //
-// Readiness is an attribute, not a state: ready() is true once the process is
-// RUNNING, or, for a program that announces readiness itself (notify_ready),
-// once it said so; the Ready event also ends STARTING early.
+// Readiness is an attribute, not a state. Without a readiness check a process
+// is ready once RUNNING (startsecs passed). With one (notify_ready: sd_notify,
+// a notification fd, a probe), STARTING lasts until the Ready event, which
+// makes it RUNNING and ready; if ready_timeout passes first, the start has
+// failed: the process is stopped (FailedStart, reported as STOPPING) and goes
+// to BACKOFF once it is down, so startretries and FATAL apply as to a process
+// that exited too quickly.
 #pragma once
 
 #include <sys/types.h>
@@ -32,8 +36,19 @@
 
 namespace tend {
 
-enum class FsmState : uint8_t { Stopped, Starting, Running, Backoff, Stopping, Exited, RestartWait, Fatal, Unknown };
-constexpr int k_fsm_states = 9;
+enum class FsmState : uint8_t {
+  Stopped,
+  Starting,
+  Running,
+  Backoff,
+  Stopping,
+  Exited,
+  RestartWait,  // EXITED, restarting once the minimum interval has passed
+  Fatal,
+  Unknown,
+  FailedStart,  // STOPPING a process that was not ready in time; BACKOFF once down
+};
+constexpr int k_fsm_states = 10;
 enum class FsmEvent : uint8_t { Added, Start, Stop, Shutdown, Exit, Timer, Ready, Signal };
 constexpr int k_fsm_events = 8;
 
@@ -97,9 +112,10 @@ struct FsmParams {
   int stopwaitsecs = 10;
   bool stopasgroup = false;
   bool killasgroup = false;
-  // The program reports readiness itself (Ready event); until it does it is
-  // not ready(), even when RUNNING.
+  // A readiness check decides when STARTING ends (the Ready event), not
+  // startsecs; not ready within ready_timeout seconds is a failed start.
   bool notify_ready = false;
+  double ready_timeout = 60;
 
   static FsmParams from(const ProcessConfig& c);
 };
@@ -178,6 +194,9 @@ class ProcessFsm {
   FsmReply startsecs_passed(const Input&);
   FsmReply retry_spawn(const Input&);
   FsmReply escalate_to_kill(const Input&);
+  FsmReply ready_timed_out(const Input&);
+  FsmReply exit_after_failed_start(const Input&);
+  FsmReply abandon_retry(const Input&);
   FsmReply restart_now(const Input&);
   FsmReply ready_while_starting(const Input&);
   FsmReply ready_while_running(const Input&);
@@ -189,7 +208,7 @@ class ProcessFsm {
   void spawn();
   void enter_backoff();
   void enter_running(const std::string& why);
-  void kill(int sig);
+  void kill(int sig, FsmState as = FsmState::Stopping);
   void record_exit(int wait_status);
   void restart_if_wanted();
   bool exit_code_expected(int code) const;

@@ -434,7 +434,7 @@ const std::vector<Cell> k_cells = {
     {FS::Starting, FE::Stop, FS::Stopping, FA::Done, 0, 1},
     {FS::Starting, FE::Shutdown, FS::Stopping, FA::Done, 0, 1},
     {FS::Starting, FE::Exit, FS::Backoff, FA::Done, 0, 0},
-    {FS::Starting, FE::Timer, FS::Running, FA::Done, 0, 0},
+    {FS::Starting, FE::Timer, FS::Running, FA::Done, 0, 0},  // startsecs (with notify_ready: FailedStart, below)
     {FS::Starting, FE::Ready, FS::Running, FA::Done, 0, 0},
     {FS::Starting, FE::Signal, FS::Starting, FA::Done, 0, 1},
 
@@ -500,6 +500,15 @@ const std::vector<Cell> k_cells = {
     {FS::Unknown, FE::Timer, FS::Unknown, FA::Ignored, 0, 0},
     {FS::Unknown, FE::Ready, FS::Unknown, FA::Ignored, 0, 0},
     {FS::Unknown, FE::Signal, FS::Unknown, FA::NotRunning, 0, 0},
+
+    {FS::FailedStart, FE::Added, FS::FailedStart, FA::Ignored, 0, 0},
+    {FS::FailedStart, FE::Start, FS::FailedStart, FA::StillStopping, 0, 0},
+    {FS::FailedStart, FE::Stop, FS::Stopping, FA::Done, 0, 0},
+    {FS::FailedStart, FE::Shutdown, FS::Stopping, FA::Done, 0, 0},
+    {FS::FailedStart, FE::Exit, FS::Backoff, FA::Done, 0, 0},
+    {FS::FailedStart, FE::Timer, FS::FailedStart, FA::Done, 0, 1},
+    {FS::FailedStart, FE::Ready, FS::FailedStart, FA::Ignored, 0, 0},
+    {FS::FailedStart, FE::Signal, FS::FailedStart, FA::Done, 0, 1},
 };
 
 class FsmTableTest : public ::testing::TestWithParam<Cell> {
@@ -568,6 +577,13 @@ class FsmTableTest : public ::testing::TestWithParam<Cell> {
         ops.signal_error = "Operation not permitted";
         f.stop();
         ops.signal_error.clear();
+        break;
+      case FS::FailedStart:
+        with([](FsmParams& p) { p.notify_ready = true; }, [&] {
+          f.start();
+          clock.advance(60);
+          f.timer();
+        });
         break;
     }
     ASSERT_EQ(f.fsm_state(), s) << fsm_state_name(s);
@@ -644,6 +660,44 @@ TEST_F(FsmTest, ReadyFollowsRunningUnlessTheProgramReportsIt) {
   f.exited(exit_status(0));
   EXPECT_FALSE(f.ready());
   EXPECT_EQ(ops.readiness, (std::vector<bool>{true, false}));
+}
+
+TEST_F(FsmTest, NotReadyInTimeIsAFailedStartRetriedThenFatal) {
+  FsmParams p = params(1, 1);
+  p.notify_ready = true;
+  p.ready_timeout = 5;
+  ProcessFsm f = make(p);
+  f.added();
+  clock.advance(4.9);
+  f.timer();
+  EXPECT_EQ(f.state(), S::Starting);  // startsecs does not apply
+  clock.advance(0.1);
+  f.timer();
+  EXPECT_EQ(f.fsm_state(), FsmState::FailedStart);
+  EXPECT_EQ(f.state(), S::Stopping);
+  EXPECT_EQ(ops.sent.back(), (FakeProcessOps::Sent{100, SIGTERM, false, true}));
+  EXPECT_TRUE(ops.logged("app was not ready within 5 seconds (ready_timeout); stopping it"));
+  f.exited(signal_status(SIGTERM));
+  EXPECT_EQ(f.state(), S::Backoff);
+  EXPECT_EQ(f.spawnerr(), "not ready within 5 seconds (ready_timeout)");
+  fire(f);  // the retry
+  EXPECT_EQ(f.state(), S::Starting);
+  f.exited(exit_status(0));  // exits before ready: also a failed start
+  EXPECT_EQ(f.state(), S::Fatal);
+}
+
+TEST_F(FsmTest, AStopDuringAFailedStartEndsStopped) {
+  FsmParams p = params(1);
+  p.notify_ready = true;
+  p.ready_timeout = 5;
+  ProcessFsm f = make(p);
+  f.added();
+  clock.advance(5);
+  f.timer();
+  ASSERT_EQ(f.fsm_state(), FsmState::FailedStart);
+  ASSERT_TRUE(f.stop().done());
+  f.exited(signal_status(SIGTERM));
+  EXPECT_EQ(f.state(), S::Stopped);
 }
 
 TEST_F(FsmTest, NotifyReadyWaitsForTheReadyEventWhichEndsStarting) {
