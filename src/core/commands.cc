@@ -171,6 +171,24 @@ CommandResult Commands::clear_logs(const Process& target) {
   return CommandResult::success();
 }
 
+void Commands::report_ready(const Process& target) {
+  if (Process* p = m_sup.table_mut().mutable_process(&target)) {
+    p->ready_reported();
+  }
+}
+
+void Commands::annotate(const Process& target, const std::function<void(ProcessNotes&)>& change) {
+  Process* p = m_sup.table_mut().mutable_process(&target);
+  if (p == nullptr) {
+    return;
+  }
+  ProcessNotes before = p->m_notes;
+  change(p->m_notes);
+  if (p->m_notes.health != before.health) {
+    m_sup.bus().publish(ProcessHealth{p, p->m_notes.health == ProcessNotes::Health::Healthy, p->m_notes.health_detail});
+  }
+}
+
 // --- waits --------------------------------------------------------------------
 
 std::optional<CommandResult> Commands::check(const Process& p, WaitFor what) {

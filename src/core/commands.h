@@ -91,6 +91,14 @@ class Commands {
   CommandResult send_stdin(const Process& p, std::string_view data);
   CommandResult clear_logs(const Process& p);
 
+  // --- for the layers above core (readiness, health, dependencies) ---
+  // The program is ready (sd_notify READY=1, its notification fd, a probe
+  // passed): ends STARTING for a process with a readiness check.
+  void report_ready(const Process& p);
+  // Changes what is noted about the process (ProcessNotes) and publishes a
+  // Health event when its health changed.
+  void annotate(const Process& p, const std::function<void(ProcessNotes&)>& change);
+
   // --- configuration ---
   // Reads the configuration again and makes it the one later adds use;
   // starts and stops nothing. Returns what it would change.

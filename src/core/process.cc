@@ -273,6 +273,7 @@ Result<pid_t> Process::spawn() {
     spec.stdin_fd = m_stdin_socket->fd();
   }
   spec.search_path = env_get(spec.configured, "PATH", env_get(spec.inherited, "PATH"));
+  m_host.prepare_spawn(*this, spec);
   Result<Spawned> child = m_host.runtime().spawn(spec);
   if (!child) {
     return make_error(child.error());

@@ -48,6 +48,17 @@ class PosixRuntime final : public ProcessRuntime {
   Status stop_signal(pid_t pid, int sig, bool group) override;
 };
 
+// What the layers above core say about a process (readiness and health
+// checks, the dependency scheduler), stored with it and shown in its
+// description and in the tend.* XML-RPC namespace. Core only keeps it.
+struct ProcessNotes {
+  std::string waiting_for;  // e.g. "db (ready)": held back until that holds
+  std::string status;       // the program's last sd_notify STATUS=
+  enum class Health { Unknown, Healthy, Unhealthy } health = Health::Unknown;
+  std::string health_detail;  // e.g. "3 failures: connection refused"
+  bool operator==(const ProcessNotes&) const = default;
+};
+
 // What a Process needs from its owner (the Supervisor).
 class ProcessHost {
  public:
@@ -60,6 +71,9 @@ class ProcessHost {
   virtual void process_spawned(class Process& p, pid_t pid) = 0;
   virtual ProcessRuntime& runtime() = 0;
   virtual EventBus& bus() = 0;
+  // Lets the layers above core add to a spawn (SpawnSpec::extra_env,
+  // extra_fds) right before it happens.
+  virtual void prepare_spawn(const class Process& p, SpawnSpec& spec) = 0;
 };
 
 class Process final : private ProcessOps {
@@ -95,6 +109,7 @@ class Process final : private ProcessOps {
   const OutputChannel* sink(Stream c) const { return m_sinks[static_cast<int>(c)].get(); }
   // Pipes of earlier runs still held open by descendants; drained until EOF.
   size_t lingering_pipes() const { return m_lingering.size(); }
+  const ProcessNotes& notes() const { return m_notes; }
   // The wait status of the last exit (valid when has_exited()).
   int last_wait_status() const { return m_last_status; }
   bool has_exited() const { return m_has_exited; }
@@ -160,6 +175,7 @@ class Process final : private ProcessOps {
   std::array<std::unique_ptr<OutputChannel>, 2> m_sinks;
   const SharedSocket* m_stdin_socket;   // fcgi: every child's fd 0; nullptr: a stdin pipe
   std::array<bool, 2> m_auto_log_filled;
+  ProcessNotes m_notes;
   // This run's stdin: the bare fd until the first write makes it a
   // PipeWriter (most programs are never written to: no writer, no memory);
   // both dropped, with any queue, when the run is reaped.

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/spawn_child.h"
@@ -178,6 +180,7 @@ Result<Spawned> spawn_process(const SpawnSpec& spec) {
     env_merge(env, {{"HOME", pw->home}, {"USER", pw->name}, {"LOGNAME", pw->name}});
   }
   env_merge(env, spec.configured);
+  env_merge(env, spec.extra_env);
   std::vector<std::string> env_strings;
   env_strings.reserve(env.size());
   for (const auto& [k, v] : env) {
@@ -216,6 +219,20 @@ Result<Spawned> spawn_process(const SpawnSpec& spec) {
     plan.groups = groups.data();
     plan.group_count = groups.size();
   }
+  std::vector<SpawnSpec::ExtraFd> extras = spec.extra_fds;
+  std::sort(extras.begin(), extras.end(), [](const auto& a, const auto& b) { return a.child_fd < b.child_fd; });
+  if (extras.size() > ChildPlan::k_max_extra_fds) {
+    return make_error(fmt::format("unable to pass {} extra fds: at most {}", extras.size(), ChildPlan::k_max_extra_fds));
+  }
+  for (size_t i = 0; i < extras.size(); ++i) {
+    if (extras[i].child_fd <= 2 || (i > 0 && extras[i].child_fd == extras[i - 1].child_fd)) {
+      return make_error(fmt::format("unable to pass fd {} to the child: fds 0-2 are its stdio, and each number once",
+                                    extras[i].child_fd));
+    }
+    plan.extra_fd[i] = extras[i].fd;
+    plan.extra_child_fd[i] = extras[i].child_fd;
+  }
+  plan.extra_count = extras.size();
   plan.directory = spec.directory ? spec.directory->c_str() : nullptr;
   if (spec.umask) {
     plan.set_umask = true;

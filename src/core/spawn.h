@@ -31,6 +31,16 @@ struct SpawnSpec {
   int stdin_fd = -1;
   // Where PATH lookup searches when argv[0] has no '/'; from env PATH if set.
   std::string search_path;
+  // Set by the layers above core for their protocols with the program
+  // (readiness: NOTIFY_SOCKET, a notification fd). `extra_env` goes on top of
+  // `configured`; each `extra_fds` entry makes our fd (borrowed) the child's
+  // fd `child_fd` (> 2): the one exception to "fds 0-2 only".
+  EnvList extra_env;
+  struct ExtraFd {
+    int child_fd;
+    int fd;
+  };
+  std::vector<ExtraFd> extra_fds;
 };
 
 struct Spawned {

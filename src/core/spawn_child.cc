@@ -1,6 +1,7 @@
 #include "core/spawn_child.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -90,16 +91,46 @@ TEND_CHILD_CODE void reset_disposition(int sig) {
   syscall(SYS_rt_sigaction, sig, &act, nullptr, sizeof act.mask);
 }
 
-TEND_CHILD_CODE void close_fds_from(int first) {
+// Closes [first, last] (last: ~0U for "and above").
+TEND_CHILD_CODE void close_fd_range(unsigned first, unsigned last) {
+  if (first > last) {
+    return;
+  }
 #ifdef SYS_close_range
-  if (syscall(SYS_close_range, first, ~0U, 0) == 0) {
+  if (syscall(SYS_close_range, first, last, 0) == 0) {
     return;
   }
 #endif
   long max = sysconf(_SC_OPEN_MAX);
-  for (int fd = first; fd < max; ++fd) {
-    close(fd);
+  for (long fd = first; fd < max && static_cast<unsigned long>(fd) <= last; ++fd) {
+    close(static_cast<int>(fd));
   }
+}
+
+// Makes the plan's extra fds the child's (above 2) and closes every other fd
+// from 3 on. Sources first go above every target, so that no dup2 can
+// overwrite a source still to be moved.
+TEND_CHILD_CODE bool place_extra_fds_and_close_rest(const ChildPlan& p) {
+  int moved[ChildPlan::k_max_extra_fds];
+  int above = p.extra_count > 0 ? p.extra_child_fd[p.extra_count - 1] + 1 : 3;
+  for (size_t i = 0; i < p.extra_count; ++i) {
+    moved[i] = fcntl(p.extra_fd[i], F_DUPFD, above);
+    if (moved[i] < 0) {
+      return false;
+    }
+  }
+  for (size_t i = 0; i < p.extra_count; ++i) {
+    if (dup2(moved[i], p.extra_child_fd[i]) < 0) {
+      return false;
+    }
+  }
+  unsigned next = 3;
+  for (size_t i = 0; i < p.extra_count; ++i) {
+    close_fd_range(next, static_cast<unsigned>(p.extra_child_fd[i]) - 1);
+    next = static_cast<unsigned>(p.extra_child_fd[i]) + 1;
+  }
+  close_fd_range(next, ~0U);
+  return true;
 }
 
 // exit_group directly: sanitizers intercept _exit to run their at-exit
@@ -127,10 +158,10 @@ TEND_CHILD_CODE int child_main(void* arg) {
   if (setpgid(0, 0) != 0) {
     child_fail(ctx.report, ChildStep::Setpgid);
   }
-  if (dup2(p.stdin_fd, 0) < 0 || dup2(p.stdout_fd, 1) < 0 || dup2(p.stderr_fd, 2) < 0) {
+  if (dup2(p.stdin_fd, 0) < 0 || dup2(p.stdout_fd, 1) < 0 || dup2(p.stderr_fd, 2) < 0 ||
+      !place_extra_fds_and_close_rest(p)) {
     child_fail(ctx.report, ChildStep::Dup);
   }
-  close_fds_from(3);
   if (p.set_user) {
     // Raw system calls: glibc's wrappers would make every thread of the
     // process change ids together, and this child shares tend's thread list.

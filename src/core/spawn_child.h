@@ -25,10 +25,16 @@ struct ChildPlan {
   const char* filename = nullptr;
   char* const* argv = nullptr;
   char* const* envp = nullptr;
-  // Become fds 0, 1 and 2; every other fd is closed.
+  // Become fds 0, 1 and 2; every other fd is closed, except:
   int stdin_fd = -1;
   int stdout_fd = -1;
   int stderr_fd = -1;
+  // extra_fd[i] becomes the child's extra_child_fd[i] (> 2, ascending, at
+  // most k_max_extra_fds): a notification fd for readiness.
+  static constexpr size_t k_max_extra_fds = 8;
+  int extra_fd[k_max_extra_fds] = {};
+  int extra_child_fd[k_max_extra_fds] = {};
+  size_t extra_count = 0;
   bool set_user = false;  // setgroups(groups), setgid(gid), setuid(uid), in that order
   uid_t uid = 0;
   gid_t gid = 0;

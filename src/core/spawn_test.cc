@@ -111,6 +111,43 @@ TEST(Spawn, AGivenStdinFdIsTheChildsFdZeroInsteadOfAPipe) {
   close(sv[1]);
 }
 
+TEST(Spawn, ExtraFdsArriveAtTheirNumbersAndNothingElse) {
+  // A notification fd (s6 style) at 5 and another at 4; the sources' own
+  // numbers collide with the targets on purpose (dup'd to 4 and 5 first).
+  int a[2];
+  int b[2];
+  ASSERT_EQ(pipe2(a, O_CLOEXEC), 0);
+  ASSERT_EQ(pipe2(b, O_CLOEXEC), 0);
+  SpawnSpec spec = shell("echo one >&5; echo two >&4; ls /proc/self/fd | sort -n | tr \"\\n\" \" \"; echo $NOTIFY_SOCKET");
+  spec.extra_fds = {{5, a[1]}, {4, b[1]}};
+  spec.extra_env = {{"NOTIFY_SOCKET", "@tend-test"}};
+  auto s = spawn_process(spec);
+  ASSERT_TRUE(s.ok()) << s.error();
+  close(a[1]);
+  close(b[1]);
+  std::string out = run_and_collect(*s);
+  EXPECT_EQ(out, "0 1 2 3 4 5 @tend-test\n");  // 3: the directory ls reads
+  char buf[16] = {};
+  EXPECT_EQ(read(a[0], buf, sizeof buf), 4);
+  EXPECT_STREQ(buf, "one\n");
+  char buf2[16] = {};
+  EXPECT_EQ(read(b[0], buf2, sizeof buf2), 4);
+  EXPECT_STREQ(buf2, "two\n");
+  close(a[0]);
+  close(b[0]);
+}
+
+TEST(Spawn, ExtraFdsMustBeAboveStdio) {
+  int a[2];
+  ASSERT_EQ(pipe2(a, O_CLOEXEC), 0);
+  SpawnSpec spec = shell("true");
+  spec.extra_fds = {{2, a[1]}};
+  auto s = spawn_process(spec);
+  EXPECT_FALSE(s.ok());
+  close(a[0]);
+  close(a[1]);
+}
+
 // Raw rt_sigaction, which (unlike sigaction) also reaches glibc's reserved 32 and 33.
 struct KernelSigaction {
   void (*handler)(int);

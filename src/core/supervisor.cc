@@ -187,6 +187,12 @@ void Supervisor::reap() {
   for (const ReapedChild& c : batch.children) {
     Process* p = m_table.by_pid(c.pid);
     if (p == nullptr) {
+      if (auto w = m_watched.find(c.pid); w != m_watched.end()) {
+        std::function<void(int)> on_exit = std::move(w->second);
+        m_watched.erase(w);
+        on_exit(c.status);
+        continue;
+      }
       main_logger().info("reaped unknown pid {} ({})", c.pid, describe_wait_status(c.status));
       continue;
     }
@@ -216,6 +222,26 @@ void Supervisor::child_exited(pid_t pid, int wait_status) {
 }
 
 void Supervisor::process_spawned(Process& p, pid_t pid) { m_table.map_pid(pid, &p); }
+
+void Supervisor::watch_child(pid_t pid, std::function<void(int wait_status)> on_exit) {
+  m_watched[pid] = std::move(on_exit);
+}
+
+uint64_t Supervisor::add_spawn_hook(SpawnHook hook) {
+  uint64_t id = m_next_hook++;
+  m_spawn_hooks.emplace_back(id, std::move(hook));
+  return id;
+}
+
+void Supervisor::remove_spawn_hook(uint64_t id) {
+  std::erase_if(m_spawn_hooks, [id](const auto& h) { return h.first == id; });
+}
+
+void Supervisor::prepare_spawn(const Process& p, SpawnSpec& spec) {
+  for (const auto& [id, hook] : m_spawn_hooks) {
+    hook(p, spec);
+  }
+}
 
 void Supervisor::on_process_state(const ProcessStateChanged& e) {
   if (!m_lifecycle.running() && is_stopped_state(e.to)) {

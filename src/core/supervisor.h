@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/model.h"
@@ -112,12 +113,21 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
 
   // The reaper's dispatch: `pid` was reaped with `wait_status`.
   void child_exited(pid_t pid, int wait_status);
+  // A child of tend that is not a program (an exec probe): `on_exit` runs
+  // when the reaper collects it. The one reaper stays the only waitpid.
+  void watch_child(pid_t pid, std::function<void(int wait_status)> on_exit);
+  // Called before every spawn, in registration order (readiness adds
+  // NOTIFY_SOCKET or a notification fd). Returns an id for remove_spawn_hook.
+  using SpawnHook = std::function<void(const Process&, SpawnSpec&)>;
+  uint64_t add_spawn_hook(SpawnHook hook);
+  void remove_spawn_hook(uint64_t id);
 
   // --- ProcessHost ---
   EnvList inherited_environment(const ProcessConfig& cfg) override;
   const EnvList& global_environment() override { return m_config.supervisord.environment; }
   void process_spawned(Process& p, pid_t pid) override;
   ProcessRuntime& runtime() override { return *m_runtime; }
+  void prepare_spawn(const Process& p, SpawnSpec& spec) override;
 
  private:
   friend class Updater;
@@ -172,6 +182,9 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
   bool m_down_scheduled = false;
   EventLoop::TimerId m_report_timer = 0;
   int m_exit_code = 0;
+  std::unordered_map<pid_t, std::function<void(int)>> m_watched;  // watch_child
+  std::vector<std::pair<uint64_t, SpawnHook>> m_spawn_hooks;
+  uint64_t m_next_hook = 1;
   bool m_is_pid1 = false;
   std::vector<int> m_signals;  // handled through the loop
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);  // guards deferred callbacks
