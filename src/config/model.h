@@ -52,6 +52,43 @@ struct ChannelConfig {  // one of stdout / stderr of a program
 
 using EnvList = std::vector<std::pair<std::string, std::string>>;  // ordered; later wins
 
+// A check tend runs against a program: readiness (ready=) or health
+// (healthcheck=). tend additions, documented in docs/config.md.
+struct ProbeSpec {
+  enum class Kind {
+    None,     // no check (healthcheck unset)
+    Running,  // ready = running: supervisord's rule, startsecs (the default)
+    Notify,   // sd_notify READY=1 on $NOTIFY_SOCKET
+    Fd,       // s6 notification-fd: a newline on fd `fd`
+    Tcp,      // a connection to host:port is accepted
+    Http,     // GET http://host:port/target answers 2xx or 3xx
+    Exec,     // the command `target` exits 0
+    File,     // the file `target` exists
+  } kind = Kind::None;
+  std::string host;    // Tcp, Http
+  int port = 0;        // Tcp, Http
+  int fd = -1;         // Fd
+  std::string target;  // Http: path (and query); Exec: command line; File: path
+  bool operator==(const ProbeSpec&) const = default;
+};
+
+inline ProbeSpec running_probe() {
+  ProbeSpec p;
+  p.kind = ProbeSpec::Kind::Running;
+  return p;
+}
+
+// One entry of depends_on=: a program (or a group: each of its processes)
+// and what of it must hold before this program starts.
+struct Dependency {
+  enum class Condition { Ready, Started, Healthy, Completed };
+  std::string name;
+  Condition condition = Condition::Ready;
+  bool operator==(const Dependency&) const = default;
+};
+
+enum class HealthAction { Restart, Stop, Shutdown, None };
+
 // One process (a [program:x] with numprocs=N gives N of these).
 struct ProcessConfig {
   std::string name;        // process_name after expansion
@@ -81,6 +118,18 @@ struct ProcessConfig {
   // Event listeners ([eventlistener:x]); empty for programs.
   std::vector<std::string> events;
   int buffer_size = 10;
+  // Start order, readiness and health (tend additions).
+  std::vector<Dependency> depends_on;
+  ProbeSpec ready = running_probe();
+  double ready_timeout = 60;
+  double ready_interval = 0.1;
+  double watchdog_sec = 0;  // 0: no watchdog
+  ProbeSpec healthcheck;    // Kind::None: no health check
+  double healthcheck_interval = 10;
+  double healthcheck_timeout = 5;
+  int healthcheck_retries = 3;
+  double healthcheck_start_period = 0;
+  HealthAction healthcheck_action = HealthAction::Restart;
   SourcePos pos;  // the section header
 
   // Every field except pos (moving a section within its file changes nothing):

@@ -27,10 +27,14 @@ namespace {
 auto members(ProcessConfig& p) {
   auto& [name, group, program, command, process_num, priority, autostart, autorestart, startsecs, startretries,
          exitcodes, stopsignal, stopwaitsecs, stopasgroup, killasgroup, uid, user, directory, umask, redirect_stderr,
-         stdout_ch, stderr_ch, environment, serverurl, events, buffer_size, pos] = p;
+         stdout_ch, stderr_ch, environment, serverurl, events, buffer_size, depends_on, ready, ready_timeout,
+         ready_interval, watchdog_sec, healthcheck, healthcheck_interval, healthcheck_timeout, healthcheck_retries,
+         healthcheck_start_period, healthcheck_action, pos] = p;
   return std::tie(name, group, program, command, process_num, priority, autostart, autorestart, startsecs, startretries,
                   exitcodes, stopsignal, stopwaitsecs, stopasgroup, killasgroup, uid, user, directory, umask,
-                  redirect_stderr, stdout_ch, stderr_ch, environment, serverurl, events, buffer_size, pos);
+                  redirect_stderr, stdout_ch, stderr_ch, environment, serverurl, events, buffer_size, depends_on,
+                  ready, ready_timeout, ready_interval, watchdog_sec, healthcheck, healthcheck_interval,
+                  healthcheck_timeout, healthcheck_retries, healthcheck_start_period, healthcheck_action, pos);
 }
 auto members(ChannelConfig& c) {
   auto& [logfile, logfile_maxbytes, logfile_backups, capture_maxbytes, events_enabled, syslog] = c;
@@ -43,6 +47,10 @@ auto members(LogTarget& t) {
 auto members(GroupConfig& g) {
   auto& [name, priority, kind, processes, pos, fcgi_socket, result_handler] = g;
   return std::tie(name, priority, kind, processes, pos, fcgi_socket, result_handler);
+}
+auto members(ProbeSpec& p) {
+  auto& [kind, host, port, fd, target] = p;
+  return std::tie(kind, host, port, fd, target);
 }
 auto members(GroupConfig::FcgiSocket& s) {
   auto& [url, backlog, owner_uid, owner_gid, mode] = s;
@@ -66,6 +74,10 @@ void perturb(GroupConfig::Kind& v) {
   v = v == GroupConfig::Kind::Group ? GroupConfig::Kind::Program : GroupConfig::Kind::Group;
 }
 void perturb(SourcePos& v) { ++v.line; }
+void perturb(double& v) { v += 0.5; }
+void perturb(ProbeSpec::Kind& v) { v = v == ProbeSpec::Kind::Tcp ? ProbeSpec::Kind::File : ProbeSpec::Kind::Tcp; }
+void perturb(HealthAction& v) { v = v == HealthAction::Stop ? HealthAction::None : HealthAction::Stop; }
+void perturb(std::vector<Dependency>& v) { v.push_back(Dependency{"X", Dependency::Condition::Healthy}); }
 void perturb(std::vector<int>& v) { v.push_back(7); }
 void perturb(std::vector<std::string>& v) { v.emplace_back("X"); }
 void perturb(EnvList& v) { v.emplace_back("K", "V"); }

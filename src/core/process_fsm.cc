@@ -113,6 +113,8 @@ FsmParams FsmParams::from(const ProcessConfig& c) {
   p.stopwaitsecs = c.stopwaitsecs;
   p.stopasgroup = c.stopasgroup;
   p.killasgroup = c.killasgroup;
+  p.notify_ready = c.ready.kind != ProbeSpec::Kind::Running && c.ready.kind != ProbeSpec::Kind::None;
+  p.ready_timeout = c.ready_timeout;
   return p;
 }
 
