@@ -67,7 +67,7 @@ def main():
                     help="fail unless PRODUCT produces every number (e.g. --require tend)")
     ap.add_argument("--only", action="append", default=[], metavar="SCENARIO",
                     help="run only these scenarios (startup, shutdown, memory, idle, logs, "
-                         "control, spawn, events); repeatable")
+                         "control, spawn, events, deps); repeatable")
     ap.add_argument("--products", default="tend,supervisord,tini,dumb-init",
                     help="comma-separated products to include")
     ap.add_argument("--reps", type=int, help="override the repetitions of every scenario")
@@ -112,7 +112,7 @@ def main():
             if why:
                 print(f"  {p.name}: n/a: {why}", flush=True)
                 for c in cases:
-                    if p.kind in c.kinds:
+                    if c.applies(p):
                         rep.set_status(c, p.name, "n/a", why)
                 if p.name in required:
                     failures.append(f"{p.name} is required but {why}")
@@ -122,7 +122,7 @@ def main():
                     print(f"  {p.name}: runs programs, but {p.no_rpc}: startup and control "
                           "are n/a, the rest watch the process tree", flush=True)
                     for c in cases:
-                        if c.needs_rpc and p.kind in c.kinds:
+                        if c.needs_rpc and c.applies(p):
                             rep.set_status(c, p.name, "n/a", p.no_rpc)
                 else:
                     print(f"  {p.name}: ok ({versions[p.name]})", flush=True)
@@ -132,7 +132,7 @@ def main():
         est = 0.0
         for c in cases:
             entries = [(p.name, p, c.reps_for.get(p.name, c.reps))
-                       for p in ready if p.kind in c.kinds
+                       for p in ready if c.applies(p)
                        and rep.state(c.name, p.name)[0] != "n/a"]
             entries += [(name, fn, c.reps) for name, fn in c.limits]
             rep.limit_names[c.name] = [name for name, _ in c.limits]
@@ -228,7 +228,7 @@ def main():
     # The "cannot rot" check: a product that started must produce every number.
     lacking = []
     for c in cases:
-        for p in [x for x in all_products if x.kind in c.kinds]:
+        for p in [x for x in all_products if c.applies(x)]:
             state, reason = rep.state(c.name, p.name)
             counts = p.name in BASELINES or p.name in required
             unsupported = state == "n/a" and reason.startswith("unsupported:")

@@ -294,6 +294,23 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / _CLK_TCK
 
 
+def cpu_ns(pid):
+    """CPU time of `pid` in ns, summed over its threads (/proc/<pid>/task/*/schedstat); still
+    readable while it is an unreaped zombie. None when it is gone."""
+    total = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
 def ctxt_switches(pid):
     """Voluntary + involuntary context switches summed over every thread of `pid`."""
     total = 0

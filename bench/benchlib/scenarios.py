@@ -2,10 +2,14 @@
 returns {metric key: value}. A value may be Capped(x): the run hit its time cap, the real
 figure is at least x."""
 
+import atexit
 import os
+import random
+import shutil
 import signal
 import statistics
 import subprocess
+import tempfile
 import time
 
 from . import procs, rpc
@@ -38,7 +42,8 @@ class Metric:
 
 class Case:
     def __init__(self, scenario, name, metrics, run, kinds=("supervisor",), reps=3,
-                 est=5.0, reps_for=None, limits=None, note=None, needs_rpc=False, feature=None):
+                 est=5.0, reps_for=None, limits=None, note=None, needs_rpc=False, feature=None,
+                 products=None):
         self.scenario = scenario
         self.name = name
         self.metrics = metrics
@@ -53,6 +58,12 @@ class Case:
         # A feature a product may lack (NotSupported): n/a then, and not a failure of
         # --require (the black-box tests are what require the feature).
         self.feature = feature
+        # Only these products (names), e.g. a tend feature supervisord cannot express at all;
+        # None: every product of `kinds`.
+        self.products = products
+
+    def applies(self, product):
+        return product.kind in self.kinds and (self.products is None or product.name in self.products)
 
     def est_for(self, name):
         if isinstance(self.est, dict):
@@ -517,6 +528,155 @@ def events_latency(trigger, samples):
     return run
 
 
+# ---- 9. deps -------------------------------------------------------------------------------
+
+_READYPROG_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "readyprog.c")
+_readyprog_exe = None
+
+
+def _readyprog():
+    """readyprog.c compiled once per harness run (static when the C library allows: its
+    dynamic loading would count in the dependent's start)."""
+    global _readyprog_exe
+    if _readyprog_exe is None:
+        outdir = tempfile.mkdtemp(prefix="tb-readyprog-")
+        atexit.register(shutil.rmtree, outdir, True)
+        exe = os.path.join(outdir, "readyprog")
+        err = b""
+        for extra in (["-static"], []):
+            p = subprocess.run(["cc", "-O2", *extra, "-o", exe, _READYPROG_SRC],
+                               capture_output=True, timeout=120)
+            if p.returncode == 0:
+                break
+            err = p.stderr
+        else:
+            raise RuntimeError(f"cannot compile readyprog.c: {err.decode(errors='replace')[:200]}")
+        _readyprog_exe = exe
+    return _readyprog_exe
+
+
+def _unknown_keys(sb, keys):
+    """The keys of `keys` the product warned about as unknown (a tend built before issue 10)."""
+    text = ""
+    for name in ("product.out", "supervisord.log"):
+        try:
+            with open(sb.path(name), errors="replace") as f:
+                text += f.read()
+        except OSError:
+            pass
+    return [k for k in keys if f"unknown key '{k}'" in text]
+
+
+def _stamp(path):
+    with open(path) as f:
+        return float(f.read())
+
+
+def deps_latency(mode, samples, gap):
+    """`samples` pairs src_i <- dep_i (`depends_on = src_i`). src_i becomes ready `0.3 + i*gap`
+    s after its start (ready = notify: READY=1 on $NOTIFY_SOCKET; ready = fd:3: a newline on
+    fd 3), stamping CLOCK_MONOTONIC just before; dep_i (readyprog, statically linked) stamps
+    the same clock first thing in main. Median and p90 of dep_i - src_i: tend's reaction, the
+    spawn and the dependent's exec. The pairs are `gap` apart so they do not overlap."""
+    def run(product, sb):
+        prog = _readyprog()
+        os.makedirs(sb.path("t"))
+        programs = []
+        for i in range(samples):
+            delay = 0.3 + i * gap
+            out = sb.path("t", f"r{i:03d}")
+            if mode == "notify":
+                src, ready = f"{prog} notify {delay:.3f} {out}", "notify"
+            else:
+                src, ready = f"{prog} fd 3 {delay:.3f} {out}", "fd:3"
+            programs.append(Program(f"src{i:03d}", src, ready=ready, ready_timeout=30))
+            programs.append(Program(f"dep{i:03d}", f"{prog} stamp {sb.path('t', f'd{i:03d}')}",
+                                    depends_on=f"src{i:03d}", startsecs=0))
+        r = product.start(sb, programs)
+        try:
+            r.wait_running(2 * samples, timeout=15 + samples * gap)
+        except (TimeoutError, RuntimeError):
+            unknown = _unknown_keys(sb, ("depends_on", "ready"))
+            if unknown:
+                raise NotSupported(f"unknown key {', '.join(unknown)}: no issue-10 readiness") from None
+            raise
+        unknown = _unknown_keys(sb, ("depends_on", "ready"))
+        if unknown:
+            raise NotSupported(f"unknown key {', '.join(unknown)}: no issue-10 readiness")
+        lat = sorted((_stamp(sb.path("t", f"d{i:03d}")) - _stamp(sb.path("t", f"r{i:03d}"))) * 1000
+                     for i in range(samples))
+        if lat[0] < 0:
+            raise RuntimeError(f"a dependent started {-lat[0]:.3f} ms before its dependency was ready")
+        return {"median": statistics.median(lat), "p90": lat[min(len(lat) - 1, int(len(lat) * 0.9))]}
+    return run
+
+
+def _graph(n, width, seed=10):
+    """{name: [dependencies]}: layers of `width` programs, each (past the first layer) depending
+    on two programs of the layer before; the same graph every time."""
+    rng = random.Random(seed)
+    deps = {}
+    for i in range(n):
+        layer = i // width
+        prev = range((layer - 1) * width, layer * width) if layer else range(0)
+        deps[f"g{i:04d}"] = [f"g{j:04d}" for j in sorted(rng.sample(prev, min(2, len(prev))))]
+    return deps
+
+
+def deps_graph(n, width, cap):
+    """The same `n` programs (ready = notify, READY=1 at once) with and without the dependency
+    graph of _graph(); each repetition runs both, in alternating order. Per variant: launch ->
+    all RUNNING, SIGTERM -> all gone (the graph stops layer by layer, in reverse), and tend's
+    own CPU time from launch to exit."""
+    graph = _graph(n, width)
+    reps = [0]
+
+    def one(product, sb, prog, variant):
+        programs = [Program(name, f"{prog} now", ready="notify", stdout_logfile="NONE",
+                            **({"depends_on": ", ".join(d)} if d and variant == "graph" else {}))
+                    for name, d in graph.items()]
+        r = product.start(sb, programs)
+        try:
+            t_all = r.wait_running(n, timeout=60)
+        except (TimeoutError, RuntimeError):
+            if _unknown_keys(sb, ("depends_on", "ready")):
+                raise NotSupported("unknown key depends_on/ready: no issue-10 dependencies") from None
+            raise
+        if _unknown_keys(sb, ("depends_on", "ready")):
+            raise NotSupported("unknown key depends_on/ready: no issue-10 dependencies")
+        t0 = time.monotonic()
+        os.kill(r.main_pid, signal.SIGTERM)
+        t1 = sb.tracker.wait_empty(t0 + cap)
+        out = {f"start_{variant}": t_all - r.t_launch,
+               f"stop_{variant}": Capped(cap) if t1 is None else t1 - t0}
+        cpu = procs.cpu_ns(r.main_pid)  # a zombie until reaped: its times are still there
+        if cpu is not None:
+            out[f"cpu_{variant}"] = cpu / 1e6
+        try:
+            r.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError("the supervisor did not exit after its programs") from None
+        return out
+
+    def run(product, sb):
+        prog = _readyprog()
+        order = ("graph", "flat") if reps[0] % 2 == 0 else ("flat", "graph")
+        reps[0] += 1
+        out = {}
+        for variant in order:
+            out.update(one(product, sb, prog, variant))
+        return out
+    return run
+
+
+def _startsecs_row(secs):
+    """What supervisord users set instead of a readiness-gated start: a fixed delay."""
+    def run(sb):
+        del sb
+        return {"median": secs * 1000.0, "p90": secs * 1000.0}
+    return run
+
+
 # ---- the plan ------------------------------------------------------------------------------
 
 def _cat_rate(report):
@@ -528,12 +688,13 @@ def build(quick):
     if quick:
         p = dict(start_n=10, shut_n=5, cap=30, mem=(1, 100), idle_n=10, idle_w=2.0, settle=0.5,
                  log=64 * MiB, rot=(4 * MiB, 3), ctl=(10, 100), calls=50, status_runs=2,
-                 budget=5.0, spawn_w=1.0, crash_w=3.0, ev_w=1.0, ev_remote=20, ev_kill=5, reps=1)
+                 budget=5.0, spawn_w=1.0, crash_w=3.0, ev_w=1.0, ev_remote=20, ev_kill=5,
+                 dep_samples=20, graph=(40, 10), reps=1)
     else:
         p = dict(start_n=100, shut_n=100, cap=150, mem=(1, 100, 1000), idle_n=100, idle_w=20.0,
                  settle=1.0, log=1 << 30, rot=(50 * 1000 * 1000, 10), ctl=(100, 1000),
                  calls=200, status_runs=3, budget=15.0, spawn_w=3.0, crash_w=6.0, ev_w=5.0,
-                 ev_remote=100, ev_kill=20, reps=3)
+                 ev_remote=100, ev_kill=20, dep_samples=50, graph=(200, 10), reps=3)
     full = not quick
     R = p["reps"]
 
@@ -658,4 +819,27 @@ def build(quick):
         events_latency("kill", n), reps=R, needs_rpc=True, feature="event listeners",
         reps_for={"supervisord": 2} if full else None,
         est={"supervisord": 2.5 + n * 2.0, "*": 2.5 + n * 0.05}))
+
+    n = p["dep_samples"]
+    for mode, title in (("notify", "ready = notify (READY=1)"), ("fd", "ready = fd:3 (s6 newline)")):
+        cases.append(Case(
+            "deps", f"deps: readiness → dependent's start, {title}, {n} samples",
+            [Metric("median", "median", "ms", digits=3, target=("<=", 1.0, "≤ 1 ms")),
+             Metric("p90", "p90", "ms", digits=3)],
+            deps_latency(mode, n, 0.02), reps=R, products=("tend",), feature="depends_on",
+            est={"tend": 2.5 + n * 0.02, "*": 0.0},
+            limits=[("supervisord: startsecs=1 (set, not measured)", _startsecs_row(1))]))
+    n, width = p["graph"]
+    cases.append(Case(
+        "deps", f"deps: {n} programs ({n // width} layers × {width}, 2 dependencies each) vs no "
+                "dependencies, start + stop",
+        [Metric("start_graph", "launch → all RUNNING, graph", "s"),
+         Metric("start_flat", "launch → all RUNNING, no dependencies", "s"),
+         Metric("stop_graph", "SIGTERM → all gone, graph (reverse order)", "s"),
+         Metric("stop_flat", "SIGTERM → all gone, no dependencies", "s"),
+         Metric("cpu_graph", "tend CPU launch → exit, graph", "ms", digits=1, optional=True),
+         Metric("cpu_flat", "tend CPU launch → exit, no dependencies", "ms", digits=1,
+                optional=True)],
+        deps_graph(n, width, cap=60), reps=1 if quick else 5, products=("tend",),
+        feature="depends_on", est=2 + n * 0.01))
     return cases
