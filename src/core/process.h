@@ -119,10 +119,12 @@ class Process final : private ProcessOps {
 
  private:
   // Only these change a process: requests from outside arrive through
-  // Commands; the supervisor and its updater drive the rest.
+  // Commands; the supervisor, its updater and its dependency scheduler drive
+  // the rest.
   friend class Commands;
   friend class Supervisor;
   friend class Updater;
+  friend class DependencyScheduler;
 
   // Events, each followed by re-arming the deadline timer.
   FsmReply added() { return fire(&ProcessFsm::added); }
