@@ -1,7 +1,5 @@
 #include "core/dependency_scheduler.h"
 
-#include <sys/wait.h>
-
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -56,11 +54,7 @@ NodeState DependencyScheduler::state_of(const Process& p) const {
   s.ready = p.ready();
   s.has_healthcheck = p.config().healthcheck.kind != ProbeSpec::Kind::None;
   s.healthy = p.notes().health == ProcessNotes::Health::Healthy;
-  if (p.fsm().fsm_state() == FsmState::Exited && p.has_exited()) {
-    int st = p.last_wait_status();
-    const std::vector<int>& codes = p.fsm().params().exitcodes;
-    s.completed = WIFEXITED(st) && std::find(codes.begin(), codes.end(), WEXITSTATUS(st)) != codes.end();
-  }
+  s.completed = p.exited_expected();
   s.held = held(p);
   return s;
 }

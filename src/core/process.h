@@ -113,6 +113,9 @@ class Process final : private ProcessOps {
   // The wait status of the last exit (valid when has_exited()).
   int last_wait_status() const { return m_last_status; }
   bool has_exited() const { return m_has_exited; }
+  // EXITED with an exit code in its exitcodes, and no restart pending (a
+  // one-shot job that completed; depends_on's `completed`).
+  bool exited_expected() const;
   // False once the child's stdin is gone (not running, or the reader closed
   // it), and always for an fcgi program (its fd 0 is the socket).
   bool stdin_open() const { return m_stdin ? !m_stdin->closed() : m_stdin_fd.valid(); }

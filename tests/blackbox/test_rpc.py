@@ -334,20 +334,26 @@ def wait_both(pair, pred, what, timeout=10):
     ("supervisor._update", ("x",)),
     ("supervisor.getState.x", ()),
     ("nonamespace", ()),
-    ("system.listMethods", ()),
     ("system.methodSignature", ("supervisor.nope",)),
 ])
 def test_readonly_calls_match(shared, method, args):
     both(shared, method, *args)
 
 
+# A deliberate difference: tend's own namespace (readiness, health, dependencies) comes with supervisor.*.
+TEND_METHODS = ["tend.getAllProcessHealth", "tend.getProcessHealth"]
+
+
 def test_method_signatures_match(shared):
-    names = shared[1].rpc().system.listMethods()
-    assert names == shared[0].rpc().system.listMethods()
+    names = shared[0].rpc().system.listMethods()
+    assert shared[1].rpc().system.listMethods() == names + TEND_METHODS
     for name in names:
         both(shared, "system.methodSignature", name)
         for d in shared:  # help texts are our own words: only that there is one
             assert isinstance(d.rpc().system.methodHelp(name), str)
+    for name in TEND_METHODS:
+        assert isinstance(shared[1].rpc().system.methodHelp(name), str)
+        assert shared[1].rpc().system.methodSignature(name)
 
 
 def test_main_log_reads(shared):
