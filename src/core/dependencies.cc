@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <iterator>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -43,36 +44,36 @@ bool condition_met(Dependency::Condition c, const NodeState& s) {
 
 DependencyGraph::DependencyGraph(const std::vector<DependencyNode>& nodes)
     : m_requirements(nodes.size()), m_dependents(nodes.size()) {
-  // Every name a depends_on entry may use: programs and groups.
-  std::unordered_map<std::string, std::vector<size_t>> by_name;
+  // The loader's rule (config/dependencies.h): a name is a program's, all of
+  // its processes; only when no program has it, a group's.
+  std::unordered_map<std::string, std::vector<size_t>> by_program;
+  std::unordered_map<std::string, std::vector<size_t>> by_group;
   m_priority.reserve(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
     m_priority.push_back(nodes[i].priority);
-    by_name[nodes[i].program].push_back(i);
-    if (nodes[i].group != nodes[i].program) {
-      by_name[nodes[i].group].push_back(i);
-    }
+    by_program[nodes[i].program].push_back(i);
+    by_group[nodes[i].group].push_back(i);
   }
   for (size_t i = 0; i < nodes.size(); ++i) {
     for (const Dependency& d : nodes[i].depends_on) {
+      const std::vector<size_t>* stands_for = nullptr;
+      if (auto it = by_program.find(d.name); it != by_program.end()) {
+        stands_for = &it->second;
+      } else if (auto git = by_group.find(d.name); git != by_group.end()) {
+        stands_for = &git->second;
+      }
       Requirement r{d, {}};
-      if (auto it = by_name.find(d.name); it != by_name.end()) {
-        for (size_t t : it->second) {
-          if (t != i) {
-            r.targets.push_back(t);
-          }
+      if (stands_for != nullptr) {
+        std::copy_if(stands_for->begin(), stands_for->end(), std::back_inserter(r.targets),
+                     [i](size_t t) { return t != i; });
+        // A name that stood only for the node itself goes with its self-edge;
+        // a name that stands for nothing stays, and is never met.
+        if (r.targets.empty()) {
+          continue;
         }
       }
       for (size_t t : r.targets) {
-        std::vector<size_t>& back = m_dependents[t];
-        if (back.empty() || back.back() != i) {
-          back.push_back(i);
-        }
-      }
-      // A name that stood only for the node itself is dropped with its
-      // self-edge; a name that stands for nothing stays, and is never met.
-      if (r.targets.empty() && by_name.count(d.name) != 0) {
-        continue;
+        m_dependents[t].push_back(i);
       }
       m_requirements[i].push_back(std::move(r));
     }
@@ -229,6 +230,42 @@ std::optional<StopStageNodes> shutdown_stage(const DependencyGraph& g, const Nod
     return std::nullopt;
   }
   return highest(g, candidates.empty() ? live : candidates);  // T2: a cycle
+}
+
+StopEstimate worst_case_shutdown(const DependencyGraph& g, const std::vector<double>& stop_seconds) {
+  NodeStates s(g.size());
+  for (NodeState& n : s) {
+    n.state = ProcessState::Running;
+  }
+  std::vector<double> down_at(g.size(), 0);
+  StopEstimate e;
+  // Each round signals the stage's new members, then moves to the next
+  // moment one of the stopping ones is down: at least one process goes down
+  // per round, so the rounds end.
+  while (std::optional<StopStageNodes> stage = shutdown_stage(g, s)) {
+    bool signalled = false;
+    for (size_t i : stage->members) {
+      if (s[i].state == ProcessState::Running) {
+        s[i].state = ProcessState::Stopping;
+        down_at[i] = e.seconds + stop_seconds[i];
+        signalled = true;
+      }
+    }
+    e.stages += signalled ? 1 : 0;
+    double next = -1;
+    for (size_t i = 0; i < g.size(); ++i) {
+      if (s[i].state == ProcessState::Stopping && (next < 0 || down_at[i] < next)) {
+        next = down_at[i];
+      }
+    }
+    e.seconds = std::max(e.seconds, next);
+    for (size_t i = 0; i < g.size(); ++i) {
+      if (s[i].state == ProcessState::Stopping && down_at[i] <= e.seconds) {
+        s[i].state = ProcessState::Stopped;
+      }
+    }
+  }
+  return e;
 }
 
 std::vector<size_t> stop_ready(const DependencyGraph& g, const NodeStates& s, const std::vector<size_t>& set,

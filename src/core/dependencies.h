@@ -5,10 +5,12 @@
 //
 // The graph has one node per process, in the process table's order (groups by
 // priority, then processes by priority and name), so "table order" below is
-// priority order. A depends_on name stands for every process whose program or
-// whose group has that name (numprocs=N, [group:x]). A name that stands for no
-// process is never met: the dependent waits until one is added. An edge from a
-// process to itself is dropped. Cycles are configuration errors (config/);
+// priority order. A depends_on name stands for every process of the program
+// of that name (numprocs=N, whatever its group), or, when no program has the
+// name, every process of the group of that name: the loader's rule
+// (config/dependencies.h), applied to what runs. A name that stands for no
+// process is never met: the dependent waits until one is added. An edge from
+// a process to itself is dropped. Cycles are configuration errors (config/);
 // here they only make the processes on them wait, and nothing loops.
 //
 // Conditions (condition_met), for each process a name stands for:
@@ -129,6 +131,15 @@ struct StopStageNodes {
   std::vector<size_t> members;  // table order
 };
 std::optional<StopStageNodes> shutdown_stage(const DependencyGraph& g, const NodeStates& s);
+// The shutdown's worst case when every process takes its whole stop time
+// (`stop_seconds[i]`: its stopwaitsecs): T1/T2 played out from everything
+// live. Without dependencies, the sum over priorities of each one's slowest;
+// with them, a chain adds up along the chain.
+struct StopEstimate {
+  double seconds = 0;
+  size_t stages = 0;  // the times a stage was signalled
+};
+StopEstimate worst_case_shutdown(const DependencyGraph& g, const std::vector<double>& stop_seconds);
 // T3: the members of `pending` that may be stopped now, for a stop request
 // over `set` (pending is part of set), in table order.
 std::vector<size_t> stop_ready(const DependencyGraph& g, const NodeStates& s, const std::vector<size_t>& set,

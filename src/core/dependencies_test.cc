@@ -103,6 +103,14 @@ TEST(DependencyGraph, AGroupNameStandsForEachProcessOfTheGroup) {
   EXPECT_EQ(waiting_text(g, {in(PS::Starting), in(PS::Stopped), held()}, 2), "backend (started)");
 }
 
+TEST(DependencyGraph, AProgramWinsOverAGroupOfTheSameName) {
+  // [group:api] holds programs api and docs: "api" is the program alone.
+  DependencyGraph g({DependencyNode{"api", "api", "api", 5, {}}, DependencyNode{"api", "docs", "docs", 5, {}},
+                     node("web", {dep("api")})});
+  EXPECT_EQ(g.requirements(2)[0].targets, (std::vector<size_t>{0}));
+  EXPECT_TRUE(g.dependents(1).empty());
+}
+
 TEST(DependencyGraph, ANameForNoProcessIsNeverMet) {
   DependencyGraph g({node("web", {dep("gone")})});
   EXPECT_EQ(waiting_text(g, {held()}, 0), "gone (ready)");
@@ -234,6 +242,22 @@ TEST(DependencyStop, T2ACycleStopsEveryLiveProcessOfTheHighestPriority) {
   std::optional<StopStageNodes> st = shutdown_stage(g, s);
   EXPECT_EQ(st->priority, 7);
   EXPECT_EQ(st->members, (std::vector<size_t>{1}));
+}
+
+TEST(DependencyStop, WorstCaseWithoutDependenciesIsTheSumOverPriorities) {
+  DependencyGraph g({node("a", {}, 1), node("b", {}, 5), node("c", {}, 5), node("d", {}, 999)});
+  StopEstimate e = worst_case_shutdown(g, {2, 3, 7, 1});
+  EXPECT_DOUBLE_EQ(e.seconds, 1 + 7 + 2);
+  EXPECT_EQ(e.stages, 3u);
+}
+
+TEST(DependencyStop, WorstCaseOfAChainAddsUpAlongTheChain) {
+  // a <- b <- c, all of one priority, and d beside them: d stops with c.
+  DependencyGraph g({node("a"), node("b", {dep("a")}), node("c", {dep("b")}), node("d")});
+  StopEstimate e = worst_case_shutdown(g, {4, 3, 2, 8});
+  EXPECT_DOUBLE_EQ(e.seconds, 2 + 3 + 4 + 0);  // d's 8 s overlap the chain's 9
+  EXPECT_EQ(e.stages, 3u);
+  EXPECT_DOUBLE_EQ(worst_case_shutdown(g, {4, 3, 2, 10}).seconds, 10);
 }
 
 TEST(DependencyStop, T3AMemberStopsOnceNoLiveMemberOfTheSetDependsOnIt) {
