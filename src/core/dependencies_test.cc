@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <utility>
+
+#include "config/dependencies.h"
+
 namespace tend {
 namespace {
 
@@ -109,6 +114,55 @@ TEST(DependencyGraph, AProgramWinsOverAGroupOfTheSameName) {
                      node("web", {dep("api")})});
   EXPECT_EQ(g.requirements(2)[0].targets, (std::vector<size_t>{0}));
   EXPECT_TRUE(g.dependents(1).empty());
+}
+
+// The graph resolves names from what runs; the loader from the file. Both
+// must mean the same processes.
+TEST(DependencyGraph, ResolvesNamesAsTheLoaderDoes) {
+  auto process = [](const std::string& group, const std::string& program, const std::string& name) {
+    ProcessConfig p;
+    p.group = group;
+    p.program = program;
+    p.name = name;
+    return p;
+  };
+  std::vector<GroupConfig> groups(4);
+  groups[0].name = "api";  // [group:api] programs=api,docs
+  groups[0].kind = GroupConfig::Kind::Group;
+  groups[0].processes = {process("api", "api", "api"), process("api", "docs", "docs")};
+  groups[1].name = "backend";  // [group:backend] programs=db (numprocs=2),cache
+  groups[1].kind = GroupConfig::Kind::Group;
+  groups[1].processes = {process("backend", "db", "db_0"), process("backend", "db", "db_1"),
+                         process("backend", "cache", "cache")};
+  groups[2].name = "web";
+  groups[2].processes = {process("web", "web", "web")};
+  groups[3].name = "worker";  // numprocs=2 in a group of its own
+  groups[3].processes = {process("worker", "worker", "worker_0"), process("worker", "worker", "worker_1")};
+  std::vector<DependencyNode> nodes;
+  std::vector<std::string> names{"api", "docs", "backend", "db", "cache", "worker", "worker_0", "nope"};
+  for (const GroupConfig& g : groups) {
+    for (const ProcessConfig& p : g.processes) {
+      nodes.push_back(DependencyNode{g.name, p.name, p.program, 999, {}});
+    }
+  }
+  DependencyNode asker{"x", "x", "x", 999, {}};
+  for (const std::string& n : names) {
+    asker.depends_on.push_back(dep(n));
+  }
+  nodes.push_back(asker);
+  DependencyGraph g(nodes);
+  ASSERT_EQ(g.requirements(nodes.size() - 1).size(), names.size());
+  for (size_t k = 0; k < names.size(); ++k) {
+    std::set<std::pair<std::string, std::string>> loader;
+    for (const DependencyTarget& t : resolve_dependency(groups, names[k])) {
+      loader.emplace(t.group->name, t.process->name);
+    }
+    std::set<std::pair<std::string, std::string>> graph;
+    for (size_t t : g.requirements(nodes.size() - 1)[k].targets) {
+      graph.emplace(nodes[t].group, nodes[t].name);
+    }
+    EXPECT_EQ(graph, loader) << names[k];
+  }
 }
 
 TEST(DependencyGraph, ANameForNoProcessIsNeverMet) {
