@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
     return usage_error(progname, settings.error());
   }
 
-  tend::ctl::ControllerIo io{stdout, ::isatty(1) != 0, read_line, read_secret, 0};
+  tend::ctl::ControllerIo io{stdout, ::isatty(1) != 0, read_line, read_secret, 0, ::isatty(1) != 0};
   std::vector<std::string> command = settings->args;
   tend::ctl::Controller controller(std::move(*settings), io);
   if (!command.empty()) {

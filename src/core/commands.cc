@@ -1,7 +1,10 @@
 #include "core/commands.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
+#include "core/dependency_scheduler.h"
 #include "core/spawn.h"
 #include "core/supervisor.h"
 #include "log/logger.h"
@@ -77,6 +80,21 @@ void Commands::start(const Process& target, bool wait, Waiter w) {
     w.done(CommandResult::refused(missing ? Refusal::NoFile : Refusal::NotExecutable, cmd.error()));
     return;
   }
+  if (p->fsm().accepts_start()) {
+    DependencyScheduler::StartDecision d = m_sup.dependencies().request_start(*p);
+    if (!d.refusal.empty()) {
+      w.done(CommandResult::refused(Refusal::Failed, d.refusal));
+      return;
+    }
+    if (d.held) {
+      if (!wait) {
+        w.done(CommandResult::success());
+      } else {
+        wait_for(*p, WaitFor::Running, std::move(w));
+      }
+      return;
+    }
+  }
   FsmReply r = p->start();
   switch (r.answer) {
     case FsmAnswer::AlreadyStarted:
@@ -110,6 +128,10 @@ void Commands::stop(const Process& target, bool wait, Waiter w) {
     w.done(CommandResult::refused(Refusal::BadName));
     return;
   }
+  if (m_sup.dependencies().cancel(*p)) {
+    w.done(CommandResult::success());
+    return;
+  }
   FsmReply r = p->stop();
   if (r.answer == FsmAnswer::NotRunning) {
     w.done(CommandResult::refused(Refusal::NotRunning, r.error));
@@ -120,6 +142,32 @@ void Commands::stop(const Process& target, bool wait, Waiter w) {
     return;
   }
   stop_report(wait_for(*p, WaitFor::Stopped, std::move(w)));
+}
+
+void Commands::stop_together(std::vector<StopItem> items, bool wait) {
+  std::vector<const Process*> set;
+  for (const StopItem& item : items) {
+    if (m_sup.table().contains(item.process)) {
+      set.push_back(item.process);
+    }
+  }
+  std::vector<const Process*> deferred = m_sup.dependencies().defer_stops(set);
+  std::vector<StopItem> later;
+  for (StopItem& item : items) {
+    if (std::find(deferred.begin(), deferred.end(), item.process) == deferred.end()) {
+      stop(*item.process, wait, std::move(item.waiter));
+    } else {
+      later.push_back(std::move(item));
+    }
+  }
+  // The scheduler stops these in their turn; a wait answers once each is down.
+  for (StopItem& item : later) {
+    if (!wait) {
+      item.waiter.done(CommandResult::success());
+    } else {
+      stop_report(wait_for(*item.process, WaitFor::Stopped, std::move(item.waiter)));
+    }
+  }
 }
 
 CommandResult Commands::signal(const Process& target, int sig) {
@@ -189,7 +237,20 @@ void Commands::annotate(const Process& target, const std::function<void(ProcessN
   }
 }
 
+void Commands::end_start_waits(const Process& p, const CommandResult& r) {
+  std::vector<uint64_t> ids;
+  for (const auto& [id, w] : m_waits) {
+    if (w.process == &p && w.what == WaitFor::Running) {
+      ids.push_back(id);
+    }
+  }
+  for (uint64_t id : ids) {
+    finish(id, r);
+  }
+}
+
 // --- waits --------------------------------------------------------------------
+
 
 std::optional<CommandResult> Commands::check(const Process& p, WaitFor what) {
   if (what == WaitFor::Stopped) {

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/config_diff.h"
 #include "core/event_bus.h"
@@ -74,7 +75,10 @@ class Commands {
   // --- selection rules for group and "all" operations ---
   // supervisord leaves the other processes out of a group's result list.
   static bool startable(const Process& p) { return !is_running_state(p.state()); }
-  static bool stoppable(const Process& p) { return is_running_state(p.state()); }
+  // A process held back by depends_on counts: stopping it cancels its start.
+  static bool stoppable(const Process& p) {
+    return is_running_state(p.state()) || !p.notes().waiting_for.empty();
+  }
   static bool signallable(const Process& p) { return is_signallable_state(p.state()); }
 
   // False while the supervisor stops or restarts: commands are refused with ShuttingDown.
@@ -82,10 +86,23 @@ class Commands {
 
   // --- processes ---
   // With `wait`, answers once the process is RUNNING (or failed to get there).
+  // Dependencies (depends_on) that do not meet their condition are started
+  // first, recursively; the process itself waits (held, "waiting for db
+  // (ready)") until they do. A held process whose dependency goes FATAL
+  // answers a waiting start with Failed (and keeps waiting).
   void start(const Process& p, bool wait, Waiter w);
   // With `wait`, answers once the process is stopped. While waiting, logs
-  // "waiting for <name> to stop" every 2 s.
+  // "waiting for <name> to stop" every 2 s. A held process stops waiting for
+  // its dependencies instead (success).
   void stop(const Process& p, bool wait, Waiter w);
+  // Stops several processes (stop all, a group) in dependency order: each
+  // once every process of the list that depends on it has exited;
+  // independent ones at once. Each item's waiter answers as stop() would.
+  struct StopItem {
+    const Process* process;
+    Waiter waiter;
+  };
+  void stop_together(std::vector<StopItem> items, bool wait);
   CommandResult signal(const Process& p, int sig);
   // Queues `data` for the process's stdin (buffered; see Process::write_stdin).
   CommandResult send_stdin(const Process& p, std::string_view data);
@@ -98,6 +115,11 @@ class Commands {
   // Changes what is noted about the process (ProcessNotes) and publishes a
   // Health event when its health changed.
   void annotate(const Process& p, const std::function<void(ProcessNotes&)>& change);
+
+  // --- for core (the dependency scheduler) ---
+  // The start of a held process will not happen as asked (its hold ended, a
+  // dependency is FATAL): its waiting starts answer `r` now.
+  void end_start_waits(const Process& p, const CommandResult& r);
 
   // --- configuration ---
   // Reads the configuration again and makes it the one later adds use;

@@ -41,7 +41,7 @@ bool Lifecycle::begin_restarting() {
 }
 
 bool Lifecycle::advance() {
-  if (std::optional<int> stage = m_hooks.live_stage()) {
+  if (std::optional<StopStage> stage = m_hooks.live_stage()) {
     m_hooks.stop_stage(*stage);
     return true;
   }

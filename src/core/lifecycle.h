@@ -4,18 +4,29 @@
 //      |                     ^                               |                  |
 //      +--restart--> Restarting --all down--> Running        +---no children----+--> Done
 //
-// Stopping and Restarting stop programs by descending priority, every group of
-// one priority at once; each ProcessDown re-checks whether the stage is done.
+// Stopping and Restarting stop programs by stages: a stage is what may stop
+// now, which the hooks decide (the rule is in core/dependencies.h: T1, T2): by
+// descending priority, every group of one priority at once, and a program
+// only once every program that depends on it has exited. Each ProcessDown
+// asks for the stage again; asking a stopping process to stop does nothing.
 // Sweeping is the tree stop of whatever descends from tend once every program
 // is down (forked children, setsid daemons, orphans); Killing is its SIGKILL
 // phase. Pure: no syscalls, no loop; what it decides it asks of its Hooks.
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "core/events.h"
 
 namespace tend {
+
+// One step of a staged stop: the processes that may be stopped now, all of
+// one priority.
+struct StopStage {
+  int priority = 0;
+  std::vector<const Process*> members;
+};
 
 enum class LifecycleEvent : uint8_t { Shutdown, Restart, ProcessDown, SweepKilling, SweepDone };
 constexpr int k_lifecycle_events = 5;
@@ -26,11 +37,10 @@ class Lifecycle {
   class Hooks {
    public:
     virtual ~Hooks() = default;
-    // The highest priority among groups that still have a process that is
-    // not stopped, or nullopt when every process is stopped.
-    virtual std::optional<int> live_stage() = 0;
-    // Stop (for shutdown) every process of the groups of this priority.
-    virtual void stop_stage(int priority) = 0;
+    // What may be stopped now, or nullopt when every process is stopped.
+    virtual std::optional<StopStage> live_stage() = 0;
+    // Stop (for shutdown) every process of the stage.
+    virtual void stop_stage(const StopStage& stage) = 0;
     // Restarting and everything is down: drop the processes, load the new
     // configuration, start it.
     virtual void restart_now() = 0;

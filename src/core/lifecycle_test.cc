@@ -16,15 +16,18 @@ using E = LifecycleEvent;
 // Programs by priority: how many are not yet stopped.
 class FakeHooks : public Lifecycle::Hooks {
  public:
-  std::optional<int> live_stage() override {
+  std::optional<StopStage> live_stage() override {
+    if (forced) {
+      return StopStage{*forced, {}};
+    }
     for (auto it = live.rbegin(); it != live.rend(); ++it) {
       if (it->second > 0) {
-        return it->first;
+        return StopStage{it->first, {}};
       }
     }
     return std::nullopt;
   }
-  void stop_stage(int priority) override { calls.push_back("stop " + std::to_string(priority)); }
+  void stop_stage(const StopStage& stage) override { calls.push_back("stop " + std::to_string(stage.priority)); }
   void restart_now() override { calls.push_back("restart"); }
   void begin_sweep() override { calls.push_back("sweep"); }
   void finish() override { calls.push_back("finish"); }
@@ -32,6 +35,7 @@ class FakeHooks : public Lifecycle::Hooks {
     calls.push_back(std::string(supervisor_state_name(from)) + "->" + supervisor_state_name(to));
   }
   std::map<int, int> live;
+  std::optional<int> forced;  // a stage the stop rule chose against priority (a dependency)
   std::vector<std::string> calls;
 };
 
@@ -139,6 +143,23 @@ TEST_F(LifecycleTest, ShutdownStopsStagesByDescendingPriorityThenSweeps) {
   lc.handle(E::SweepDone);
   EXPECT_EQ(hooks.calls, (std::vector<std::string>{"RUNNING->SHUTDOWN", "stop 999", "stop 5", "stop 1", "stop 1",
                                                    "SHUTDOWN->SWEEPING", "sweep", "SWEEPING->DONE", "finish"}));
+}
+
+// The stage is whatever the hooks say may stop now: a program that others
+// depend on waits for them whatever its priority, and the lifecycle does not
+// second-guess that.
+TEST_F(LifecycleTest, StagesAreWhatTheHooksSayMayStopNow) {
+  Lifecycle lc(hooks);
+  hooks.live = {{1, 1}, {5, 1}};
+  hooks.forced = 1;  // the priority 1 program depends on the priority 5 one
+  lc.handle(E::Shutdown);
+  hooks.forced.reset();
+  hooks.live[1] = 0;
+  lc.handle(E::ProcessDown);
+  hooks.live[5] = 0;
+  lc.handle(E::ProcessDown);
+  EXPECT_EQ(hooks.calls, (std::vector<std::string>{"RUNNING->SHUTDOWN", "stop 1", "stop 5", "SHUTDOWN->SWEEPING",
+                                                   "sweep"}));
 }
 
 TEST_F(LifecycleTest, RestartEndsRunningAgain) {

@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -90,6 +93,14 @@ Process::~Process() {
   for (Pipe& p : m_lingering) {
     m_loop.remove_fd(p.fd.get());
   }
+}
+
+bool Process::exited_expected() const {
+  if (m_fsm.fsm_state() != FsmState::Exited || !m_has_exited || !WIFEXITED(m_last_status)) {
+    return false;
+  }
+  const std::vector<int>& codes = m_fsm.params().exitcodes;
+  return std::find(codes.begin(), codes.end(), WEXITSTATUS(m_last_status)) != codes.end();
 }
 
 void Process::sync_timer() {

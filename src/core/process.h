@@ -113,16 +113,21 @@ class Process final : private ProcessOps {
   // The wait status of the last exit (valid when has_exited()).
   int last_wait_status() const { return m_last_status; }
   bool has_exited() const { return m_has_exited; }
+  // EXITED with an exit code in its exitcodes, and no restart pending (a
+  // one-shot job that completed; depends_on's `completed`).
+  bool exited_expected() const;
   // False once the child's stdin is gone (not running, or the reader closed
   // it), and always for an fcgi program (its fd 0 is the socket).
   bool stdin_open() const { return m_stdin ? !m_stdin->closed() : m_stdin_fd.valid(); }
 
  private:
   // Only these change a process: requests from outside arrive through
-  // Commands; the supervisor and its updater drive the rest.
+  // Commands; the supervisor, its updater and its dependency scheduler drive
+  // the rest.
   friend class Commands;
   friend class Supervisor;
   friend class Updater;
+  friend class DependencyScheduler;
 
   // Events, each followed by re-arming the deadline timer.
   FsmReply added() { return fire(&ProcessFsm::added); }

@@ -152,6 +152,12 @@ class ProcessFsm {
   ProcessState state() const { return wire_state(m_state); }
   pid_t pid() const { return m_pid; }
   bool ready() const { return m_ready; }
+  // A Start event would spawn now: STOPPED, EXITED (a waiting restart
+  // included) or FATAL.
+  bool accepts_start() const {
+    return m_state == FsmState::Stopped || m_state == FsmState::Exited || m_state == FsmState::RestartWait ||
+           m_state == FsmState::Fatal;
+  }
   // The next moment timer() must be called, if any.
   std::optional<MonoTime> deadline() const { return m_deadline; }
   const std::string& spawnerr() const { return m_spawnerr; }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/dependencies.h"
 #include "log/logger.h"
 
 namespace tend {
@@ -28,18 +29,27 @@ const ProcessConfig* slowest_of(const std::vector<const ProcessConfig*>& procs) 
                            [](const auto* a, const auto* b) { return a->stopwaitsecs < b->stopwaitsecs; });
 }
 
+StopEstimate estimate(const Config& cfg) {
+  std::vector<DependencyNode> nodes;
+  std::vector<double> stop_seconds;
+  for (const GroupConfig& g : cfg.groups) {
+    for (const ProcessConfig& p : g.processes) {
+      nodes.push_back(DependencyNode{g.name, p.name, p.program, g.priority, p.depends_on});
+      stop_seconds.push_back(p.stopwaitsecs);
+    }
+  }
+  return worst_case_shutdown(DependencyGraph(nodes), stop_seconds);
+}
+
 }  // namespace
 
 double worst_case_stop_seconds(const Config& cfg) {
-  double total = cfg.supervisord.shutdown_grace;
-  for (const auto& [prio, procs] : stages_of(cfg)) {
-    total += slowest_of(procs)->stopwaitsecs;
-  }
-  return total;
+  return cfg.supervisord.shutdown_grace + estimate(cfg).seconds;
 }
 
 void warn_stop_budget(const Config& cfg, bool is_pid1) {
-  double total = worst_case_stop_seconds(cfg);
+  StopEstimate e = estimate(cfg);
+  double total = cfg.supervisord.shutdown_grace + e.seconds;
   // Only a container runtime imposes this deadline; on a host it is noise.
   if (!is_pid1 || total <= k_container_grace_s) {
     return;
@@ -58,9 +68,9 @@ void warn_stop_budget(const Config& cfg, bool is_pid1) {
     names.push_back(fmt::format("{} (stopwaitsecs={}, priority={})", p->name, p->stopwaitsecs, p->priority));
   }
   main_logger().warn(
-      "worst-case stop time is {}s ({} priority stage(s) plus shutdown_grace={}s), more than the {}s docker stop "
+      "worst-case stop time is {}s ({} stop stage(s) plus shutdown_grace={}s), more than the {}s docker stop "
       "allows before SIGKILL; slowest: {}",
-      total, stages.size(), cfg.supervisord.shutdown_grace, k_container_grace_s, fmt::join(names, ", "));
+      total, e.stages, cfg.supervisord.shutdown_grace, k_container_grace_s, fmt::join(names, ", "));
 }
 
 }  // namespace tend

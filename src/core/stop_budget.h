@@ -9,8 +9,9 @@ namespace tend {
 // docker stop's default grace; Kubernetes gives 30 s.
 constexpr double k_container_grace_s = 10.0;
 
-// Each priority stage may wait for its slowest stopwaitsecs, then the sweep
-// for shutdown_grace.
+// The staged stop played out with every program taking its whole
+// stopwaitsecs (by priority, a program after the programs that depend on it:
+// core/dependencies.h), then the sweep's shutdown_grace.
 double worst_case_stop_seconds(const Config& cfg);
 
 // Warns (main log) when tend runs as PID 1 and the worst case exceeds the

@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 
 #include <fmt/format.h>
 
+#include "core/dependency_scheduler.h"
 #include "core/main_program.h"
 #include "core/stop_budget.h"
 #include "core/sweep.h"
@@ -44,6 +44,7 @@ Supervisor::Supervisor(EventLoop& loop, Config cfg, ConfigLoader reload, Process
   m_state_sub = m_bus.subscribe(mask_of(EventKind::ProcessState),
                                 [this](const Event& e) { on_process_state(std::get<ProcessStateChanged>(e)); });
   m_main_program = std::make_unique<MainProgram>(*this);
+  m_deps = std::make_unique<DependencyScheduler>(*this);
   m_updater = std::make_unique<Updater>(*this);
   m_sweep = std::make_unique<Sweep>(loop, Sweep::Callbacks{[this] { m_lifecycle.handle(LifecycleEvent::SweepKilling); },
                                                      [this] { m_lifecycle.handle(LifecycleEvent::SweepDone); }});
@@ -97,7 +98,7 @@ Status Supervisor::add_groups_and_run(bool strict) {
   for (const GroupConfig& g : m_config.groups) {
     if (Group* group = m_table.mutable_group(g.name)) {
       for (const auto& p : group->processes) {
-        p->added();
+        m_deps->added(*p);
       }
     }
   }
@@ -360,24 +361,11 @@ void Supervisor::entered(SupervisorState from, SupervisorState to) {
   m_bus.publish(SupervisorStateChanged{from, to});
 }
 
-std::optional<int> Supervisor::live_stage() {
-  std::optional<int> stage;
-  for (const auto& g : m_table.groups()) {
-    for (const auto& p : g->processes) {
-      if (!is_stopped_state(p->state())) {
-        stage = std::max(stage.value_or(INT_MIN), g->cfg.priority);
-      }
-    }
-  }
-  return stage;
-}
+std::optional<StopStage> Supervisor::live_stage() { return m_deps->shutdown_stage(); }
 
-void Supervisor::stop_stage(int priority) {
-  for (const auto& g : m_table.groups()) {
-    if (g->cfg.priority != priority) {
-      continue;
-    }
-    for (const auto& p : g->processes) {
+void Supervisor::stop_stage(const StopStage& stage) {
+  for (const Process* member : stage.members) {
+    if (Process* p = m_table.mutable_process(member)) {
       p->stop_for_shutdown();
     }
   }

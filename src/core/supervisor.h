@@ -4,7 +4,8 @@
 //   EventBus       every event (bus()); the parts below are subscribers
 //   Commands       every change requested from outside (commands())
 //   Lifecycle      the supervisor's own state machine (running, restarting,
-//                  stopping by priority, sweeping, killing, done)
+//                  stopping by stages, sweeping, killing, done)
+//   DependencyScheduler  depends_on: holds back, starts when met, orders stops
 //   Updater        per-program update on SIGHUP / reloadConfig
 //   MainProgram    main_program=: its exit ends tend with its status
 //   Sweep          the tree stop of leftovers once every program is down
@@ -15,7 +16,8 @@
 // and tells the sweep.
 //
 // Shutdown (TERM/INT/QUIT or the shutdown RPC): groups are stopped by
-// descending priority, all groups of one priority at once, each process with
+// descending priority, all groups of one priority at once, a program only
+// once every program that depends on it has exited, each process with
 // its stopsignal (then SIGCONT) and stopwaitsecs. When a process's main pid
 // exits, members of its process group that outlived it get its stopsignal at
 // once. When every program is down, the sweep stops every remaining
@@ -45,6 +47,7 @@ namespace tend {
 
 class Updater;
 class MainProgram;
+class DependencyScheduler;
 class Sweep;
 class Ticker;
 
@@ -81,6 +84,7 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
   ProcessTable& table_mut() { return m_table; }
   EventBus& bus() override { return m_bus; }
   Commands& commands() { return *m_commands; }
+  DependencyScheduler& dependencies() { return *m_deps; }
   EventLoop& loop() { return m_loop; }
 
   // --- operations of the core (Commands, Updater) ---
@@ -133,8 +137,8 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
   friend class Updater;
 
   // --- Lifecycle::Hooks ---
-  std::optional<int> live_stage() override;
-  void stop_stage(int priority) override;
+  std::optional<StopStage> live_stage() override;
+  void stop_stage(const StopStage& stage) override;
   void restart_now() override;
   void begin_sweep() override;
   void finish() override;
@@ -169,6 +173,7 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
   ProcessTable m_table{m_bus};
   Lifecycle m_lifecycle{*this};
   std::unique_ptr<Commands> m_commands;
+  std::unique_ptr<DependencyScheduler> m_deps;
   std::unique_ptr<Updater> m_updater;
   std::unique_ptr<MainProgram> m_main_program;
   std::unique_ptr<Sweep> m_sweep;

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/dependency_scheduler.h"
 #include "core/main_program.h"
 #include "core/supervisor.h"
 #include "log/auto_log.h"
@@ -76,7 +77,7 @@ std::unique_ptr<Process> Supervisor::make_process(const ProcessConfig& given, co
 void Supervisor::insert_process(Group& g, const ProcessConfig& pc) {
   Process& p = m_table.add_process(g, make_process(pc, g));
   if (m_lifecycle.running()) {
-    p.added();
+    m_deps->added(p);
   }
 }
 
@@ -105,7 +106,7 @@ Status Supervisor::add_group(const GroupConfig& cfg, bool start) {
   m_table.announce_group(g);
   if (start && m_lifecycle.running()) {
     for (Process* p : added) {
-      p->added();
+      m_deps->added(*p);
     }
   }
   return ok_status();

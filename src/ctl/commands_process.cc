@@ -1,7 +1,8 @@
-// status, start, stop, restart, signal, pid, clear.
+// status, start, stop, restart, signal, pid, clear, health.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "ctl/controller.h"
 
@@ -94,13 +95,87 @@ void Controller::do_status(const std::string& arg) {
   for (const rpc::Value* info : matching) {
     rows.push_back(status_row_from(*info));
   }
-  for (const std::string& line : format_status_lines(rows, m_io.colour)) {
+  bool health = false;
+  if (m_io.terminal) {
+    add_health_column(rows, &health);
+  }
+  for (const std::string& line : format_status_lines(rows, m_io.colour, health)) {
     output(line);
   }
   for (const StatusRow& row : rows) {
     if (is_stopped_state(row.state)) {
       m_exit = k_status_not_running;
     }
+  }
+}
+
+void Controller::add_health_column(std::vector<StatusRow>& rows, bool* shown) {
+  // A server without tend.* (supervisord) simply gets no column.
+  Reply r = call("tend.getAllProcessHealth");
+  if (!r.ok() || !r.value().is_array() || !wants_health_column(r.value().as_array())) {
+    return;
+  }
+  std::map<std::string, std::string> by_spec;
+  for (const rpc::Value& h : r.value().as_array()) {
+    by_spec[make_namespec(member_string(h, "group"), member_string(h, "name"))] = health_column(h);
+  }
+  for (StatusRow& row : rows) {
+    auto it = by_spec.find(make_namespec(row.group, row.name));
+    row.health = it != by_spec.end() ? it->second : "-";
+  }
+  *shown = true;
+}
+
+void Controller::do_health(const std::string& arg) {
+  // Every failure exits 1, whatever supervisorctl would use: Docker's
+  // HEALTHCHECK reserves 2, and a probe only tells 0 from the rest.
+  Reply r = call("tend.getAllProcessHealth");
+  if (!r.ok() || !r.value().is_array()) {
+    if (r.is_fault(fault::k_unknown_method)) {
+      raise_message("the server has no tend.getAllProcessHealth: it is not tend, or its config has no "
+                    "[rpcinterface:supervisor] section");
+    } else {
+      raise(r, "tend.getAllProcessHealth");
+    }
+    m_exit = k_exit_generic;
+    return;
+  }
+  const rpc::Array& all = r.value().as_array();
+  std::vector<std::string> names = split_words(arg);
+  std::vector<const rpc::Value*> checked;
+  bool failed = false;
+  if (names.empty()) {
+    for (const rpc::Value& h : all) {
+      if (member_bool(h, "autostart")) {
+        checked.push_back(&h);
+      }
+    }
+  }
+  for (const std::string& name : names) {
+    Namespec spec = split_namespec(name);
+    bool found = false;
+    for (const rpc::Value& h : all) {
+      if (member_string(h, "group") == spec.group && (!spec.process || member_string(h, "name") == *spec.process)) {
+        found = true;
+        checked.push_back(&h);
+      }
+    }
+    if (!found) {
+      output(spec.process ? fmt::format("{}: ERROR (no such process)", name)
+                          : fmt::format("{}: ERROR (no such group)", spec.group));
+      failed = true;
+    }
+  }
+  for (const rpc::Value* h : checked) {
+    if (std::optional<std::string> problem = health_problem(*h)) {
+      output(fmt::format("{}: {}", make_namespec(member_string(*h, "group"), member_string(*h, "name")), *problem));
+      failed = true;
+    }
+  }
+  if (failed) {
+    m_exit = k_exit_generic;
+  } else {
+    output(fmt::format("ok ({} process{})", checked.size(), checked.size() == 1 ? "" : "es"));
   }
 }
 

@@ -135,6 +135,7 @@ const std::vector<Controller::Command>& Controller::commands() {
       {"tail", &Controller::do_tail, "tail [-f|-N] <name> [stdout|stderr]\tShow the end of a process log (stdout unless named).\n\t\t\tDefault 1600 bytes, or N bytes; -f keeps following, Ctrl-C stops.", true},
       {"update", &Controller::do_update, "update [all|<group>...]\tApply config changes: add new groups, restart changed\n\t\t\tones, stop and remove the ones no longer configured.", true},
       {"version", &Controller::do_version, "version\t\t\tPrint the server's version.", true},
+      {"health", &Controller::do_health, "health [<name>...]\tExit 0 when every autostart process (or each named one) is\n\t\t\tRUNNING, ready and healthy, or a one-shot job that completed;\n\t\t\telse exit 1, naming the others (for HEALTHCHECK and exec probes).", true},
       {"help", &Controller::do_help, "help\t\tList the commands.\nhelp <command>\tExplain one command.", false},
       {"EOF", &Controller::do_quit, "EOF\tEnd of input leaves the shell (Ctrl-D).", false},
   };

@@ -33,6 +33,9 @@ struct ControllerIo {
   std::function<std::optional<std::string>(const std::string& prompt)> read_secret;
   // The fd fg reads user input from.
   int input_fd = 0;
+  // stdout is a terminal: status adds a health column where tend has
+  // something to say (checks, dependencies).
+  bool terminal = false;
 };
 
 class Controller {
@@ -82,6 +85,9 @@ class Controller {
   void do_signal(const std::string& arg);
   void do_pid(const std::string& arg);
   void do_clear(const std::string& arg);
+  void do_health(const std::string& arg);
+  // The health column of each row (by namespec) when status should show it.
+  void add_health_column(std::vector<StatusRow>& rows, bool* shown);
   // Emits result lines for a group/all reply; false after a bad result (already reported).
   bool show_results(const Reply& r, std::string_view method, int kind, std::optional<int> ignored);
 

@@ -47,6 +47,10 @@ class CtlControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     m_out = open_memstream(&m_buf, &m_len);
+    make(false);
+  }
+  // A controller whose stdout is (`terminal`) or is not a terminal.
+  void make(bool terminal) {
     auto fake = std::make_unique<FakeBackend>();
     m_fake = fake.get();
     m_fake->replies["supervisor.getVersion"] = {rpc::Value("3.0")};
@@ -56,6 +60,7 @@ class CtlControllerTest : public ::testing::Test {
     s.serverurl = "unix:///tmp/nowhere.sock";
     ControllerIo io;
     io.out = m_out;
+    io.terminal = terminal;
     m_ctl = std::make_unique<Controller>(s, io, std::move(fake));
   }
   void TearDown() override {
@@ -199,6 +204,71 @@ TEST_F(CtlControllerTest, UpdateStopsRemovesAndAdds) {
             "a: stopped\na: removed process group\ng: stopped\ng: updated process group\n"
             "new: added process group\n");
   EXPECT_EQ(m_ctl->exit_status(), 0);
+}
+
+rpc::Value health(const std::string& group, const std::string& name, int state, const std::string& statename,
+                  bool autostart, const std::string& waiting_for = "", const std::string& ready_check = "running") {
+  return rpc::Value(rpc::Struct{{"name", rpc::Value(name)},
+                                {"group", rpc::Value(group)},
+                                {"state", rpc::Value(state)},
+                                {"statename", rpc::Value(statename)},
+                                {"autostart", rpc::Value(autostart)},
+                                {"ready", rpc::Value(state == 20)},
+                                {"ready_check", rpc::Value(ready_check)},
+                                {"healthcheck", rpc::Value("")},
+                                {"health", rpc::Value("none")},
+                                {"waiting_for", rpc::Value(waiting_for)},
+                                {"completed", rpc::Value(false)}});
+}
+
+TEST_F(CtlControllerTest, HealthExits0WhenEveryAutostartProcessIsReady) {
+  m_fake->replies["tend.getAllProcessHealth"] = {rpc::Value(
+      rpc::Array{health("a", "a", 20, "RUNNING", true), health("g", "x", 0, "STOPPED", false)})};
+  EXPECT_EQ(run("health"), "ok (1 process)\n");
+  EXPECT_EQ(m_ctl->exit_status(), 0);
+}
+
+TEST_F(CtlControllerTest, HealthExits1NamingTheProcessesThatAreNot) {
+  m_fake->replies["tend.getAllProcessHealth"] = {rpc::Value(rpc::Array{
+      health("a", "a", 20, "RUNNING", true), health("g", "x", 0, "STOPPED", true, "a (healthy)"),
+      health("g", "y", 10, "STARTING", true, "", "notify")})};
+  EXPECT_EQ(run("health"), "g:x: STOPPED, waiting for a (healthy)\ng:y: STARTING, not ready\n");
+  EXPECT_EQ(m_ctl->exit_status(), 1);
+}
+
+TEST_F(CtlControllerTest, HealthOfNamedProcessesOnly) {
+  m_fake->replies["tend.getAllProcessHealth"] = {rpc::Value(
+      rpc::Array{health("a", "a", 20, "RUNNING", false), health("g", "x", 0, "STOPPED", true)})};
+  EXPECT_EQ(run("health a"), "ok (1 process)\n");
+  EXPECT_EQ(m_ctl->exit_status(), 0);
+  EXPECT_EQ(run("health nope"), "nope: ERROR (no such process)\n");
+  EXPECT_EQ(m_ctl->exit_status(), 1);
+}
+
+TEST_F(CtlControllerTest, HealthExits1WhenTheServerCannotAnswer) {
+  m_fake->replies["tend.getAllProcessHealth"] = {
+      TransportError{TransportError::Kind::Connect, ENOENT, 0, {}, "unix:///tmp/nowhere.sock no such file"}};
+  EXPECT_EQ(run("health"), "error: unix:///tmp/nowhere.sock no such file\n");
+  EXPECT_EQ(m_ctl->exit_status(), 1);
+  make(false);  // a server without tend.* (supervisord): the fake answers UNKNOWN_METHOD
+  EXPECT_EQ(run("health").substr(0, 46), "error: the server has no tend.getAllProcessHea");
+  EXPECT_EQ(m_ctl->exit_status(), 1);
+}
+
+TEST_F(CtlControllerTest, StatusOnATerminalAddsAHealthColumnWhereThereAreChecks) {
+  make(true);
+  std::string plain = run("status a");  // no tend.* answer: supervisorctl's table
+  EXPECT_EQ(plain, "a" + std::string(32, ' ') + "RUNNING   d\n");
+  m_fake->replies["tend.getAllProcessHealth"] = {rpc::Value(rpc::Array{health("a", "a", 20, "RUNNING", true)})};
+  EXPECT_EQ(run("status a"), plain);  // nothing checked: no column either
+  m_fake->replies["tend.getAllProcessHealth"] = {rpc::Value(rpc::Array{
+      health("a", "a", 20, "RUNNING", true), health("g", "x", 0, "STOPPED", true, "a (ready)")})};
+  EXPECT_EQ(run("status a g:x"), "a" + std::string(32, ' ') + "RUNNING   ready     d\n" + "g:x" +
+                                     std::string(30, ' ') + "STOPPED   waiting   d\n");
+  make(false);
+  m_fake->replies["tend.getAllProcessHealth"] = {rpc::Value(rpc::Array{
+      health("a", "a", 20, "RUNNING", true), health("g", "x", 0, "STOPPED", true, "a (ready)")})};
+  EXPECT_EQ(run("status a"), plain);  // not a terminal: never
 }
 
 TEST(CtlHelpers, SplitWordsAndPyInt) {

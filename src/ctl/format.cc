@@ -114,7 +114,7 @@ std::string pad_right(std::string_view s, size_t width) {
 StatusRow status_row_from(const rpc::Value& info) {
   return StatusRow{member_string(info, "group"), member_string(info, "name"),
                    member_string(info, "statename"), member_string(info, "description"),
-                   member_int(info, "state")};
+                   member_int(info, "state"), ""};
 }
 
 namespace {
@@ -140,7 +140,33 @@ std::string_view colour_for(int64_t s) {
 
 }  // namespace
 
-std::vector<std::string> format_status_lines(const std::vector<StatusRow>& rows, bool colour) {
+namespace {
+
+std::string_view colour_for_health(std::string_view h) {
+  if (h == "healthy" || h == "ready" || h == "completed") {
+    return "\033[32m";
+  }
+  if (h == "unhealthy") {
+    return "\033[31m";
+  }
+  if (h == "-") {
+    return {};
+  }
+  return "\033[33m";
+}
+
+// `text` padded to `width`, the visible text alone wrapped in `code`.
+std::string coloured_cell(const std::string& text, size_t width, std::string_view code) {
+  std::string cell = pad_right(text, width);
+  if (code.empty()) {
+    return cell;
+  }
+  return fmt::format("{}{}\033[0m{}", code, text, cell.substr(text.size()));
+}
+
+}  // namespace
+
+std::vector<std::string> format_status_lines(const std::vector<StatusRow>& rows, bool colour, bool health_column) {
   std::vector<std::string> specs;
   size_t width = 30;
   for (const StatusRow& r : rows) {
@@ -150,16 +176,76 @@ std::vector<std::string> format_status_lines(const std::vector<StatusRow>& rows,
   width += 3;
   std::vector<std::string> lines;
   for (size_t i = 0; i < rows.size(); ++i) {
-    std::string state = pad_right(rows[i].statename, 10);
-    std::string_view code = colour ? colour_for(rows[i].state) : std::string_view{};
-    if (!code.empty()) {
-      // Colour only the name; the padding spaces stay outside the escape.
-      state = fmt::format("{}{}\033[0m{}", code, rows[i].statename,
-                          state.substr(rows[i].statename.size()));
+    std::string line = pad_right(specs[i], width);
+    line += coloured_cell(rows[i].statename, 10, colour ? colour_for(rows[i].state) : std::string_view{});
+    if (health_column) {
+      line += coloured_cell(rows[i].health, 10, colour ? colour_for_health(rows[i].health) : std::string_view{});
     }
-    lines.push_back(pad_right(specs[i], width) + state + rows[i].description);
+    lines.push_back(line + rows[i].description);
   }
   return lines;
+}
+
+bool wants_health_column(const rpc::Array& health) {
+  for (const rpc::Value& h : health) {
+    const rpc::Value* deps = h.get("depends_on");
+    bool has_deps = deps != nullptr && deps->is_array() && !deps->as_array().empty();
+    std::string ready_check = member_string(h, "ready_check");
+    if (has_deps || (!ready_check.empty() && ready_check != "running") || !member_string(h, "healthcheck").empty() ||
+        !member_string(h, "waiting_for").empty() || !member_string(h, "status").empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string health_column(const rpc::Value& h) {
+  if (!member_string(h, "waiting_for").empty()) {
+    return "waiting";
+  }
+  int64_t st = member_int(h, "state");
+  if (st == state::k_running) {
+    if (!member_string(h, "healthcheck").empty()) {
+      return member_string(h, "health");
+    }
+    return member_bool(h, "ready") ? "ready" : "not ready";
+  }
+  if (st == state::k_starting && member_string(h, "ready_check") != "running") {
+    return "not ready";
+  }
+  if (st == state::k_exited && member_bool(h, "completed")) {
+    return "completed";
+  }
+  return "-";
+}
+
+std::optional<std::string> health_problem(const rpc::Value& h) {
+  std::string statename = member_string(h, "statename");
+  if (std::string waiting = member_string(h, "waiting_for"); !waiting.empty()) {
+    return fmt::format("{}, waiting for {}", statename, waiting);
+  }
+  int64_t st = member_int(h, "state");
+  if (st == state::k_exited && member_bool(h, "completed")) {
+    return std::nullopt;
+  }
+  if (st != state::k_running) {
+    return st == state::k_starting ? statename + ", not ready" : statename;
+  }
+  if (!member_bool(h, "ready")) {
+    return statename + ", not ready";
+  }
+  if (member_string(h, "healthcheck").empty()) {
+    return std::nullopt;
+  }
+  std::string health = member_string(h, "health");
+  if (health == "healthy") {
+    return std::nullopt;
+  }
+  if (health == "unhealthy") {
+    std::string detail = member_string(h, "health_detail");
+    return detail.empty() ? statename + ", unhealthy" : fmt::format("{}, unhealthy ({})", statename, detail);
+  }
+  return statename + ", health unknown";
 }
 
 namespace {

@@ -65,13 +65,32 @@ struct StatusRow {
   std::string statename;
   std::string description;
   int64_t state = 0;
+  std::string health;  // the health column (tendctl on a terminal); "" when not shown
 };
 StatusRow status_row_from(const rpc::Value& info);
 
 // The status table: namespec padded to max(30, longest)+3 columns, the state
 // name padded to 10, then the description. With `colour`, the state name is
 // wrapped in an ANSI colour (the padding still counts only visible characters).
-std::vector<std::string> format_status_lines(const std::vector<StatusRow>& rows, bool colour);
+// With `health_column`, each row's health comes between state and
+// description, padded to 10 (coloured too with `colour`).
+std::vector<std::string> format_status_lines(const std::vector<StatusRow>& rows, bool colour,
+                                             bool health_column = false);
+
+// --- tend.getAllProcessHealth entries (rpc/tend_api.h) ---
+// Whether a health column says anything: some process has a readiness or
+// health check, dependencies or notes. Without, tendctl's status on a
+// terminal stays supervisorctl's.
+bool wants_health_column(const rpc::Array& health);
+// The column for one process: "waiting", "healthy", "unhealthy", "unknown"
+// (health check without a verdict yet), "ready", "not ready", "completed", or
+// "-" when none of them applies.
+std::string health_column(const rpc::Value& health);
+// `tendctl health`: why the process does not pass (RUNNING, ready, and
+// healthy where it has a health check; or a completed one-shot job), e.g.
+// "STARTING, not ready" or "RUNNING, unhealthy (3 failures: connection
+// refused)"; nullopt when it passes.
+std::optional<std::string> health_problem(const rpc::Value& health);
 
 // A group/all result struct ({name, group, status, description}) as a line.
 // Each returns nullopt for a status code the command does not know (the

@@ -99,6 +99,110 @@ TEST(CtlStatusLines, ColourWrapsOnlyTheStateName) {
   EXPECT_EQ(lines[1], "b" + std::string(32, ' ') + "STOPPED   y");
 }
 
+// A tend.getAllProcessHealth entry.
+struct Health {
+  std::string statename = "RUNNING";
+  int state = 20;
+  bool ready = true;
+  std::string ready_check = "running";
+  std::string healthcheck;
+  std::string health = "none";
+  std::string detail;
+  std::string waiting_for;
+  bool completed = false;
+  rpc::Value value() const {
+    return rpc::Value(rpc::Struct{{"name", rpc::Value("web")},
+                                  {"group", rpc::Value("web")},
+                                  {"state", rpc::Value(state)},
+                                  {"statename", rpc::Value(statename)},
+                                  {"autostart", rpc::Value(true)},
+                                  {"ready", rpc::Value(ready)},
+                                  {"ready_check", rpc::Value(ready_check)},
+                                  {"healthcheck", rpc::Value(healthcheck)},
+                                  {"health", rpc::Value(health)},
+                                  {"health_detail", rpc::Value(detail)},
+                                  {"status", rpc::Value("")},
+                                  {"waiting_for", rpc::Value(waiting_for)},
+                                  {"completed", rpc::Value(completed)},
+                                  {"depends_on", rpc::Value(rpc::Array{})}});
+  }
+};
+
+TEST(CtlStatusLines, HealthColumnSitsBetweenStateAndDescription) {
+  StatusRow r{"web", "web", "RUNNING", "pid 1, uptime 0:00:01, healthy", 20, "healthy"};
+  EXPECT_EQ(format_status_lines({r}, false, true)[0],
+            "web" + std::string(30, ' ') + "RUNNING   healthy   pid 1, uptime 0:00:01, healthy");
+  EXPECT_EQ(format_status_lines({r}, true, true)[0],
+            "web" + std::string(30, ' ') + "\033[32mRUNNING\033[0m   \033[32mhealthy\033[0m   pid 1, uptime 0:00:01, healthy");
+}
+
+TEST(CtlHealth, TheColumnShowsOnlyWhereSomethingIsChecked) {
+  EXPECT_FALSE(wants_health_column({Health{}.value()}));
+  Health notify;
+  notify.ready_check = "notify";
+  EXPECT_TRUE(wants_health_column({Health{}.value(), notify.value()}));
+  Health waiting;
+  waiting.waiting_for = "db (ready)";
+  EXPECT_TRUE(wants_health_column({waiting.value()}));
+}
+
+TEST(CtlHealth, ColumnWords) {
+  EXPECT_EQ(health_column(Health{}.value()), "ready");
+  Health h;
+  h.healthcheck = "tcp";
+  h.health = "unhealthy";
+  EXPECT_EQ(health_column(h.value()), "unhealthy");
+  h = Health{};
+  h.statename = "STARTING";
+  h.state = 10;
+  h.ready = false;
+  EXPECT_EQ(health_column(h.value()), "-");  // supervisord's startsecs: nothing to add
+  h.ready_check = "notify";
+  EXPECT_EQ(health_column(h.value()), "not ready");
+  h = Health{};
+  h.statename = "STOPPED";
+  h.state = 0;
+  h.waiting_for = "db (ready)";
+  EXPECT_EQ(health_column(h.value()), "waiting");
+  h = Health{};
+  h.statename = "EXITED";
+  h.state = 100;
+  h.completed = true;
+  EXPECT_EQ(health_column(h.value()), "completed");
+}
+
+TEST(CtlHealth, APassingProcessIsRunningReadyAndHealthyOrACompletedJob) {
+  EXPECT_FALSE(health_problem(Health{}.value()));
+  Health h;
+  h.healthcheck = "http";
+  h.health = "healthy";
+  EXPECT_FALSE(health_problem(h.value()));
+  h.health = "unhealthy";
+  h.detail = "3 failures: connection refused";
+  EXPECT_EQ(health_problem(h.value()), "RUNNING, unhealthy (3 failures: connection refused)");
+  h.health = "unknown";
+  EXPECT_EQ(health_problem(h.value()), "RUNNING, health unknown");
+  h = Health{};
+  h.statename = "STARTING";
+  h.state = 10;
+  h.ready = false;
+  EXPECT_EQ(health_problem(h.value()), "STARTING, not ready");
+  h = Health{};
+  h.statename = "STOPPED";
+  h.state = 0;
+  h.waiting_for = "db (ready)";
+  EXPECT_EQ(health_problem(h.value()), "STOPPED, waiting for db (ready)");
+  h.waiting_for.clear();
+  h.statename = "FATAL";
+  h.state = 200;
+  EXPECT_EQ(health_problem(h.value()), "FATAL");
+  h.statename = "EXITED";
+  h.state = 100;
+  EXPECT_EQ(health_problem(h.value()), "EXITED");
+  h.completed = true;
+  EXPECT_FALSE(health_problem(h.value()));
+}
+
 TEST(CtlResultLines, Start) {
   EXPECT_EQ(*start_result_line(result("g", "p", fault::k_success)), "g:p: started");
   EXPECT_EQ(*start_result_line(result("p", "p", fault::k_spawn_error)), "p: ERROR (spawn error)");

@@ -1,6 +1,6 @@
 // The control plane: one HttpServer with a listener per configured
 // [unix_http_server] / [inet_http_server] section (each with its own
-// credentials), serving /RPC2 (system.* and supervisor.*), /logtail/...,
+// credentials), serving /RPC2 (system.*, supervisor.* and tend.*), /logtail/...,
 // /mainlogtail and /ok.html.
 #include "daemon/control_plane.h"
 
@@ -21,6 +21,7 @@
 #include "rpc/process_info.h"
 #include "rpc/supervisor_api.h"
 #include "rpc/system_api.h"
+#include "rpc/tend_api.h"
 
 namespace tend::rpc {
 
@@ -76,10 +77,15 @@ class ControlPlaneImpl final : public ControlPlane {
       return st;
     }
     // Like supervisord, supervisor.* exists only when the configuration asks
-    // for it ([rpcinterface:supervisor]); system.* is always there.
+    // for it ([rpcinterface:supervisor]); system.* is always there. tend.*
+    // (tend's own state: readiness, health, dependencies) comes with
+    // supervisor.*, as an extension of the same interface.
     bool with_api = m_sup.config().has_rpcinterface_supervisor;
     if (with_api) {
       if (Status st = m_api.install(m_dispatcher); !st) {
+        return st;
+      }
+      if (Status st = install_tend_api(m_dispatcher, m_sup); !st) {
         return st;
       }
     }

@@ -4,6 +4,7 @@
 
 #include <climits>
 #include <cmath>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -80,6 +81,46 @@ std::string describe_process(ProcessState state, int64_t start, int64_t stop, in
   }
 }
 
+std::string describe_with_notes(std::string base, ProcessState state, const CheckView& checks,
+                                const ProcessNotes& notes) {
+  if (!notes.waiting_for.empty()) {
+    return "waiting for " + notes.waiting_for;
+  }
+  std::vector<std::string> parts;
+  if (state == ProcessState::Starting && checks.ready_check) {
+    parts.emplace_back("not ready");
+  }
+  if (state == ProcessState::Running && checks.health_check) {
+    switch (notes.health) {
+      case ProcessNotes::Health::Healthy:
+        parts.emplace_back("healthy");
+        break;
+      case ProcessNotes::Health::Unhealthy:
+        parts.push_back(notes.health_detail.empty() ? "unhealthy" : fmt::format("unhealthy ({})", notes.health_detail));
+        break;
+      case ProcessNotes::Health::Unknown:
+        parts.emplace_back("health unknown");
+        break;
+    }
+  } else if (state == ProcessState::Running && checks.ready_check) {
+    parts.emplace_back(checks.ready ? "ready" : "not ready");
+  }
+  bool live = state == ProcessState::Starting || state == ProcessState::Running || state == ProcessState::Stopping;
+  if (live && !notes.status.empty()) {
+    parts.push_back(notes.status);
+  }
+  for (std::string& part : parts) {
+    base = base.empty() ? std::move(part) : base + ", " + part;
+  }
+  return base;
+}
+
+CheckView check_view(const Process& p) {
+  ProbeSpec::Kind ready = p.config().ready.kind;
+  return CheckView{ready != ProbeSpec::Kind::Running && ready != ProbeSpec::Kind::None, p.ready(),
+                   p.config().healthcheck.kind != ProbeSpec::Kind::None};
+}
+
 std::optional<std::string> process_logfile(const ProcessConfig& cfg, Stream s) {
   if (s == Stream::Stderr && cfg.redirect_stderr) {
     return std::nullopt;
@@ -126,7 +167,9 @@ Value process_info(const std::string& group, const Process& p, double now_wall) 
   info.emplace_back("stdout_logfile", Value(std::move(out_log)));
   info.emplace_back("stderr_logfile", Value(std::move(err_log)));
   info.emplace_back("pid", Value(pid));
-  info.emplace_back("description", Value(describe_process(state, start, stop, now, pid, fsm.spawnerr(), cfg.name)));
+  info.emplace_back("description",
+                    Value(describe_with_notes(describe_process(state, start, stop, now, pid, fsm.spawnerr(), cfg.name),
+                                              state, check_view(p), p.notes())));
   return Value(std::move(info));
 }
 

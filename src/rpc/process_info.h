@@ -38,6 +38,26 @@ std::string format_stop_time(int64_t epoch);
 std::string describe_process(ProcessState state, int64_t start, int64_t stop, int64_t now, int64_t pid,
                              const std::string& spawnerr, const std::string& name);
 
+// What tend adds to a description (its readiness and health checks, what
+// the program said with sd_notify STATUS=, what it waits for). A program
+// without checks or notes keeps supervisord's text, byte for byte.
+struct CheckView {
+  bool ready_check = false;   // ready= other than running
+  bool ready = false;         // the state machine's ready()
+  bool health_check = false;  // healthcheck= is set
+};
+// `base` (describe_process) with tend's notes:
+//   held back by depends_on        "waiting for db (ready)", instead of base
+//   STARTING with a readiness check   + "not ready"
+//   RUNNING with a health check       + "healthy", "unhealthy (<detail>)" or "health unknown"
+//   RUNNING with only a readiness check + "ready" (or "not ready")
+//   STARTING, RUNNING, STOPPING      + the last STATUS=, when there is one
+// each appended with ", " ("pid 123, uptime 0:00:05, healthy").
+std::string describe_with_notes(std::string base, ProcessState state, const CheckView& checks,
+                                const ProcessNotes& notes);
+// The CheckView of a process now.
+CheckView check_view(const Process& p);
+
 // The log file a process writes for a stream: the absolute (or AUTO-resolved)
 // path tend opens; nullopt for none, syslog, or stderr redirected into stdout.
 std::optional<std::string> process_logfile(const ProcessConfig& cfg, Stream s);

@@ -53,6 +53,53 @@ TEST(ProcessInfoTest, Descriptions) {
   EXPECT_NE(describe_process(ProcessState::Exited, 1, 2, 3, 0, "", "a"), "Not started");
 }
 
+TEST(ProcessInfoTest, WithoutChecksOrNotesTheDescriptionIsSupervisords) {
+  for (ProcessState st : {ProcessState::Starting, ProcessState::Running, ProcessState::Stopped, ProcessState::Fatal}) {
+    EXPECT_EQ(describe_with_notes("pid 42, uptime 0:00:02", st, CheckView{}, ProcessNotes{}), "pid 42, uptime 0:00:02");
+  }
+}
+
+TEST(ProcessInfoTest, AHeldProcessSaysWhatItWaitsFor) {
+  ProcessNotes n;
+  n.waiting_for = "db (ready), cache (started)";
+  EXPECT_EQ(describe_with_notes("Not started", ProcessState::Stopped, CheckView{}, n),
+            "waiting for db (ready), cache (started)");
+}
+
+TEST(ProcessInfoTest, ReadinessIsShownWhereThereIsACheck) {
+  CheckView notify{true, false, false};
+  EXPECT_EQ(describe_with_notes("", ProcessState::Starting, notify, {}), "not ready");
+  notify.ready = true;
+  EXPECT_EQ(describe_with_notes("pid 7, uptime 0:00:05", ProcessState::Running, notify, {}),
+            "pid 7, uptime 0:00:05, ready");
+  EXPECT_EQ(describe_with_notes("Not started", ProcessState::Stopped, notify, {}), "Not started");
+}
+
+TEST(ProcessInfoTest, HealthIsShownWhileRunning) {
+  CheckView checked{false, true, true};
+  ProcessNotes n;
+  EXPECT_EQ(describe_with_notes("pid 7, uptime 0:00:05", ProcessState::Running, checked, n),
+            "pid 7, uptime 0:00:05, health unknown");
+  n.health = ProcessNotes::Health::Healthy;
+  EXPECT_EQ(describe_with_notes("pid 7, uptime 0:00:05", ProcessState::Running, checked, n),
+            "pid 7, uptime 0:00:05, healthy");
+  n.health = ProcessNotes::Health::Unhealthy;
+  n.health_detail = "3 failures: connection refused";
+  EXPECT_EQ(describe_with_notes("pid 7, uptime 0:00:05", ProcessState::Running, checked, n),
+            "pid 7, uptime 0:00:05, unhealthy (3 failures: connection refused)");
+  EXPECT_EQ(describe_with_notes("", ProcessState::Stopping, checked, n), "");
+}
+
+TEST(ProcessInfoTest, TheLastStatusIsShownWhileThereIsAProcess) {
+  CheckView notify{true, true, false};
+  ProcessNotes n;
+  n.status = "accepting connections";
+  EXPECT_EQ(describe_with_notes("pid 7, uptime 0:00:05", ProcessState::Running, notify, n),
+            "pid 7, uptime 0:00:05, ready, accepting connections");
+  EXPECT_EQ(describe_with_notes("", ProcessState::Stopping, notify, n), "accepting connections");
+  EXPECT_EQ(describe_with_notes("Dec 03 03:50 PM", ProcessState::Exited, notify, n), "Dec 03 03:50 PM");
+}
+
 TEST(ProcessInfoTest, CappedInt) {
   EXPECT_EQ(capped_int(12.9), 12);
   EXPECT_EQ(capped_int(1e12), 2147483647);

@@ -139,9 +139,20 @@ void SupervisorApi::start_group(const Group& g, bool wait, const Reply& reply) {
                 [&](const Process& p, const std::string& name, const Reply& r) { start_one(p, name, wait, r); });
 }
 
-void SupervisorApi::stop_group(const Group& g, bool wait, const Reply& reply) {
-  for_each_into(processes_of(g), reply, Commands::stoppable,
-                [&](const Process& p, const std::string& name, const Reply& r) { stop_one(p, name, wait, r); });
+void SupervisorApi::stop_group(const Group& g, bool wait, const Reply& reply) { stop_many(processes_of(g), wait, reply); }
+
+void SupervisorApi::stop_many(const ProcessList& procs, bool wait, const Reply& reply) {
+  // One command for the whole list, so that dependents stop before what
+  // they depend on (core/commands.h: stop_together).
+  auto batch = std::make_shared<Batch>(reply);
+  std::vector<Commands::StopItem> items;
+  for (const auto& [group, p] : procs) {
+    if (Commands::stoppable(*p)) {
+      items.push_back({p, detail::waiter_for(batch->slot(group, p->name()), make_namespec(group, p->name()))});
+    }
+  }
+  m_sup.commands().stop_together(std::move(items), wait);
+  batch->close();
 }
 
 void SupervisorApi::signal_group(const Group& g, const Value& sig, const Reply& reply) {
@@ -254,9 +265,7 @@ void SupervisorApi::start_all(const Array& params, const Reply& reply) {
 }
 
 void SupervisorApi::stop_all(const Array& params, const Reply& reply) {
-  bool wait = params.empty() || truthy(params[0]);
-  for_each_into(all_processes(), reply, Commands::stoppable,
-                [&](const Process& p, const std::string& name, const Reply& r) { stop_one(p, name, wait, r); });
+  stop_many(all_processes(), params.empty() || truthy(params[0]), reply);
 }
 
 void SupervisorApi::signal_all(const Array& params, const Reply& reply) {

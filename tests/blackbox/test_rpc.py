@@ -334,20 +334,26 @@ def wait_both(pair, pred, what, timeout=10):
     ("supervisor._update", ("x",)),
     ("supervisor.getState.x", ()),
     ("nonamespace", ()),
-    ("system.listMethods", ()),
     ("system.methodSignature", ("supervisor.nope",)),
 ])
 def test_readonly_calls_match(shared, method, args):
     both(shared, method, *args)
 
 
+# A deliberate difference: tend's own namespace (readiness, health, dependencies) comes with supervisor.*.
+TEND_METHODS = ["tend.getAllProcessHealth", "tend.getProcessHealth"]
+
+
 def test_method_signatures_match(shared):
-    names = shared[1].rpc().system.listMethods()
-    assert names == shared[0].rpc().system.listMethods()
+    names = shared[0].rpc().system.listMethods()
+    assert shared[1].rpc().system.listMethods() == names + TEND_METHODS
     for name in names:
         both(shared, "system.methodSignature", name)
         for d in shared:  # help texts are our own words: only that there is one
             assert isinstance(d.rpc().system.methodHelp(name), str)
+    for name in TEND_METHODS:
+        assert isinstance(shared[1].rpc().system.methodHelp(name), str)
+        assert shared[1].rpc().system.methodSignature(name)
 
 
 def test_main_log_reads(shared):
@@ -541,6 +547,60 @@ def test_relative_paths_match(request):
         assert Path(d.dir, "logs", "rel.out").read_text() == "hello\n"
         os.unlink(os.path.join(d.dir, "logs", "rel.err"))
     both(pair, "supervisor.readProcessStderrLog", "rel", 0, 0)  # NO_FILE names the path as written
+
+
+START_ORDER = """
+[program:db]
+command=/bin/sleep 1000
+autostart=false
+stdout_logfile=NONE
+stderr_logfile=NONE
+ready=tcp:localhost:5432
+ready_timeout=30
+ready_interval=0.5
+healthcheck=exec:/bin/true
+healthcheck_interval=5
+healthcheck_timeout=2
+healthcheck_retries=2
+healthcheck_start_period=1
+healthcheck_action=stop
+
+[program:web]
+command=/bin/sleep 1000
+autostart=false
+numprocs=2
+process_name=%(program_name)s_%(process_num)d
+stdout_logfile=NONE
+stderr_logfile=NONE
+depends_on=db:healthy, tier:started
+ready=notify
+watchdog_sec=30
+
+[program:worker]
+command=/bin/sleep 1000
+autostart=false
+stdout_logfile=NONE
+stderr_logfile=NONE
+ready=http://127.0.0.1:8080/ready
+
+[group:tier]
+programs=worker
+"""
+
+
+def test_start_order_keys_leave_config_info_alone(request):
+    """tend's start-order keys (docs/config.md) are not part of getAllConfigInfo: with them in the file,
+    the answer is still supervisord's, which ignores them."""
+    pair = []
+    request.addfinalizer(lambda: [d.stop() for d in pair])
+    for kind in ("supervisord", "tend"):
+        pair.append(Daemon(kind, programs=START_ORDER))
+    for d in pair:
+        d.wait_ready()
+    for d in pair:
+        d.settle()
+    both(pair, "supervisor.getAllConfigInfo")
+    both(pair, "supervisor.getAllProcessInfo")
 
 
 def test_shutdown_state(pair):
