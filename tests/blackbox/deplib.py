@@ -8,7 +8,8 @@ Programs are instances of `node.sh` (written into the run's dir), which records 
 needs to judge order without timing assumptions:
   start/NAME   CLOCK_REALTIME when NAME began (its first action)
   seen/NAME    for each dependency D given on its command line: "D yes" when D's readiness
-               marker existed at that moment, "D no" otherwise (a causal check of the order)
+               marker existed at that moment, "D no" otherwise (a causal check of the order);
+               written just after start/NAME, complete once it exists
   ready/NAME   the readiness marker: for `file` mode the file tend's `ready = file:` probe waits
                for (created atomically, holding the instant it was made); for `tcp` mode written
                just before the program starts listening (a lower bound of its readiness)
@@ -46,7 +47,8 @@ date +%s.%N > "$d/start/$name"
 if [ "$deps" != - ]; then
   for x in $(echo "$deps" | tr , ' '); do
     if [ -e "$d/ready/$x" ]; then echo "$x yes"; else echo "$x no"; fi
-  done > "$d/seen/$name"
+  done > "$d/seen/.$name"
+  mv "$d/seen/.$name" "$d/seen/$name"
 fi
 s=
 trap 'echo "$name" >> "$d/stops"; [ -n "$s" ] && kill $s 2>/dev/null; exit 0' TERM
@@ -284,6 +286,9 @@ def node(name, deps="-", delay=0.0, mode="file", port=0, gate="-"):
 def assert_saw_ready(run, name, deps):
     """`name` started after each of `deps` was ready: its own check at start, and its start
     stamp is not before the dependency's readiness stamp."""
+    # RUNNING (startsecs=0) may come before the program has written its record.
+    wait_for(lambda: os.path.exists(run.path("seen", name)), 5,
+             what=lambda: f"{name}'s record of its dependencies\n{run.context()}")
     seen = run.seen(name)
     assert seen == {d: "yes" for d in deps}, \
         f"{name} started before its dependencies were ready: {seen}\n{run.context()}"
