@@ -59,6 +59,25 @@ Result<std::pair<uid_t, std::optional<gid_t>>> parse_user_group(std::string_view
 // "port", "host:port", "*:port", ":port" -> (lower-cased host, "" = any; port).
 Result<std::pair<std::string, int>> parse_inet_address(std::string_view s);
 
+// tend's start-order keys (datatypes_readiness.cc; docs/config.md, "Start
+// order, readiness and health").
+// Seconds as a decimal number, at most a year: >= 0, > 0, >= 0.01.
+Result<double> parse_seconds(std::string_view s);
+Result<double> parse_positive_seconds(std::string_view s);
+Result<double> parse_interval(std::string_view s);
+Result<int> parse_count(std::string_view s);  // an integer >= 1
+// ready=: running (also ""), notify, fd:N (3..1023), tcp:HOST:PORT (or
+// tcp://), http://HOST[:PORT][/PATH] (port 80, path "/" by default; the
+// fragment dropped), exec:COMMAND (shell-split checked), file:/ABSOLUTE/PATH.
+// HOST: a name, an IPv4 address, or [IPv6] (kept without the brackets).
+Result<ProbeSpec> parse_ready_check(std::string_view s);
+// healthcheck=: none (also ""), tcp:, http://, exec:, file: as for ready=.
+Result<ProbeSpec> parse_health_check(std::string_view s);
+// "db, cache:started": names with an optional condition (ready when absent),
+// each name once; "" -> {}. Whether a name exists is the loader's business.
+Result<std::vector<Dependency>> parse_depends_on(std::string_view s);
+Result<HealthAction> parse_health_action(std::string_view s);  // restart stop shutdown none
+
 // Python's os.path.normpath(os.path.abspath(p)) relative to the current directory.
 std::string normalize_path(std::string_view p);
 // Python's posixpath.dirname / join.

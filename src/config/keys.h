@@ -21,6 +21,9 @@
 //     load/same functions;
 //  3. a sample value in core/config_keys_test.cc, which loads it and checks
 //     that the update diff sees the change.
+// tend's start-order keys (depends_on, ready, healthcheck...) are in
+// k_start_order_keys instead: [program:x] and [fcgi-program:x] read them, and
+// [eventlistener:x] refuses them (k_listener_refused).
 // A [supervisord] key: a field in SupervisordConfig and an entry in
 // k_supervisord_keys (keys_settings.cc) saying whether a running tend takes
 // the new value (OnUpdate::Live) or needs a restart; plus a sample value.

@@ -408,6 +408,41 @@ constexpr auto k_program_keys = std::to_array<ProgramKey>({
      .report = report_field<&ProcessConfig::name>},
 });
 
+// --- start order, readiness and health (tend; docs/config.md) ----------------------------------
+
+// Read after ready=, which it needs (both per process).
+Status load_watchdog_sec(ProgramScope& s, const Value& v) {
+  if (Status st = parse_into(v, parse_seconds, s.process->watchdog_sec); !st) {
+    return st;
+  }
+  if (s.process->watchdog_sec > 0 && s.process->ready.kind != ProbeSpec::Kind::Notify) {
+    return error_at(v.pos, fmt::format("[{}] sets watchdog_sec without ready = notify: the watchdog is fed by "
+                                       "WATCHDOG=1 messages on the sd_notify socket",
+                                       s.section));
+  }
+  return ok_status();
+}
+
+// tend's keys of [program:x] and [fcgi-program:x]. ready= and healthcheck=
+// are read per process, so that a probe can name %(process_num)d's own port.
+constexpr auto k_start_order_keys = std::to_array<ProgramKey>({
+    field<parse_depends_on, &ProcessConfig::depends_on>("depends_on", "", k_section),
+    field<parse_ready_check, &ProcessConfig::ready>("ready", "running", k_process),
+    field<parse_positive_seconds, &ProcessConfig::ready_timeout>("ready_timeout", "60", k_section),
+    field<parse_interval, &ProcessConfig::ready_interval>("ready_interval", "0.1", k_section),
+    {.name = "watchdog_sec",
+     .default_text = "0",
+     .stage = k_process,
+     .load = load_watchdog_sec,
+     .same_process = same_field<&ProcessConfig::watchdog_sec>},
+    field<parse_health_check, &ProcessConfig::healthcheck>("healthcheck", "", k_process),
+    field<parse_interval, &ProcessConfig::healthcheck_interval>("healthcheck_interval", "10", k_section),
+    field<parse_positive_seconds, &ProcessConfig::healthcheck_timeout>("healthcheck_timeout", "5", k_section),
+    field<parse_count, &ProcessConfig::healthcheck_retries>("healthcheck_retries", "3", k_section),
+    field<parse_seconds, &ProcessConfig::healthcheck_start_period>("healthcheck_start_period", "0", k_section),
+    field<parse_health_action, &ProcessConfig::healthcheck_action>("healthcheck_action", "restart", k_section),
+});
+
 // --- [eventlistener:x] -------------------------------------------------------------------------
 
 Status load_buffer_size(ProgramScope& s, const Value& v) {
@@ -491,6 +526,30 @@ Status check_listener_redirect(ProgramScope& s, const Value& v) {
   }
   return ok_status();
 }
+
+// Event listeners take no part in the start order: they start before the
+// programs and stop after them (priority -1) so that they see every program's
+// events, and their readiness is the protocol's READY. Set in a listener's own
+// section, a start-order key is an error; from [DEFAULT] it does not apply.
+Status refuse_in_listener(ProgramScope& s, const Value& v) {
+  if (own_value(s.ctx, s.section, v.key) == nullptr) {
+    return ok_status();
+  }
+  return error_at(v.pos, fmt::format("{} is not available in [{}]: event listeners take no part in the start "
+                                     "order (they start before the programs and stop after them)",
+                                     v.key, s.section));
+}
+
+constexpr auto k_listener_refused = [] {
+  std::array<ProgramKey, k_start_order_keys.size()> out{};
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i] = {.name = k_start_order_keys[i].name,
+              .stage = Stage::Group,
+              .expand = Expand::Raw,
+              .load = refuse_in_listener};
+  }
+  return out;
+}();
 
 constexpr auto k_program_head = std::to_array<ProgramKey>({
     group_field<parse_int, &GroupConfig::priority>("priority", "999"),
@@ -682,11 +741,13 @@ constexpr std::array<ProgramKey, N + M> concat(const std::array<ProgramKey, N>& 
   return out;
 }
 
-constexpr auto k_program_section = concat(k_program_head, k_program_keys);
-constexpr auto k_listener_section = concat(k_listener_head, k_program_keys);
-constexpr auto k_fcgi_section = concat(k_fcgi_head, k_program_keys);
-constexpr auto k_all =
-    concat(concat(concat(k_program_keys, k_program_head), concat(k_listener_head, k_fcgi_head)), k_group_keys);
+constexpr auto k_program_section = concat(concat(k_program_head, k_program_keys), k_start_order_keys);
+constexpr auto k_listener_section = concat(concat(k_listener_head, k_listener_refused), k_program_keys);
+constexpr auto k_fcgi_section = concat(concat(k_fcgi_head, k_program_keys), k_start_order_keys);
+// The refusals of k_listener_refused compare and show nothing: not needed here.
+constexpr auto k_all = concat(concat(concat(concat(k_program_keys, k_start_order_keys), k_program_head),
+                                     concat(k_listener_head, k_fcgi_head)),
+                              k_group_keys);
 
 }  // namespace
 

@@ -11,8 +11,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
-#include <cstdlib>
 
 #include "config/datatypes.h"
 #include "config/keys_internal.h"
@@ -73,16 +71,6 @@ std::string default_tmpdir(const std::map<std::string, std::string>& env) {
     }
   }
   return "/tmp";
-}
-
-Result<double> parse_seconds(std::string_view s) {
-  std::string text(unicode::strip(s));
-  char* end = nullptr;
-  double v = text.empty() ? NAN : std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v < 0) {
-    return make_error(fmt::format("not a number of seconds >= 0: {}", unicode::repr(s)));
-  }
-  return v;
 }
 
 Result<SupervisordConfig::ConsoleOutput> parse_console_output(std::string_view s) {

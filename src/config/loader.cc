@@ -63,6 +63,21 @@ SourcePos section_pos(const LoadContext& ctx, const std::string& section) {
   return SourcePos{ctx.cfg.path, 0};
 }
 
+const IniValue* own_value(const LoadContext& ctx, const std::string& section, const std::string& key) {
+  const IniSection* s = ctx.doc.section(section);
+  const IniValue* v = s == nullptr ? nullptr : s->find(key);
+  const IniValue* inherited = ctx.doc.defaults().find(key);
+  if (v == nullptr || (inherited != nullptr && inherited->pos == v->pos)) {
+    return nullptr;
+  }
+  return v;
+}
+
+SourcePos key_pos(const LoadContext& ctx, const std::string& section, const std::string& key) {
+  const IniValue* v = ctx.doc.get(section, key);
+  return v != nullptr ? v->pos : section_pos(ctx, section);
+}
+
 }  // namespace config_detail
 
 namespace {
@@ -288,9 +303,11 @@ Result<Config> load_config(const LoadOptions& opts) {
   if (!ctx.doc.has_section("supervisord")) {
     return make_error(fmt::format("{}: .ini file does not include supervisord section", opts.path));
   }
-  // The order matters only for which error is reported first; it is supervisord's.
+  // The order matters only for which error is reported first; it is supervisord's, and then
+  // tend's own check of depends_on, which supervisord does not have.
   for (Status (*step)(LoadContext&) :
-       {load_supervisord, load_rpcinterfaces, load_process_groups, load_http_servers, check_main_program}) {
+       {load_supervisord, load_rpcinterfaces, load_process_groups, load_http_servers, check_main_program,
+        check_dependencies}) {
     if (Status s = step(ctx); !s) {
       return Error{s.error()};
     }

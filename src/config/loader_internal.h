@@ -36,6 +36,14 @@ struct LoadContext {
   std::string host_node_name;
   std::string home;              // $HOME, for "~" in paths
   Expansions environ_expansions;  // ENV_*; grows with [supervisord] environment
+  // Every program-like section read, for the checks across sections.
+  struct ProgramSection {
+    std::string section;  // e.g. "program:web"
+    std::string group;    // the group its processes are in
+    std::string program;  // their ProcessConfig::program
+    GroupConfig::Kind kind;  // of the section; a [group:x] member's is Program
+  };
+  std::vector<ProgramSection> program_sections;
 };
 
 // A looked-up (and usually expanded) key.
@@ -72,6 +80,11 @@ Expansions with_names(const Expansions& base, std::initializer_list<std::pair<st
 
 // The position of a section's header.
 SourcePos section_pos(const LoadContext& ctx, const std::string& section);
+// A key of the section itself: not inherited from [DEFAULT] (nor copied from
+// it by %(here)s expansion); nullptr when the section does not set it.
+const IniValue* own_value(const LoadContext& ctx, const std::string& section, const std::string& key);
+// Where a key of a section is set (itself or [DEFAULT]), else the section's header.
+SourcePos key_pos(const LoadContext& ctx, const std::string& section, const std::string& key);
 
 // A warning of tend's own about a config line: "<file>:<line>: <what>".
 void warn_at(LoadContext& ctx, const SourcePos& pos, const std::string& what);
@@ -111,6 +124,10 @@ struct SettingScope {
 // loader_programs.cc: every [group:], [program:], [eventlistener:] and
 // [fcgi-program:] section, into ctx.cfg.groups (sorted).
 Status load_process_groups(LoadContext& ctx);
+
+// loader_deps.cc: depends_on across the whole config (names, conditions,
+// cycles), once every program-like section is read.
+Status check_dependencies(LoadContext& ctx);
 
 // loader_keys.cc: warnings for unknown sections and keys.
 void warn_unknown_keys(LoadContext& ctx);

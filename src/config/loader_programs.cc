@@ -71,6 +71,7 @@ Result<std::vector<ProcessConfig>> processes_from_section(ProgramScope& s, const
   if (base.stopasgroup && !base.killasgroup) {
     return error_at(s.killasgroup_pos, "Cannot set stopasgroup=true and killasgroup=false");
   }
+  ctx.program_sections.push_back({s.section, group_name, program_name, s.kind});
   std::vector<ProcessConfig> out;
   for (int num = s.numprocs_start; num < s.numprocs_start + s.numprocs; ++num) {
     ProcessConfig p = base;

@@ -65,10 +65,10 @@ struct ProbeSpec {
     Exec,     // the command `target` exits 0
     File,     // the file `target` exists
   } kind = Kind::None;
-  std::string host;    // Tcp, Http
+  std::string host;    // Tcp, Http: a name, an IPv4 address, or an IPv6 address (without brackets)
   int port = 0;        // Tcp, Http
   int fd = -1;         // Fd
-  std::string target;  // Http: path (and query); Exec: command line; File: path
+  std::string target;  // Http: path (and query), starting with '/'; Exec: command line; File: absolute path
   bool operator==(const ProbeSpec&) const = default;
 };
 

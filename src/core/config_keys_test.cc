@@ -174,7 +174,7 @@ GroupConfig sample_group() {
 }
 
 // Member paths are indexes in declaration order ("root.20.0.1" is stdout_ch.logfile.path).
-constexpr const char* k_process_pos = "root.26";
+constexpr const char* k_process_pos = "root.37";
 constexpr const char* k_group_pos = "root.4";
 
 TEST(ConfigKeys, EveryProcessFieldTakesPartInEquality) {
@@ -248,16 +248,26 @@ const std::map<std::string, std::string>& program_samples() {
       {"autostart", "false"},
       {"buffer_size", "20"},
       {"command", "/bin/other"},
+      {"depends_on", "q:started"},  // the bases below have a [program:q]
       {"directory", "/tmp"},
       {"environment", "A=1"},
       {"events", "TICK_60"},
       {"exitcodes", "0,2"},
+      {"healthcheck", "http://127.0.0.1:80%(process_num)02d/health"},
+      {"healthcheck_action", "shutdown"},
+      {"healthcheck_interval", "2.5"},
+      {"healthcheck_retries", "1"},
+      {"healthcheck_start_period", "30"},
+      {"healthcheck_timeout", "1"},
       {"killasgroup", "true"},
       {"numprocs", "2"},
       {"numprocs_start", "5"},
       {"priority", "5"},
       {"process_name", "%(program_name)s-%(process_num)d"},
       {"programs", "a,b"},
+      {"ready", "tcp:localhost:5432"},  // the bases below have ready=notify
+      {"ready_interval", "0.5"},
+      {"ready_timeout", "5"},
       {"redirect_stderr", "true"},
       {"result_handler", "supervisor_stdout:event_handler"},
       {"serverurl", "http://127.0.0.1:9001"},
@@ -284,6 +294,7 @@ const std::map<std::string, std::string>& program_samples() {
       {"stopwaitsecs", "9"},
       {"umask", "027"},
       {"user", "root"},
+      {"watchdog_sec", "30"},
   };
   return k;
 }
@@ -294,6 +305,18 @@ const std::set<std::pair<std::string, std::string>>& unchangeable() {
       {"eventlistener:", "redirect_stderr"},          // must stay false for the listener protocol
       {"eventlistener:", "stdout_capture_maxbytes"},  // ignored for listeners, as in supervisord
       {"eventlistener:", "stderr_capture_maxbytes"},
+      // tend's start-order keys: refused in a listener's own section (config/keys_program.cc)
+      {"eventlistener:", "depends_on"},
+      {"eventlistener:", "ready"},
+      {"eventlistener:", "ready_timeout"},
+      {"eventlistener:", "ready_interval"},
+      {"eventlistener:", "watchdog_sec"},
+      {"eventlistener:", "healthcheck"},
+      {"eventlistener:", "healthcheck_interval"},
+      {"eventlistener:", "healthcheck_timeout"},
+      {"eventlistener:", "healthcheck_retries"},
+      {"eventlistener:", "healthcheck_start_period"},
+      {"eventlistener:", "healthcheck_action"},
   };
   return k;
 }
@@ -307,11 +330,14 @@ struct SectionKind {
 TEST_F(ConfigKeysLoad, EveryProgramKeyIsSeenByTheDiff) {
   const std::string sd = "[supervisord]\nlogfile=/dev/null\n";
   const std::string numbered = "process_name=%(program_name)s_%(process_num)d\n";
+  // A program to depend on, and the ready= that watchdog_sec needs.
+  const std::string q = "[program:q]\ncommand=q\n";
+  const std::string notify = "ready=notify\n";
   const SectionKind kinds[] = {
-      {"program:", program_section_keys(), sd + "[program:p]\ncommand=/bin/p\n" + numbered},
+      {"program:", program_section_keys(), sd + q + "[program:p]\ncommand=/bin/p\n" + numbered + notify},
       {"eventlistener:", eventlistener_section_keys(), sd + "[eventlistener:l]\ncommand=c\nevents=TICK_5\n" + numbered},
       {"fcgi-program:", fcgi_program_section_keys(),
-       sd + "[fcgi-program:f]\ncommand=c\nsocket=unix:///tmp/tend-keys-test.sock\n" + numbered},
+       sd + q + "[fcgi-program:f]\ncommand=c\nsocket=unix:///tmp/tend-keys-test.sock\n" + numbered + notify},
       {"group:", group_section_keys(), sd + "[program:a]\ncommand=a\n[program:b]\ncommand=b\n[group:g]\nprograms=a\n"},
   };
   for (const SectionKind& kind : kinds) {

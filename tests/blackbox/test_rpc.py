@@ -543,6 +543,60 @@ def test_relative_paths_match(request):
     both(pair, "supervisor.readProcessStderrLog", "rel", 0, 0)  # NO_FILE names the path as written
 
 
+START_ORDER = """
+[program:db]
+command=/bin/sleep 1000
+autostart=false
+stdout_logfile=NONE
+stderr_logfile=NONE
+ready=tcp:localhost:5432
+ready_timeout=30
+ready_interval=0.5
+healthcheck=exec:/bin/true
+healthcheck_interval=5
+healthcheck_timeout=2
+healthcheck_retries=2
+healthcheck_start_period=1
+healthcheck_action=stop
+
+[program:web]
+command=/bin/sleep 1000
+autostart=false
+numprocs=2
+process_name=%(program_name)s_%(process_num)d
+stdout_logfile=NONE
+stderr_logfile=NONE
+depends_on=db:healthy, tier:started
+ready=notify
+watchdog_sec=30
+
+[program:worker]
+command=/bin/sleep 1000
+autostart=false
+stdout_logfile=NONE
+stderr_logfile=NONE
+ready=http://127.0.0.1:8080/ready
+
+[group:tier]
+programs=worker
+"""
+
+
+def test_start_order_keys_leave_config_info_alone(request):
+    """tend's start-order keys (docs/config.md) are not part of getAllConfigInfo: with them in the file,
+    the answer is still supervisord's, which ignores them."""
+    pair = []
+    request.addfinalizer(lambda: [d.stop() for d in pair])
+    for kind in ("supervisord", "tend"):
+        pair.append(Daemon(kind, programs=START_ORDER))
+    for d in pair:
+        d.wait_ready()
+    for d in pair:
+        d.settle()
+    both(pair, "supervisor.getAllConfigInfo")
+    both(pair, "supervisor.getAllProcessInfo")
+
+
 def test_shutdown_state(pair):
     both(pair, "supervisor.shutdown")
     for d in pair:
