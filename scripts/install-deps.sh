@@ -6,9 +6,10 @@ set -euo pipefail
 # tests use is here: gcc (`cc` builds the dockerapp fixture), python3-pytest, supervisor
 # (supervisord, supervisorctl and the Python module: the differential tests), util-linux (unshare,
 # setsid), mount (private mounts in the PID-1 and daemonize tests), valgrind (init-mode leak
-# check), procps and psmisc; tini and dumb-init for the benchmarks and the init comparison.
+# check), procps and psmisc; tini and dumb-init for the benchmarks and the init comparison; systemd
+# (systemd-notify) and s6 (s6-notifyoncheck): the real readiness clients of test_readiness.py.
 pkgs=(cmake g++ gcc make pkg-config libpugixml-dev libfmt-dev node-llhttp googletest libgtest-dev libgmock-dev
-      python3 python3-pytest supervisor tini dumb-init procps psmisc util-linux mount valgrind)
+      python3 python3-pytest supervisor tini dumb-init procps psmisc util-linux mount valgrind systemd s6)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

