@@ -2,7 +2,7 @@
 """Fails when a file under src/ includes a header from a layer it must not use.
 
 The layers, bottom to top (HACKING.md has the picture):
-  util  <-  sys  <-  config, log  <-  core  <-  rpc, http, events  <-  daemon  <-  src/main.cc
+  util  <-  sys  <-  config, log  <-  core  <-  rpc, http, events, health  <-  daemon  <-  src/main.cc
   init (tend -- cmd) sits on sys; ctl (tendctl) on config and rpc's wire format.
 Unit tests (*_test.cc) obey the same rules as the code beside them; test-only
 helpers live in tests/fakes. Exit status 0 when clean, 1 with one line per
@@ -21,7 +21,8 @@ ALLOWED = {
     "rpc": {"util", "sys", "config", "log", "core", "rpc"},
     "http": {"util", "sys", "config", "log", "core", "http"},
     "events": {"util", "sys", "config", "log", "core", "events"},
-    "daemon": {"util", "sys", "config", "log", "core", "rpc", "http", "events", "daemon"},
+    "health": {"util", "sys", "config", "log", "core", "health"},
+    "daemon": {"util", "sys", "config", "log", "core", "rpc", "http", "events", "health", "daemon"},
     "init": {"util", "sys", "init"},
     "ctl": {"util", "sys", "config", "rpc", "ctl"},
 }

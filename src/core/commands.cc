@@ -225,6 +225,12 @@ void Commands::report_ready(const Process& target) {
   }
 }
 
+void Commands::extend_ready_timeout(const Process& target, double seconds) {
+  if (Process* p = m_sup.table_mut().mutable_process(&target)) {
+    p->extend_ready_deadline(seconds);
+  }
+}
+
 void Commands::annotate(const Process& target, const std::function<void(ProcessNotes&)>& change) {
   Process* p = m_sup.table_mut().mutable_process(&target);
   if (p == nullptr) {

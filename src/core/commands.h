@@ -112,6 +112,10 @@ class Commands {
   // The program is ready (sd_notify READY=1, its notification fd, a probe
   // passed): ends STARTING for a process with a readiness check.
   void report_ready(const Process& p);
+  // sd_notify EXTEND_TIMEOUT_USEC: a process STARTING with a readiness check
+  // gets at least `seconds` from now to become ready (its ready_timeout
+  // deadline moves later, never earlier). Nothing in any other state.
+  void extend_ready_timeout(const Process& p, double seconds);
   // Changes what is noted about the process (ProcessNotes) and publishes a
   // Health event when its health changed.
   void annotate(const Process& p, const std::function<void(ProcessNotes&)>& change);

@@ -135,6 +135,11 @@ class Process final : private ProcessOps {
   FsmReply stop() { return fire(&ProcessFsm::stop); }
   FsmReply stop_for_shutdown() { return fire(&ProcessFsm::stop_for_shutdown); }
   FsmReply ready_reported() { return fire(&ProcessFsm::ready_reported); }
+  void extend_ready_deadline(double seconds) {
+    if (m_fsm.extend_ready_deadline(seconds)) {
+      sync_timer();
+    }
+  }
   FsmReply signal(int sig) { return m_fsm.signal(sig); }
   void set_shutting_down(bool v) { m_fsm.set_shutting_down(v); }
   // The reaper collected our pid: drain the pipes, then tell the state machine.

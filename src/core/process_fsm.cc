@@ -225,6 +225,17 @@ FsmReply ProcessFsm::abandon_retry(const Input&) {
   return {};
 }
 
+bool ProcessFsm::extend_ready_deadline(double seconds) {
+  if (m_state != FsmState::Starting || !m_params.notify_ready || !m_deadline || m_pid == 0) {
+    return false;
+  }
+  MonoTime wanted = m_clock.now() + seconds_d(seconds);
+  if (wanted > *m_deadline) {
+    m_deadline = wanted;
+  }
+  return true;
+}
+
 FsmReply ProcessFsm::ready_while_starting(const Input&) {
   enter_running("process reported ready");
   set_ready(true);

@@ -142,6 +142,11 @@ class ProcessFsm {
   FsmReply ready_reported() { return dispatch(FsmEvent::Ready, {}); }
   // Sends an arbitrary signal (signalProcess); no state change.
   FsmReply signal(int sig) { return dispatch(FsmEvent::Signal, {0, sig}); }
+  // sd_notify's EXTEND_TIMEOUT_USEC: while STARTING with a readiness check,
+  // the ready deadline becomes at least now + seconds (never earlier than it
+  // was). Not an event of the table: no state changes, only the one deadline
+  // STARTING has moves. False (and nothing changes) in any other case.
+  bool extend_ready_deadline(double seconds);
 
   // An input from the supervisor, not a state of this process: while the
   // supervisor stops, nothing is (re)started automatically.

@@ -713,6 +713,34 @@ TEST_F(FsmTest, NotifyReadyWaitsForTheReadyEventWhichEndsStarting) {
   EXPECT_FALSE(f.deadline());
 }
 
+TEST_F(FsmTest, ExtendingTheReadyDeadlineMovesItLaterNeverEarlier) {
+  FsmParams p = params(1);
+  p.notify_ready = true;
+  p.ready_timeout = 5;
+  ProcessFsm f = make(p);
+  f.added();
+  MonoTime first = *f.deadline();
+  EXPECT_TRUE(f.extend_ready_deadline(1));  // now + 1 is before the deadline: unchanged
+  EXPECT_EQ(*f.deadline(), first);
+  clock.advance(4);
+  EXPECT_TRUE(f.extend_ready_deadline(10));  // EXTEND_TIMEOUT_USEC=10000000
+  EXPECT_EQ(*f.deadline(), clock.now() + seconds_d(10));
+  clock.advance(9);
+  f.timer();
+  EXPECT_EQ(f.state(), S::Starting);
+  ASSERT_TRUE(f.ready_reported().done());
+  EXPECT_FALSE(f.extend_ready_deadline(10));  // RUNNING: nothing to extend
+  EXPECT_FALSE(f.deadline());
+}
+
+TEST_F(FsmTest, OnlyAReadinessCheckDeadlineCanBeExtended) {
+  ProcessFsm f = make(params(3));  // startsecs: its deadline is not a ready_timeout
+  f.added();
+  MonoTime first = *f.deadline();
+  EXPECT_FALSE(f.extend_ready_deadline(60));
+  EXPECT_EQ(*f.deadline(), first);
+}
+
 TEST_F(FsmTest, StateChangesCarryPidTriesAndExpected) {
   ProcessFsm f = make(params(1));
   f.added();

@@ -20,6 +20,7 @@
 #include "daemon/config_remarks.h"
 #include "daemon/control_plane.h"
 #include "events/listener_pools.h"
+#include "health/checks.h"
 
 namespace tend {
 
@@ -183,6 +184,8 @@ int run_daemon(Config cfg, Supervisor::ConfigLoader reload) {
     Supervisor sup(**loop, std::move(cfg), std::move(reload));
     // Before any group is added: the pools come with their groups' GroupAdded.
     events::ListenerPools listeners(sup);
+    // Before any program spawns: its spawn hook adds NOTIFY_SOCKET and notification fds.
+    health::Checks checks(sup);
     // The control servers come up before any program starts, so a port or
     // socket conflict stops tend before it has children to clean up.
     Result<std::unique_ptr<rpc::ControlPlane>> control =

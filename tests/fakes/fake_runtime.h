@@ -39,6 +39,10 @@ class FakeRuntime final : public ProcessRuntime {
     child_stdout[s.pid] = Fd(out[1]);
     spawned.push_back(s.pid);
     commands[s.pid] = spec.command;
+    extra_env[s.pid] = spec.extra_env;
+    for (const SpawnSpec::ExtraFd& e : spec.extra_fds) {
+      extra_fds[s.pid][e.child_fd] = Fd(fcntl(e.fd, F_DUPFD_CLOEXEC, 3));
+    }
     return s;
   }
   int kill(pid_t target, int sig) override {
@@ -62,6 +66,8 @@ class FakeRuntime final : public ProcessRuntime {
   std::map<pid_t, std::string> commands;
   std::map<pid_t, Fd> child_stdin;   // the child's ends, kept open like a live child would
   std::map<pid_t, Fd> child_stdout;
+  std::map<pid_t, EnvList> extra_env;                 // SpawnSpec::extra_env of each spawn
+  std::map<pid_t, std::map<int, Fd>> extra_fds;       // the child's copy of each extra fd, by its number there
   std::vector<Kill> kills;
 };
 
