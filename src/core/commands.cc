@@ -122,6 +122,17 @@ void Commands::start(const Process& target, bool wait, Waiter w) {
   wait_for(*p, WaitFor::Running, std::move(w));
 }
 
+void Commands::start_together(std::vector<StartItem> items, bool wait) {
+  std::vector<const Process*> set;
+  set.reserve(items.size());
+  for (const StartItem& item : items) {
+    set.push_back(item.process);
+  }
+  for (size_t k : m_sup.dependencies().start_order(set)) {
+    start(*items[k].process, wait, std::move(items[k].waiter));
+  }
+}
+
 void Commands::stop(const Process& target, bool wait, Waiter w) {
   Process* p = m_sup.table_mut().mutable_process(&target);
   if (p == nullptr) {

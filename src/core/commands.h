@@ -91,6 +91,15 @@ class Commands {
   // (ready)") until they do. A held process whose dependency goes FATAL
   // answers a waiting start with Failed (and keeps waiting).
   void start(const Process& p, bool wait, Waiter w);
+  // Starts several processes (start all, a group): dependencies before their
+  // dependents, otherwise in table order, so that each is started by its own
+  // item and not pulled up by a dependent's. Each item's waiter answers as
+  // start() would.
+  struct StartItem {
+    const Process* process;
+    Waiter waiter;
+  };
+  void start_together(std::vector<StartItem> items, bool wait);
   // With `wait`, answers once the process is stopped. While waiting, logs
   // "waiting for <name> to stop" every 2 s. A held process stops waiting for
   // its dependencies instead (success).

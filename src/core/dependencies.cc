@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <iterator>
+#include <set>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -170,6 +171,48 @@ std::vector<size_t> start_plan(const DependencyGraph& g, const NodeStates& s, si
     if (wanted && !seen[t]) {
       seen[t] = true;
       stack.push_back(Frame{t});
+    }
+  }
+  return order;
+}
+
+std::vector<size_t> start_order(const DependencyGraph& g, const std::vector<size_t>& subset) {
+  // Kahn's algorithm over the edges inside `subset`, smallest index first.
+  std::vector<bool> in_subset(g.size(), false);
+  for (size_t i : subset) {
+    in_subset[i] = true;
+  }
+  std::vector<size_t> waiting_on(g.size(), 0);  // dependencies in the subset not yet emitted
+  for (size_t i : subset) {
+    std::vector<size_t> deps;
+    for (const DependencyGraph::Requirement& r : g.requirements(i)) {
+      for (size_t t : r.targets) {
+        if (in_subset[t]) {
+          deps.push_back(t);
+        }
+      }
+    }
+    std::sort(deps.begin(), deps.end());
+    waiting_on[i] = static_cast<size_t>(std::unique(deps.begin(), deps.end()) - deps.begin());
+  }
+  std::set<size_t> free;
+  std::set<size_t> left(subset.begin(), subset.end());
+  for (size_t i : left) {
+    if (waiting_on[i] == 0) {
+      free.insert(i);
+    }
+  }
+  std::vector<size_t> order;
+  while (!left.empty()) {
+    // A cycle leaves nothing free: take the first node left and go on.
+    size_t next = free.empty() ? *left.begin() : *free.begin();
+    free.erase(next);
+    left.erase(next);
+    order.push_back(next);
+    for (size_t d : g.dependents(next)) {
+      if (left.count(d) != 0 && waiting_on[d] > 0 && --waiting_on[d] == 0) {
+        free.insert(d);
+      }
     }
   }
   return order;

@@ -33,7 +33,11 @@
 //      (STOPPED, EXITED, FATAL) or held; dependencies come before their
 //      dependents (start_plan());
 //   S4 a held process whose unmet dependency is FATAL keeps waiting
-//      (stuck_on() names them, so that it is said once).
+//      (stuck_on() names them, so that it is said once);
+//   S5 a start request over several processes (start all, a group) takes
+//      them dependencies first, otherwise in table order (start_order()),
+//      so that each is started by its own request, not pulled up by a
+//      dependent's.
 //
 // Stop rules ("live": not STOPPED, EXITED, FATAL or UNKNOWN):
 //   T1 shutdown and restart go by stages (shutdown_stage()): the candidates
@@ -122,6 +126,9 @@ std::vector<size_t> releasable(const DependencyGraph& g, const NodeStates& s);
 // S3: the nodes to start (or hold) for a requested start of `target`, each
 // after its own dependencies; `target` is last.
 std::vector<size_t> start_plan(const DependencyGraph& g, const NodeStates& s, size_t target);
+// S5: `subset` reordered: each node after the members of `subset` it depends
+// on, otherwise in table order; the nodes of a cycle in table order.
+std::vector<size_t> start_order(const DependencyGraph& g, const std::vector<size_t>& subset);
 // S4: the held nodes that wait for `fatal` (one of their unmet requirements stands for it).
 std::vector<size_t> stuck_on(const DependencyGraph& g, const NodeStates& s, size_t fatal);
 

@@ -234,6 +234,19 @@ TEST(DependencyStart, S3EndsOnACycle) {
   EXPECT_TRUE(releasable(g, {held(), held()}).empty());
 }
 
+TEST(DependencyStart, S5ARequestForSeveralStartsDependenciesFirstOtherwiseInTableOrder) {
+  // web (first in the table) -> api -> db; x is independent; cache is not in the request.
+  DependencyGraph g({node("web", {dep("api")}), node("x"), node("api", {dep("db"), dep("cache")}), node("db"),
+                     node("cache")});
+  EXPECT_EQ(start_order(g, {0, 1, 2, 3}), (std::vector<size_t>{1, 3, 2, 0}));
+  EXPECT_EQ(start_order(g, {0, 1}), (std::vector<size_t>{0, 1}));
+}
+
+TEST(DependencyStart, S5ACycleKeepsTableOrder) {
+  DependencyGraph g({node("a", {dep("b")}), node("b", {dep("a")}), node("c", {dep("a")})});
+  EXPECT_EQ(start_order(g, {0, 1, 2}), (std::vector<size_t>{0, 1, 2}));
+}
+
 TEST(DependencyStart, S4NamesTheHeldProcessesThatWaitForAFatalOne) {
   DependencyGraph g({node("db"), node("web", {dep("db")}), node("api", {dep("db", C::Started)}),
                      node("worker", {dep("db")})});

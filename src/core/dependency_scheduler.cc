@@ -145,6 +145,27 @@ DependencyScheduler::StartDecision DependencyScheduler::request_start(Process& p
   return {true, {}};
 }
 
+std::vector<size_t> DependencyScheduler::start_order(const std::vector<const Process*>& set) {
+  graph();
+  std::vector<size_t> out;
+  std::vector<size_t> nodes;
+  std::unordered_map<size_t, size_t> position;  // graph index -> position in set
+  for (size_t k = 0; k < set.size(); ++k) {
+    auto it = m_index.find(set[k]);
+    if (it == m_index.end() || !position.emplace(it->second, k).second) {
+      out.push_back(k);  // not in the table (its start answers BadName), or listed twice
+      continue;
+    }
+    nodes.push_back(it->second);
+  }
+  // Table order among equals; the positions come back through `position`.
+  std::sort(nodes.begin(), nodes.end());
+  for (size_t i : tend::start_order(m_graph, nodes)) {
+    out.push_back(position.at(i));
+  }
+  return out;
+}
+
 void DependencyScheduler::release_ready() {
   // Each round starts every held process whose dependencies are met; a start
   // can meet another's condition at once (started, or startsecs=0), hence

@@ -55,6 +55,10 @@ class DependencyScheduler {
   };
   StartDecision request_start(Process& p);
 
+  // The order a start request over `set` goes (rule S5: dependencies first,
+  // otherwise in table order), as positions in `set`.
+  std::vector<size_t> start_order(const std::vector<const Process*>& set);
+
   bool held(const Process& p) const { return m_held.count(&p) != 0; }
   // Ends the hold of `p` (it was stopped while waiting); false when it was
   // not held.

@@ -212,6 +212,28 @@ TEST_F(DependencySchedulerTest, AStartWithoutWaitAnswersAtOnceWhileTheProcessWai
   EXPECT_EQ(state("web"), ProcessState::Starting);
 }
 
+TEST_F(DependencySchedulerTest, StartAllStartsEachByItsOwnRequestDependenciesFirst) {
+  // web comes first in the table; started first, it would pull db up, and
+  // db's own start would then be refused as already started.
+  make(config_of({manual(program("web", {{"db"}}, 1)), manual(program("db", {}, 999))}));
+  std::map<std::string, CommandResult> answers;
+  std::vector<Commands::StartItem> items;
+  for (const char* name : {"web", "db"}) {
+    items.push_back({&proc(name), Waiter{[&answers, name](CommandResult r) { answers[name] = r; }}});
+  }
+  sup->commands().start_together(std::move(items), true);
+  settle();
+  EXPECT_EQ(state("db"), ProcessState::Starting);
+  EXPECT_EQ(waiting("web"), "db (ready)");
+  advance(1);
+  ASSERT_TRUE(answers.count("db"));
+  EXPECT_TRUE(answers["db"].ok());
+  EXPECT_FALSE(answers.count("web"));
+  advance(1);
+  ASSERT_TRUE(answers.count("web"));
+  EXPECT_TRUE(answers["web"].ok());
+}
+
 TEST_F(DependencySchedulerTest, AWaitingStartFailsWhenADependencyGoesFatal) {
   ProcessConfig db = manual(program("db"));
   db.startretries = 0;

@@ -87,6 +87,7 @@ class SupervisorApi {
   void signal_all(const Array& params, const Reply& reply);
   void start_group(const Group& g, bool wait, const Reply& reply);
   void stop_group(const Group& g, bool wait, const Reply& reply);
+  void start_many(const ProcessList& procs, bool wait, const Reply& reply);
   void stop_many(const ProcessList& procs, bool wait, const Reply& reply);
   void signal_group(const Group& g, const Value& sig, const Reply& reply);
   void start_one(const Process& p, const std::string& name, bool wait, const Reply& reply);

@@ -135,8 +135,21 @@ void for_each_into(const SupervisorApi::ProcessList& procs, const Reply& reply, 
 }  // namespace
 
 void SupervisorApi::start_group(const Group& g, bool wait, const Reply& reply) {
-  for_each_into(processes_of(g), reply, Commands::startable,
-                [&](const Process& p, const std::string& name, const Reply& r) { start_one(p, name, wait, r); });
+  start_many(processes_of(g), wait, reply);
+}
+
+void SupervisorApi::start_many(const ProcessList& procs, bool wait, const Reply& reply) {
+  // One command for the whole list, so that dependencies start before their
+  // dependents (core/commands.h: start_together).
+  auto batch = std::make_shared<Batch>(reply);
+  std::vector<Commands::StartItem> items;
+  for (const auto& [group, p] : procs) {
+    if (Commands::startable(*p)) {
+      items.push_back({p, detail::waiter_for(batch->slot(group, p->name()), make_namespec(group, p->name()))});
+    }
+  }
+  m_sup.commands().start_together(std::move(items), wait);
+  batch->close();
 }
 
 void SupervisorApi::stop_group(const Group& g, bool wait, const Reply& reply) { stop_many(processes_of(g), wait, reply); }
@@ -259,9 +272,7 @@ void SupervisorApi::signal_group_call(const Array& params, const Reply& reply) {
 }
 
 void SupervisorApi::start_all(const Array& params, const Reply& reply) {
-  bool wait = params.empty() || truthy(params[0]);
-  for_each_into(all_processes(), reply, Commands::startable,
-                [&](const Process& p, const std::string& name, const Reply& r) { start_one(p, name, wait, r); });
+  start_many(all_processes(), params.empty() || truthy(params[0]), reply);
 }
 
 void SupervisorApi::stop_all(const Array& params, const Reply& reply) {
