@@ -586,7 +586,7 @@ ProbeContext Checks::context_of(const Process& p) {
 
 void Checks::s6_announce(const Process* p, char event) const {
   if (auto it = m_s6.find(p); it != m_s6.end() && it->second) {
-    (void)event; // it->second->announce(event);
+    it->second->announce(event);
   }
 }
 
