@@ -91,10 +91,13 @@ def test_supervisorctl_start_starts_dependencies_first_and_waits(tend_run):
     assert rc == 0 and out.strip() == "web: changed", out
     rc, out = run.ctl("update")
     assert rc == 0, out
-    run.wait_state("web", "RUNNING")
+    # web was replaced; as in supervisord, autostart=false leaves the new one STOPPED.
+    run.wait_state("web", "STOPPED")
     after = {n: i["pid"] for n, i in run.infos().items()}
-    assert after["web"] != pids["web"], "web was not restarted by update"
     assert {n: after[n] for n in ("db", "cache", "other")} == {n: pids[n] for n in ("db", "cache", "other")}
+    rc, out = run.ctl("start", "web")
+    assert rc == 0 and out == "web: started\n", (rc, out)
+    assert run.info("web")["pid"] not in (0, pids["web"])
     assert run.stop() == 0
 
 
@@ -158,10 +161,11 @@ def test_tendctl_health_and_status_descriptions(tend_run):
              what=lambda: f"tendctl health exit 1: {run.tendctl('health')}\n{run.context()}")
     rc, out = run.tendctl("health")
     assert "apiserver" in out and "database" not in out and "frontend" not in out, out
-    info = run.wait_desc("apiserver", lambda d: d.startswith("unhealthy ("),
-                         what="starting 'unhealthy ('")
+    # supervisord's "pid N, uptime T" stays first; the health follows it.
+    info = run.wait_desc("apiserver", lambda d: ", unhealthy (" in d, what="with 'unhealthy ('")
     assert info["statename"] == "RUNNING"
-    assert re.fullmatch(r"unhealthy \(\d+ failures?: .+\)", info["description"]), info["description"]
+    assert re.fullmatch(r"pid \d+, uptime [\d:]+, unhealthy \(\d+ failures?: .+\)", info["description"]), \
+        info["description"]
     assert "unhealthy (" in status_line(run, "apiserver")
     assert run.stop() == 0
 

@@ -38,6 +38,7 @@ healthcheck=exec:/usr/bin/test -e @DIR@/ready/api
 healthcheck_interval=0.2
 healthcheck_timeout=2
 healthcheck_retries=2
+healthcheck_start_period=60
 healthcheck_action=restart
 
 [program:api2]
@@ -47,6 +48,7 @@ healthcheck=exec:/usr/bin/test -e @DIR@/ready/api2
 healthcheck_interval=0.2
 healthcheck_timeout=2
 healthcheck_retries=2
+healthcheck_start_period=60
 healthcheck_action=stop
 
 [program:web]
@@ -62,7 +64,8 @@ def test_healthy_gates_dependent_then_failing_check_restarts_or_stops(tend_run):
     run.start()
     api = run.wait_state("api", "RUNNING")
     run.wait_state("api2", "RUNNING")
-    # RUNNING is not healthy: web waits until both checks have passed.
+    # RUNNING is not healthy: web waits until both checks have passed. Failures in the start
+    # period do not count until a check has passed; after that every failure counts.
     info = run.wait_desc("web", lambda d: d.startswith("waiting for api"),
                          what="'waiting for api (healthy)...'")
     assert "(healthy)" in info["description"] and info["pid"] == 0, info
