@@ -7,10 +7,16 @@
  *   readyprog fd N DELAY OUT     the same, readiness being a newline on fd N (s6 style)
  *   readyprog stamp OUT          write the time to OUT first thing; then wait for a signal
  *   readyprog now                send READY=1 to $NOTIFY_SOCKET at once; then wait
+ *   readyprog floor DIR N        the spawn floor: N times, take the time (DIR/bNNN), spawn
+ *                                `readyprog stamp DIR/dNNN` (posix_spawn: clone(CLONE_VM |
+ *                                CLONE_VFORK) and execve, as tend spawns), wait for its stamp,
+ *                                end it; what exec and a static program's start cost here
  *
  * SIGTERM ends every mode (default action).
  */
 #include <errno.h>
+#include <signal.h>
+#include <spawn.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -18,6 +24,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,6 +81,34 @@ static int notify_ready(void) {
   return 0;
 }
 
+extern char **environ;
+
+static int spawn_floor(const char *self, const char *dir, int count) {
+  char before[4096], stamp[4096];
+  for (int i = 0; i < count; ++i) {
+    snprintf(before, sizeof before, "%s/b%03d", dir, i);
+    snprintf(stamp, sizeof stamp, "%s/d%03d", dir, i);
+    char *args[] = {(char *)self, "stamp", stamp, NULL};
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    pid_t pid;
+    int err = posix_spawn(&pid, self, NULL, NULL, args, environ);
+    if (err != 0) {
+      fprintf(stderr, "readyprog: unable to spawn %s: %s\n", self, strerror(err));
+      return 111;
+    }
+    write_stamp(before, &ts);
+    struct stat st;
+    while (stat(stamp, &st) != 0 || st.st_size == 0) {
+      struct timespec ms = {0, 1000000};
+      nanosleep(&ms, NULL);
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   struct timespec ts;
   if (argc == 3 && strcmp(argv[1], "stamp") == 0) {
@@ -95,12 +131,14 @@ int main(int argc, char **argv) {
     }
     close(nfd);
     write_stamp(argv[4], &ts);
+  } else if (argc == 4 && strcmp(argv[1], "floor") == 0) {
+    return spawn_floor(argv[0], argv[2], atoi(argv[3]));
   } else if (argc == 2 && strcmp(argv[1], "now") == 0) {
     if (notify_ready() != 0) {
       return 111;
     }
   } else {
-    fprintf(stderr, "usage: readyprog notify DELAY OUT | fd N DELAY OUT | stamp OUT | now\n");
+    fprintf(stderr, "usage: readyprog notify DELAY OUT | fd N DELAY OUT | stamp OUT | now | floor DIR N\n");
     return 100;
   }
   for (;;) {

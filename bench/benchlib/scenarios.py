@@ -524,7 +524,9 @@ def events_latency(trigger, samples):
             lat.append((t1 - t0) * 1000)
         server("close")()
         lat.sort()
-        return {"median": statistics.median(lat), "p90": lat[min(len(lat) - 1, int(len(lat) * 0.9))]}
+        median = statistics.median(lat)
+        return {"tend": median - floor, "median": median,
+                "p90": lat[min(len(lat) - 1, int(len(lat) * 0.9))], "floor": floor}
     return run
 
 
@@ -577,10 +579,21 @@ def deps_latency(mode, samples, gap):
     s after its start (ready = notify: READY=1 on $NOTIFY_SOCKET; ready = fd:3: a newline on
     fd 3), stamping CLOCK_MONOTONIC just before; dep_i (readyprog, statically linked) stamps
     the same clock first thing in main. Median and p90 of dep_i - src_i: tend's reaction, the
-    spawn and the dependent's exec. The pairs are `gap` apart so they do not overlap."""
+    spawn and the dependent's exec. The pairs are `gap` apart so they do not overlap.
+    The floor: what the same spawn costs without tend (readyprog posix_spawns `readyprog stamp`
+    `samples` times: clone(CLONE_VM | CLONE_VFORK), execve and a static program's start, which
+    a VM makes slow); "tend" is the end-to-end median less the floor's: readiness -> spawn."""
     def run(product, sb):
         prog = _readyprog()
         os.makedirs(sb.path("t"))
+        os.makedirs(sb.path("floor"))
+        r = subprocess.run([prog, "floor", sb.path("floor"), str(samples)], capture_output=True,
+                           timeout=30 + samples)
+        if r.returncode != 0:
+            raise RuntimeError(f"readyprog floor: {r.stderr.decode(errors='replace')[:200]}")
+        floor = statistics.median((_stamp(sb.path("floor", f"d{i:03d}")) -
+                                   _stamp(sb.path("floor", f"b{i:03d}"))) * 1000
+                                  for i in range(samples))
         programs = []
         for i in range(samples):
             delay = 0.3 + i * gap
@@ -607,7 +620,9 @@ def deps_latency(mode, samples, gap):
                      for i in range(samples))
         if lat[0] < 0:
             raise RuntimeError(f"a dependent started {-lat[0]:.3f} ms before its dependency was ready")
-        return {"median": statistics.median(lat), "p90": lat[min(len(lat) - 1, int(len(lat) * 0.9))]}
+        median = statistics.median(lat)
+        return {"tend": median - floor, "median": median,
+                "p90": lat[min(len(lat) - 1, int(len(lat) * 0.9))], "floor": floor}
     return run
 
 
@@ -824,8 +839,12 @@ def build(quick):
     for mode, title in (("notify", "ready = notify (READY=1)"), ("fd", "ready = fd:3 (s6 newline)")):
         cases.append(Case(
             "deps", f"deps: readiness → dependent's start, {title}, {n} samples",
-            [Metric("median", "median", "ms", digits=3, target=("<=", 1.0, "≤ 1 ms")),
-             Metric("p90", "p90", "ms", digits=3)],
+            [Metric("tend", "readiness → spawn (median less the floor)", "ms", digits=3,
+                    target=("<=", 1.0, "≤ 1 ms"), optional=True),
+             Metric("median", "readiness → dependent's main: median", "ms", digits=3),
+             Metric("p90", "readiness → dependent's main: p90", "ms", digits=3),
+             Metric("floor", "floor: spawn → main of the same program without tend, median", "ms",
+                    digits=3, optional=True)],
             deps_latency(mode, n, 0.02), reps=R, products=("tend",), feature="depends_on",
             est={"tend": 2.5 + n * 0.02, "*": 0.0},
             limits=[("supervisord: startsecs=1 (set, not measured)", _startsecs_row(1))]))
