@@ -2,6 +2,20 @@
 
 namespace tend {
 
+const char* condition_name(Dependency::Condition c) {
+  switch (c) {
+    case Dependency::Condition::Ready:
+      return "ready";
+    case Dependency::Condition::Started:
+      return "started";
+    case Dependency::Condition::Healthy:
+      return "healthy";
+    case Dependency::Condition::Completed:
+      return "completed";
+  }
+  return "ready";
+}
+
 std::vector<DependencyTarget> resolve_dependency(const std::vector<GroupConfig>& groups, std::string_view name) {
   std::vector<DependencyTarget> out;
   for (const GroupConfig& g : groups) {

@@ -23,6 +23,9 @@ struct DependencyTarget {
 // A program wins over a [group:x] of the same name. Empty: the name is
 // unknown. In a config that loaded, the answer is never empty, holds no
 // event listener, and comes from one section or one [group:x].
+// The condition as written in depends_on= ("ready", "started", ...).
+const char* condition_name(Dependency::Condition c);
+
 std::vector<DependencyTarget> resolve_dependency(const std::vector<GroupConfig>& groups, std::string_view name);
 
 }  // namespace tend

@@ -23,20 +23,6 @@ struct Node {
   std::vector<size_t> waits_for;  // nodes, in depends_on order
 };
 
-const char* condition_name(Dependency::Condition c) {
-  switch (c) {
-    case Dependency::Condition::Ready:
-      return "ready";
-    case Dependency::Condition::Started:
-      return "started";
-    case Dependency::Condition::Healthy:
-      return "healthy";
-    case Dependency::Condition::Completed:
-      return "completed";
-  }
-  return "?";
-}
-
 class DependencyCheck {
  public:
   explicit DependencyCheck(const LoadContext& ctx) : m_ctx(ctx) {}

@@ -10,20 +10,6 @@
 
 namespace tend {
 
-const char* condition_name(Dependency::Condition c) {
-  switch (c) {
-    case Dependency::Condition::Ready:
-      return "ready";
-    case Dependency::Condition::Started:
-      return "started";
-    case Dependency::Condition::Healthy:
-      return "healthy";
-    case Dependency::Condition::Completed:
-      return "completed";
-  }
-  return "ready";
-}
-
 bool is_live(const NodeState& s) { return !is_stopped_state(s.state); }
 
 bool condition_met(Dependency::Condition c, const NodeState& s) {

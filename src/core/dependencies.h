@@ -60,6 +60,7 @@
 #include <string>
 #include <vector>
 
+#include "config/dependencies.h"
 #include "config/model.h"
 #include "core/process_state.h"
 
@@ -84,7 +85,6 @@ struct NodeState {
   bool held = false;             // waiting for its dependencies to start
 };
 
-const char* condition_name(Dependency::Condition c);
 bool condition_met(Dependency::Condition c, const NodeState& s);
 // Not STOPPED, EXITED, FATAL or UNKNOWN: there is (or will be, soon) a pid.
 bool is_live(const NodeState& s);

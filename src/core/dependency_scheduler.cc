@@ -20,11 +20,9 @@ std::string spec_of(const Process& p) { return p.group() == p.name() ? p.name() 
 
 }  // namespace
 
-DependencyScheduler::DependencyScheduler(Supervisor& sup) : m_sup(sup) {
+DependencyScheduler::DependencyScheduler(Supervisor& sup) : m_sup(sup), m_evaluate(sup.loop(), [this] { evaluate(); }) {
   m_sub = sup.bus().subscribe(k_watched, [this](const Event& e) { on_event(e); });
 }
-
-DependencyScheduler::~DependencyScheduler() { *m_alive = false; }
 
 // --- the graph and the states -------------------------------------------------
 
@@ -342,21 +340,8 @@ void DependencyScheduler::on_event(const Event& e) {
       break;
   }
   if (!m_held.empty() || !m_stop_requests.empty()) {
-    schedule();
+    m_evaluate.request();
   }
-}
-
-void DependencyScheduler::schedule() {
-  if (m_scheduled) {
-    return;
-  }
-  m_scheduled = true;
-  m_sup.loop().defer([this, alive = std::weak_ptr<bool>(m_alive)] {
-    if (auto a = alive.lock(); a && *a) {
-      m_scheduled = false;
-      evaluate();
-    }
-  });
 }
 
 void DependencyScheduler::evaluate() {

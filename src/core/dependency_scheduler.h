@@ -28,6 +28,7 @@
 #include "core/dependencies.h"
 #include "core/event_bus.h"
 #include "core/lifecycle.h"
+#include "sys/coalesced_call.h"
 
 namespace tend {
 
@@ -37,7 +38,6 @@ class Supervisor;
 class DependencyScheduler {
  public:
   explicit DependencyScheduler(Supervisor& sup);
-  ~DependencyScheduler();
   DependencyScheduler(const DependencyScheduler&) = delete;
   DependencyScheduler& operator=(const DependencyScheduler&) = delete;
 
@@ -79,7 +79,6 @@ class DependencyScheduler {
   };
 
   void on_event(const Event& e);
-  void schedule();
   void evaluate();
   void release_ready();
   void refresh_waiting_texts();
@@ -102,8 +101,7 @@ class DependencyScheduler {
   bool m_dirty = true;
   std::unordered_set<const Process*> m_held;
   std::vector<StopRequest> m_stop_requests;
-  bool m_scheduled = false;
-  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
+  CoalescedCall m_evaluate;
 };
 
 }  // namespace tend

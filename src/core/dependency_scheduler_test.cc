@@ -10,8 +10,7 @@
 #include <map>
 
 #include "core/supervisor.h"
-#include "fakes/fake_clock.h"
-#include "fakes/fake_runtime.h"
+#include "fakes/fake_supervisor.h"
 #include "fakes/test_configs.h"
 
 namespace tend {
@@ -19,9 +18,8 @@ namespace {
 
 using C = Dependency::Condition;
 using test_support::config_of;
-
-int exited_with(int code) { return (code & 0xff) << 8; }
-int killed_by(int sig) { return sig & 0x7f; }
+using test_support::exited_with;
+using test_support::killed_by;
 
 ProcessConfig program(const std::string& name, std::vector<Dependency> deps = {}, int priority = 999,
                       int startsecs = 1) {
@@ -35,44 +33,10 @@ ProcessConfig manual(ProcessConfig p) {
   return p;
 }
 
-class DependencySchedulerTest : public ::testing::Test {
+class DependencySchedulerTest : public test_support::FakeSupervisorTest {
  protected:
-  void SetUp() override {
-    // The sweep at the end of a shutdown reaps for real: this process must
-    // have no children of its own.
-    while (waitpid(-1, nullptr, WNOHANG) > 0) {
-    }
-    auto l = EventLoop::create(&clock);
-    ASSERT_TRUE(l.ok());
-    loop = std::move(*l);
-  }
-  void make(Config c) {
-    sup = std::make_unique<Supervisor>(*loop, std::move(c), [] { return Result<Config>(make_error("no reload")); },
-                                       &rt);
-    ASSERT_TRUE(sup->start().ok());
-    settle();
-  }
-  void settle() {
-    for (int i = 0; i < 20; ++i) {
-      loop->run_once(0);
-    }
-  }
-  void advance(double s) {
-    clock.advance(s);
-    settle();
-  }
-  const Process& proc(const std::string& name) {
-    const Process* p = sup->table().find(name, name);
-    EXPECT_NE(p, nullptr) << name;
-    return *p;
-  }
   ProcessState state(const std::string& name) { return proc(name).state(); }
   const std::string& waiting(const std::string& name) { return proc(name).notes().waiting_for; }
-  pid_t pid_of(const std::string& name) { return proc(name).pid(); }
-  void exit(const std::string& name, int status) {
-    sup->child_exited(pid_of(name), status);
-    settle();
-  }
   // Starts `name` through the command layer; the answer lands in `answer`.
   void start(const std::string& name, bool wait) {
     answer.reset();
@@ -80,10 +44,6 @@ class DependencySchedulerTest : public ::testing::Test {
     settle();
   }
 
-  FakeClock clock;
-  FakeRuntime rt;
-  std::unique_ptr<EventLoop> loop;
-  std::unique_ptr<Supervisor> sup;
   std::optional<CommandResult> answer;
 };
 

@@ -1,69 +1,24 @@
-// The supervisor's logic on a fake clock and a fake runtime: no processes, no
-// sleeps. Time moves when a test advances the clock; a "process" exits when
-// the test says so (Supervisor::child_exited).
+// The supervisor's logic on a fake clock and a fake runtime (fakes/fake_supervisor.h).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include "core/supervisor.h"
-#include "fakes/fake_clock.h"
-#include "fakes/fake_runtime.h"
+#include "fakes/fake_supervisor.h"
 #include "fakes/test_configs.h"
 
 namespace tend {
 namespace {
 
-int exited_with(int code) { return (code & 0xff) << 8; }
-int killed_by(int sig) { return sig & 0x7f; }
-
 using test_support::config_of;
+using test_support::exited_with;
+using test_support::killed_by;
 
 ProcessConfig program(const std::string& name, int priority = 999, int startsecs = 1) {
   return test_support::program_config(name, "/bin/sleep 100", priority, startsecs);
 }
 
-class SupervisorFakeTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    // The sweep at the end of a shutdown reaps for real: this process must
-    // have no children of its own.
-    while (waitpid(-1, nullptr, WNOHANG) > 0) {
-    }
-    auto l = EventLoop::create(&clock);
-    ASSERT_TRUE(l.ok());
-    loop = std::move(*l);
-  }
-  void make(Config c, Supervisor::ConfigLoader reload = [] { return Result<Config>(make_error("no reload")); }) {
-    sup = std::make_unique<Supervisor>(*loop, std::move(c), std::move(reload), &rt);
-    ASSERT_TRUE(sup->start().ok());
-    settle();
-  }
-  // Runs what is due now: deferred work and timers, until nothing is left.
-  void settle() {
-    for (int i = 0; i < 20; ++i) {
-      loop->run_once(0);
-    }
-  }
-  void advance(double s) {
-    clock.advance(s);
-    settle();
-  }
-  const Process& proc(const std::string& name) {
-    const Process* p = sup->table().find(name, name);
-    EXPECT_NE(p, nullptr) << name;
-    return *p;
-  }
-  pid_t pid_of(const std::string& name) { return proc(name).pid(); }
-  void exit(const std::string& name, int status) {
-    sup->child_exited(pid_of(name), status);
-    settle();
-  }
-
-  FakeClock clock;
-  FakeRuntime rt;
-  std::unique_ptr<EventLoop> loop;
-  std::unique_ptr<Supervisor> sup;
-};
+class SupervisorFakeTest : public test_support::FakeSupervisorTest {};
 
 TEST_F(SupervisorFakeTest, ProcessesRunOnceStartsecsPassOnTheFakeClock) {
   make(config_of({program("a"), program("b", 999, 3)}));

@@ -8,15 +8,13 @@
 
 namespace tend {
 
-Updater::Updater(Supervisor& sup) : m_sup(sup) {
+Updater::Updater(Supervisor& sup) : m_sup(sup), m_apply(sup.loop(), [this] { apply_pending(); }) {
   m_sub = sup.bus().subscribe(mask_of(EventKind::ProcessState), [this](const Event& e) {
     if (!m_pending.empty() && is_stopped_state(std::get<ProcessStateChanged>(e).to)) {
-      schedule();
+      m_apply.request();
     }
   });
 }
-
-Updater::~Updater() { *m_alive = false; }
 
 void Updater::stop_entry(const DiffEntry& e) {
   const Group* g = m_sup.table().find_group(e.group);
@@ -63,19 +61,6 @@ void Updater::add_from_config(const DiffEntry& e) {
       main_logger().error("unable to add {}: {}", e.name(), st.error());
     }
   }
-}
-
-void Updater::schedule() {
-  if (m_scheduled) {
-    return;
-  }
-  m_scheduled = true;
-  m_sup.loop().defer([this, alive = std::weak_ptr<bool>(m_alive)] {
-    if (auto a = alive.lock(); a && *a) {
-      m_scheduled = false;
-      apply_pending();
-    }
-  });
 }
 
 void Updater::apply_pending() {

@@ -13,6 +13,7 @@
 #include "config/model.h"
 #include "core/config_diff.h"
 #include "core/event_bus.h"
+#include "sys/coalesced_call.h"
 
 namespace tend {
 
@@ -21,7 +22,6 @@ class Supervisor;
 class Updater {
  public:
   explicit Updater(Supervisor& sup);
-  ~Updater();
 
   // Applies `d`, already made the current config by the caller. The diff is
   // against what runs now, so it replaces any earlier plan.
@@ -38,14 +38,12 @@ class Updater {
     bool replace = false;  // start the new version afterwards (changed) or only remove (removed)
   };
   void stop_entry(const DiffEntry& e);
-  void schedule();
   void apply_pending();
 
   Supervisor& m_sup;
   std::vector<Pending> m_pending;
-  bool m_scheduled = false;
+  CoalescedCall m_apply;  // apply_pending, once a change was stopped
   EventBus::Subscription m_sub;
-  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 
 // The [supervisord] and server settings of `next` that differ from `cur` but

@@ -8,13 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fakes/fake_clock.h"
-#include "fakes/fake_runtime.h"
+#include "fakes/fake_supervisor.h"
 
 namespace tend::events {
 namespace {
 
-int exited_with(int code) { return (code & 0xff) << 8; }
+using test_support::exited_with;
 
 ProcessConfig program(const std::string& name, const std::string& group) {
   ProcessConfig p;
@@ -58,15 +57,8 @@ struct Received {
   std::string payload;
 };
 
-class ListenerPoolsTest : public ::testing::Test {
+class ListenerPoolsTest : public test_support::FakeSupervisorTest {
  protected:
-  void SetUp() override {
-    while (waitpid(-1, nullptr, WNOHANG) > 0) {
-    }
-    auto l = EventLoop::create(&clock);
-    ASSERT_TRUE(l.ok());
-    loop = std::move(*l);
-  }
   void TearDown() override {
     pools.reset();
     sup.reset();
@@ -76,24 +68,9 @@ class ListenerPoolsTest : public ::testing::Test {
     c.supervisord.console_output = SupervisordConfig::ConsoleOutput::Off;
     c.supervisord.identifier = "supervisor";
     c.groups = std::move(groups);
-    sup = std::make_unique<Supervisor>(*loop, std::move(c), [] { return Result<Config>(make_error("no")); }, &rt);
+    build(std::move(c));
     pools = std::make_unique<ListenerPools>(*sup, [this](std::string_view t) { printed += t; });
-    ASSERT_TRUE(sup->start().ok());
-    settle();
-  }
-  void settle() {
-    for (int i = 0; i < 20; ++i) {
-      loop->run_once(0);
-    }
-  }
-  void advance(double s) {
-    clock.advance(s);
-    settle();
-  }
-  const Process& proc(const std::string& group, const std::string& name) {
-    const Process* p = sup->table().find(group, name);
-    EXPECT_NE(p, nullptr) << name;
-    return *p;
+    start();
   }
   // The listener `name` (of group `group`) writes `text` on its stdout.
   void say(const std::string& group, const std::string& name, std::string_view text) {
@@ -138,10 +115,6 @@ class ListenerPoolsTest : public ::testing::Test {
     return out;
   }
 
-  FakeClock clock;
-  FakeRuntime rt;
-  std::unique_ptr<EventLoop> loop;
-  std::unique_ptr<Supervisor> sup;
   std::unique_ptr<ListenerPools> pools;
   std::map<pid_t, std::string> unread;
   std::string printed;

@@ -15,9 +15,8 @@
 #include <map>
 #include <sstream>
 
-#include "fakes/fake_clock.h"
 #include "fakes/fake_prober.h"
-#include "fakes/fake_runtime.h"
+#include "fakes/fake_supervisor.h"
 #include "fakes/test_configs.h"
 #include "log/logger.h"
 
@@ -39,14 +38,10 @@ ProbeSpec probe(ProbeSpec::Kind kind) {
   return s;
 }
 
-class ChecksTest : public ::testing::Test {
+class ChecksTest : public test_support::FakeSupervisorTest {
  protected:
   void SetUp() override {
-    while (waitpid(-1, nullptr, WNOHANG) > 0) {
-    }
-    auto l = EventLoop::create(&clock);
-    ASSERT_TRUE(l.ok());
-    loop = std::move(*l);
+    FakeSupervisorTest::SetUp();
     char tmpl[] = "/tmp/tend-checks-test-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir = tmpl;
@@ -69,8 +64,7 @@ class ChecksTest : public ::testing::Test {
     return p;
   }
   void make(ProcessConfig pc) {
-    sup = std::make_unique<Supervisor>(*loop, test_support::config_of({std::move(pc)}),
-                                       [] { return Result<Config>(make_error("no reload")); }, &rt);
+    build(test_support::config_of({std::move(pc)}));
     Checks::Options opts;
     opts.prober = &prober;
     opts.parent_of = [this](pid_t pid) -> std::optional<pid_t> {
@@ -82,13 +76,7 @@ class ChecksTest : public ::testing::Test {
       const auto& h = std::get<ProcessHealth>(e);
       healths.push_back(h.healthy);
     });
-    ASSERT_TRUE(sup->start().ok());
-    settle();
-  }
-  void settle() {
-    for (int i = 0; i < 20; ++i) {
-      loop->run_once(0);
-    }
+    start();
   }
   void advance(double s) {
     // In steps, so that timers set by earlier ones fire in order.
@@ -126,12 +114,8 @@ class ChecksTest : public ::testing::Test {
     return n;
   }
 
-  FakeClock clock;
-  FakeRuntime rt;
   FakeProber prober;
   std::map<pid_t, pid_t> parents;
-  std::unique_ptr<EventLoop> loop;
-  std::unique_ptr<Supervisor> sup;
   std::unique_ptr<Checks> checks;
   EventBus::Subscription health_events;
   std::vector<bool> healths;
