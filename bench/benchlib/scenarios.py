@@ -524,9 +524,7 @@ def events_latency(trigger, samples):
             lat.append((t1 - t0) * 1000)
         server("close")()
         lat.sort()
-        median = statistics.median(lat)
-        return {"tend": median - floor, "median": median,
-                "p90": lat[min(len(lat) - 1, int(len(lat) * 0.9))], "floor": floor}
+        return {"median": statistics.median(lat), "p90": lat[min(len(lat) - 1, int(len(lat) * 0.9))]}
     return run
 
 
