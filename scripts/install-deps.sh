@@ -7,10 +7,12 @@ set -euo pipefail
 # (supervisord, supervisorctl and the Python module: the differential tests), util-linux (unshare,
 # setsid), mount (private mounts in the PID-1 and daemonize tests), valgrind (init-mode leak
 # check), procps and psmisc; tini and dumb-init for the benchmarks and the init comparison;
-# systemd (systemd-notify) and s6 (s6-notifyoncheck): the real readiness clients in the tests.
+# systemd (systemd-notify) and s6 (s6-notifyoncheck): the real readiness clients in the tests;
+# python3-dotenv: the reference reader of environment_file's dotenv format (test_env_file.py
+# checks that a program gets the values it reads from the same file).
 pkgs=(cmake g++ gcc make pkg-config libpugixml-dev libfmt-dev node-llhttp googletest libgtest-dev libgmock-dev
       python3 python3-pytest supervisor tini dumb-init procps psmisc util-linux mount valgrind
-      systemd s6)
+      systemd s6 python3-dotenv)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

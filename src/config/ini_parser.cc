@@ -1,15 +1,11 @@
-#include "util/fd.h"
 #include "config/ini_parser.h"
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
 #include <map>
 
 #include "config/unicode.h"
+#include "util/io.h"
 
 namespace tend {
 
@@ -202,27 +198,11 @@ void IniDocument::expand_here(const std::string& here) {
 }
 
 Status IniDocument::read_file(const std::string& path) {
-  // Plain read(2): <fstream> would pull the locale machinery into the static binary.
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) {
-    return make_error(fmt::format("{}: unable to read config file: {}", path, std::strerror(errno)));
+  Result<std::string> text = read_whole_file(path);
+  if (!text) {
+    return make_error(fmt::format("{}: unable to read config file: {}", path, text.error()));
   }
-  std::string text;
-  char buf[16384];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      return make_error(fmt::format("{}: unable to read config file: {}", path, std::strerror(errno)));
-    }
-    if (n == 0) {
-      break;
-    }
-    text.append(buf, static_cast<size_t>(n));
-  }
-  return read_string(text, path);
+  return read_string(*text, path);
 }
 
 Status IniDocument::read_string(std::string_view text, const std::string& source) {

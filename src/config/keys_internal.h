@@ -7,6 +7,8 @@
 #include <string_view>
 #include <utility>
 
+#include "config/datatypes.h"
+#include "config/env_file.h"
 #include "config/keys.h"
 #include "config/loader_internal.h"
 
@@ -44,6 +46,26 @@ Status parse_if_present(const Value& v, Parse&& parse, std::optional<T>& out) {
     return st;
   }
   out = std::move(value);
+  return ok_status();
+}
+
+// environment_file= of a program or of [supervisord]: the variables of the
+// files `v` names, a relative path being relative to the directory of the
+// config file that sets the key (what %(here)s is there).
+inline Status load_env_files(const LoadContext& ctx, const Value& v, EnvList& out) {
+  std::string base = normalize_path(py_dirname(v.pos.file));
+  return parse_into(
+      v, [&](std::string_view text) { return read_env_files(text, base, ctx.home); }, out);
+}
+
+// envfiles= (ochinchina's envFiles, lower-cased like every key) is another
+// spelling of environment_file=: read as it when present; both at once is an error.
+inline Status check_envfiles_alias(const LoadContext& ctx, const Value& alias) {
+  if (alias.present && ctx.doc.get(alias.section, "environment_file") != nullptr) {
+    return error_at(alias.pos, fmt::format("[{}] sets both environment_file and envFiles, which are the same key "
+                                           "(envFiles is ochinchina's spelling): keep one",
+                                           alias.section));
+  }
   return ok_status();
 }
 

@@ -325,6 +325,19 @@ constexpr ProgramKey syslog_key(std::string_view name) {
           .report = report_syslog<Channel>};
 }
 
+// tend: environment_file= (config/env_file.h), read per process so that a
+// path can name %(process_num)d; envfiles= is the same key.
+Status load_environment_file(ProgramScope& s, const Value& v) {
+  return load_env_files(s.ctx, v, s.process->environment_file);
+}
+
+Status load_envfiles(ProgramScope& s, const Value& v) {
+  if (Status st = check_envfiles_alias(s.ctx, v); !st || !v.present) {
+    return st;
+  }
+  return load_environment_file(s, v);
+}
+
 constexpr auto k_stdout = &ProcessConfig::stdout_ch;
 constexpr auto k_stderr = &ProcessConfig::stderr_ch;
 constexpr Stage k_section = Stage::Section;
@@ -406,6 +419,13 @@ constexpr auto k_program_keys = std::to_array<ProgramKey>({
      .same_process = same_field<&ProcessConfig::name>,
      .info = "name",
      .report = report_field<&ProcessConfig::name>},
+    // tend's keys, after supervisord's: a file with several errors reports
+    // supervisord's first. Not ENV_* names for the keys above.
+    {.name = "environment_file",
+     .stage = k_process,
+     .load = load_environment_file,
+     .same_process = same_field<&ProcessConfig::environment_file>},
+    {.name = "envfiles", .stage = k_process, .load = load_envfiles},
 });
 
 // --- start order, readiness and health (tend; docs/config.md) ----------------------------------

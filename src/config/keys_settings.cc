@@ -7,6 +7,7 @@
 //                                 sweep and SIGKILL (default 5)
 //   main_program = <name>         a process ("name" or "group:name") whose exit
 //                                 ends tend with the same status
+//   environment_file = <files>    dotenv files for every program (envFiles too)
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -155,6 +156,19 @@ Status load_sd_environment(SettingScope& s, const Value& v, SupervisordConfig& s
   return ok_status();
 }
 
+// tend: environment_file= (config/env_file.h); envfiles= is the same key.
+// Unlike environment=, its variables are no ENV_* names.
+Status load_sd_environment_file(SettingScope& s, const Value& v, SupervisordConfig& sd) {
+  return load_env_files(s.ctx, v, sd.environment_file);
+}
+
+Status load_sd_envfiles(SettingScope& s, const Value& v, SupervisordConfig& sd) {
+  if (Status st = check_envfiles_alias(s.ctx, v); !st || !v.present) {
+    return st;
+  }
+  return load_sd_environment_file(s, v, sd);
+}
+
 using SD = SupervisordConfig;
 constexpr OnUpdate k_live = OnUpdate::Live;
 
@@ -189,6 +203,11 @@ constexpr auto k_supervisord_keys = std::to_array<SettingKey<SD>>({
     setting<parse_seconds, &SD::shutdown_grace>("shutdown_grace", "5", k_live),
     // Read once the programs are known (loader.cc, check_main_program).
     {.name = "main_program", .same = same_setting<&SD::main_program>, .on_update = k_live},
+    {.name = "environment_file",
+     .load = load_sd_environment_file,
+     .same = same_setting<&SD::environment_file>,
+     .on_update = k_live},
+    {.name = "envfiles", .load = load_sd_envfiles, .on_update = k_live},  // compared as environment_file
 });
 
 // --- [unix_http_server], [inet_http_server] ----------------------------------------------------

@@ -52,6 +52,11 @@ struct ChannelConfig {  // one of stdout / stderr of a program
 
 using EnvList = std::vector<std::pair<std::string, std::string>>;  // ordered; later wins
 
+// Applies `overrides` to `base` (replacing existing names in place, appending new ones).
+void env_merge(EnvList& base, const EnvList& overrides);
+// The last value of `name`, else `fallback`.
+std::string env_get(const EnvList& env, const std::string& name, const std::string& fallback = "");
+
 // A check tend runs against a program: readiness (ready=) or health
 // (healthcheck=). tend additions, documented in docs/config.md.
 struct ProbeSpec {
@@ -114,6 +119,9 @@ struct ProcessConfig {
   ChannelConfig stdout_ch;
   ChannelConfig stderr_ch;
   EnvList environment;      // [program] environment only (global env is in SupervisordConfig)
+  // The variables of the environment_file= (or envFiles=) files as read at
+  // load time (config/env_file.h); environment= wins over them.
+  EnvList environment_file;
   std::string serverurl;    // "" = default (AUTO)
   // Event listeners ([eventlistener:x]); empty for programs.
   std::vector<std::string> events;
@@ -195,12 +203,19 @@ struct SupervisordConfig {
   std::optional<std::string> directory;
   bool strip_ansi = false;
   EnvList environment;
+  EnvList environment_file;  // of environment_file= (or envFiles=), read at load time; environment= wins
   std::string identifier = "supervisor";
   // tend extensions (documented in docs/config.md)
   enum class ConsoleOutput { Auto, On, Off } console_output = ConsoleOutput::Auto;
   double shutdown_grace = 5.0;  // seconds between the sweep's SIGTERM and SIGKILL
   std::string main_program;     // a process whose exit ends tend with its status ("" = none)
 };
+
+// What a process's configuration adds to the environment it inherits (tend's
+// own, SUPERVISOR_*, user= HOME...), lowest first: [supervisord]
+// environment_file, [supervisord] environment, the program's environment_file,
+// the program's environment.
+EnvList configured_environment(const SupervisordConfig& sd, const ProcessConfig& p);
 
 struct CtlConfig {  // [supervisorctl]
   std::string serverurl = "http://localhost:9001";

@@ -71,8 +71,7 @@ void Commands::start(const Process& target, bool wait, Waiter w) {
   }
   // A command that cannot run fails now instead of after startretries spawns.
   const ProcessConfig& cfg = p->config();
-  EnvList configured = m_sup.global_environment();
-  env_merge(configured, cfg.environment);
+  EnvList configured = m_sup.configured_environment(cfg);
   std::string search_path = env_get(configured, "PATH", env_get(m_sup.inherited_environment(cfg), "PATH"));
   Result<ResolvedCommand> cmd = resolve_command(cfg.command, search_path);
   if (!cmd) {

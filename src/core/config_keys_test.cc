@@ -27,13 +27,13 @@ namespace {
 auto members(ProcessConfig& p) {
   auto& [name, group, program, command, process_num, priority, autostart, autorestart, startsecs, startretries,
          exitcodes, stopsignal, stopwaitsecs, stopasgroup, killasgroup, uid, user, directory, umask, redirect_stderr,
-         stdout_ch, stderr_ch, environment, serverurl, events, buffer_size, depends_on, ready, ready_timeout,
-         ready_interval, watchdog_sec, healthcheck, healthcheck_interval, healthcheck_timeout, healthcheck_retries,
-         healthcheck_start_period, healthcheck_action, pos] = p;
+         stdout_ch, stderr_ch, environment, environment_file, serverurl, events, buffer_size, depends_on, ready,
+         ready_timeout, ready_interval, watchdog_sec, healthcheck, healthcheck_interval, healthcheck_timeout,
+         healthcheck_retries, healthcheck_start_period, healthcheck_action, pos] = p;
   return std::tie(name, group, program, command, process_num, priority, autostart, autorestart, startsecs, startretries,
                   exitcodes, stopsignal, stopwaitsecs, stopasgroup, killasgroup, uid, user, directory, umask,
-                  redirect_stderr, stdout_ch, stderr_ch, environment, serverurl, events, buffer_size, depends_on,
-                  ready, ready_timeout, ready_interval, watchdog_sec, healthcheck, healthcheck_interval,
+                  redirect_stderr, stdout_ch, stderr_ch, environment, environment_file, serverurl, events, buffer_size,
+                  depends_on, ready, ready_timeout, ready_interval, watchdog_sec, healthcheck, healthcheck_interval,
                   healthcheck_timeout, healthcheck_retries, healthcheck_start_period, healthcheck_action, pos);
 }
 auto members(ChannelConfig& c) {
@@ -174,7 +174,7 @@ GroupConfig sample_group() {
 }
 
 // Member paths are indexes in declaration order ("root.20.0.1" is stdout_ch.logfile.path).
-constexpr const char* k_process_pos = "root.37";
+constexpr const char* k_process_pos = "root.38";
 constexpr const char* k_group_pos = "root.4";
 
 TEST(ConfigKeys, EveryProcessFieldTakesPartInEquality) {
@@ -224,6 +224,7 @@ class ConfigKeysLoad : public ::testing::Test {
     char tmpl[] = "/tmp/tend-keys-test-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     m_dir = tmpl;
+    std::ofstream(m_dir + "/sample.env") << "A=1\n";  // what the environment_file samples name
   }
   void TearDown() override { std::filesystem::remove_all(m_dir); }
 
@@ -251,6 +252,8 @@ const std::map<std::string, std::string>& program_samples() {
       {"depends_on", "q:started"},  // the bases below have a [program:q]
       {"directory", "/tmp"},
       {"environment", "A=1"},
+      {"environment_file", "%(here)s/sample.env"},
+      {"envfiles", "sample.env"},
       {"events", "TICK_60"},
       {"exitcodes", "0,2"},
       {"healthcheck", "http://127.0.0.1:80%(process_num)02d/health"},
@@ -375,6 +378,8 @@ TEST_F(ConfigKeysLoad, EverySupervisordAndServerKeyIsCheckedOnUpdate) {
       {"console_output", "on"},
       {"directory", "/"},
       {"environment", "A=1"},
+      {"environment_file", "%(here)s/sample.env"},
+      {"envfiles", "sample.env"},
       {"file", "/tmp/tend-keys-test-2.sock"},
       {"identifier", "other"},
       {"logfile", "/tmp/tend-keys-test.log"},

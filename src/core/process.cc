@@ -274,8 +274,7 @@ Result<pid_t> Process::spawn() {
   SpawnSpec spec;
   spec.command = m_cfg.command;
   spec.inherited = m_host.inherited_environment(m_cfg);
-  spec.configured = m_host.global_environment();
-  env_merge(spec.configured, m_cfg.environment);
+  spec.configured = m_host.configured_environment(m_cfg);
   spec.uid = m_cfg.uid;
   spec.directory = m_cfg.directory;
   spec.umask = m_cfg.umask;

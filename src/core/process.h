@@ -65,8 +65,9 @@ class ProcessHost {
   virtual ~ProcessHost() = default;
   // The inherited part of the child's environment (tend's env + SUPERVISOR_*).
   virtual EnvList inherited_environment(const ProcessConfig& cfg) = 0;
-  // [supervisord] environment= (applied before the program's own environment=).
-  virtual const EnvList& global_environment() = 0;
+  // What the configuration adds on top of it: configured_environment()
+  // (config/model.h) of the current [supervisord] settings and `cfg`.
+  virtual EnvList configured_environment(const ProcessConfig& cfg) = 0;
   // The new pid belongs to `p` (the reaper dispatches by pid).
   virtual void process_spawned(class Process& p, pid_t pid) = 0;
   virtual ProcessRuntime& runtime() = 0;

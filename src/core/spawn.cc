@@ -77,31 +77,6 @@ EnvList process_environ() {
   return env;
 }
 
-void env_merge(EnvList& base, const EnvList& overrides) {
-  for (const auto& [k, v] : overrides) {
-    bool found = false;
-    for (auto& [bk, bv] : base) {
-      if (bk == k) {
-        bv = v;
-        found = true;
-      }
-    }
-    if (!found) {
-      base.emplace_back(k, v);
-    }
-  }
-}
-
-std::string env_get(const EnvList& env, const std::string& name, const std::string& fallback) {
-  const std::string* found = nullptr;
-  for (const auto& [k, v] : env) {
-    if (k == name) {
-      found = &v;
-    }
-  }
-  return found ? *found : fallback;
-}
-
 Result<ResolvedCommand> resolve_command(const std::string& command, const std::string& search_path) {
   Result<std::vector<std::string>> words = shlex_split(command);
   if (!words) {

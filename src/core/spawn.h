@@ -20,7 +20,7 @@ namespace tend {
 struct SpawnSpec {
   std::string command;  // shlex-split here
   EnvList inherited;    // tend's environment plus the SUPERVISOR_* variables
-  EnvList configured;   // [supervisord] then [program] environment=; wins over everything
+  EnvList configured;   // configured_environment() (config/model.h); wins over everything
   std::optional<uid_t> uid;
   std::optional<std::string> directory;
   std::optional<mode_t> umask;
@@ -66,8 +66,5 @@ Result<Spawned> spawn_process(const SpawnSpec& spec);
 
 // The environment of this process as an ordered list.
 EnvList process_environ();
-// Applies `overrides` to `base` (replacing existing names, appending new ones).
-void env_merge(EnvList& base, const EnvList& overrides);
-std::string env_get(const EnvList& env, const std::string& name, const std::string& fallback = "");
 
 }  // namespace tend

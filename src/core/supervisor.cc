@@ -276,6 +276,7 @@ void Supervisor::set_config(Config next) {
   // Keep what runs; take what later spawns and the shutdown read.
   SupervisordConfig live = m_config.supervisord;
   live.environment = std::move(next.supervisord.environment);
+  live.environment_file = std::move(next.supervisord.environment_file);
   live.childlogdir = std::move(next.supervisord.childlogdir);
   live.strip_ansi = next.supervisord.strip_ansi;
   live.shutdown_grace = next.supervisord.shutdown_grace;

@@ -128,7 +128,9 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
 
   // --- ProcessHost ---
   EnvList inherited_environment(const ProcessConfig& cfg) override;
-  const EnvList& global_environment() override { return m_config.supervisord.environment; }
+  EnvList configured_environment(const ProcessConfig& cfg) override {
+    return tend::configured_environment(m_config.supervisord, cfg);
+  }
   void process_spawned(Process& p, pid_t pid) override;
   ProcessRuntime& runtime() override { return *m_runtime; }
   void prepare_spawn(const Process& p, SpawnSpec& spec) override;

@@ -575,8 +575,7 @@ ProbeContext Checks::context_of(const Process& p) {
   ctx.name = p.name();
   ctx.directory = cfg.directory;
   ctx.exec.inherited = m_sup.inherited_environment(cfg);
-  ctx.exec.configured = m_sup.global_environment();
-  env_merge(ctx.exec.configured, cfg.environment);
+  ctx.exec.configured = m_sup.configured_environment(cfg);
   ctx.exec.uid = cfg.uid;
   ctx.exec.directory = cfg.directory;
   ctx.exec.umask = cfg.umask;

@@ -1,8 +1,13 @@
 #include "util/io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
+
+#include <cstring>
+
+#include "util/fd.h"
 
 namespace tend {
 
@@ -29,6 +34,28 @@ bool write_all(int fd, std::string_view data) {
     return false;
   }
   return true;
+}
+
+Result<std::string> read_whole_file(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    return make_error(std::strerror(errno));
+  }
+  std::string text;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return make_error(std::strerror(errno));
+    }
+    if (n == 0) {
+      return text;
+    }
+    text.append(buf, static_cast<size_t>(n));
+  }
 }
 
 }  // namespace tend

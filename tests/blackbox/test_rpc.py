@@ -603,6 +603,35 @@ def test_start_order_keys_leave_config_info_alone(request):
     both(pair, "supervisor.getAllProcessInfo")
 
 
+def test_environment_file_leaves_config_info_alone(request, vartmp):
+    """environment_file (and ochinchina's envFiles) are tend's keys: with them in [supervisord] and in
+    programs, getAllConfigInfo and getAllProcessInfo are still supervisord's, which ignores them."""
+    (vartmp / "a.env").write_text("A=1\n")
+    programs = f"""
+[program:envd]
+command=/bin/sleep 1000
+startsecs=0
+stdout_logfile=NONE
+environment_file={vartmp}/a.env
+
+[program:envalias]
+command=/bin/sleep 1000
+startsecs=0
+stdout_logfile=NONE
+envFiles=-{vartmp}/none.env
+"""
+    pair = []
+    request.addfinalizer(lambda: [d.stop() for d in pair])
+    for kind in ("supervisord", "tend"):
+        pair.append(Daemon(kind, programs=programs, supervisord_extra=f"environment_file={vartmp}/a.env"))
+    for d in pair:
+        d.wait_ready()
+    for d in pair:
+        d.settle(want_running=("envd", "envalias"))
+    both(pair, "supervisor.getAllConfigInfo")
+    both(pair, "supervisor.getAllProcessInfo")
+
+
 def test_shutdown_state(pair):
     both(pair, "supervisor.shutdown")
     for d in pair:
