@@ -212,9 +212,10 @@ TEST_F(LoopProberTest, ExecFailureCarriesStatusAndFirstLine) {
 
 TEST_F(LoopProberTest, AHangingExecIsKilledAtItsTimeoutWithItsChildren) {
   std::string pids = dir + "/pids";
-  ProbeResult r = probe(spec(K::Exec, 0, "/bin/sh -c 'sleep 30 & echo $! $$ > " + pids + "; wait'"), 0.3);
+  // 2 s: time enough for the shell to write its pids on a loaded machine.
+  ProbeResult r = probe(spec(K::Exec, 0, "/bin/sh -c 'sleep 30 & echo $! $$ > " + pids + "; wait'"), 2);
   EXPECT_FALSE(r.passed);
-  EXPECT_EQ(r.error, "timed out after 0.3s (killed)");
+  EXPECT_EQ(r.error, "timed out after 2s (killed)");
   pid_t sleeper = 0;
   pid_t shell = 0;
   std::ifstream(pids) >> sleeper >> shell;
