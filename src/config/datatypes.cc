@@ -74,6 +74,14 @@ Result<int> parse_int(std::string_view s) {
   return static_cast<int>(*v);
 }
 
+Result<int> parse_startretries(std::string_view s) {
+  Result<int> v = parse_int(s);
+  if (v && *v < -1) {
+    return make_error(fmt::format("not a count >= 0, or -1 to retry without limit: {}", q(s)));
+  }
+  return v;
+}
+
 Result<bool> parse_boolean(std::string_view s) {
   std::string v = unicode::lower(s);
   if (v == "yes" || v == "true" || v == "on" || v == "1") {

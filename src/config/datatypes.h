@@ -24,6 +24,8 @@ namespace tend {
 Result<int64_t> parse_integer(std::string_view s, int base = 10);
 // parse_integer() restricted to the range of int.
 Result<int> parse_int(std::string_view s);
+// startretries: an int >= 0, or -1 for no limit (tend; supervisord takes any int).
+Result<int> parse_startretries(std::string_view s);
 
 Result<bool> parse_boolean(std::string_view s);                 // yes/true/on/1, no/false/off/0
 Result<int64_t> parse_byte_size(std::string_view s);            // 10, 10KB, 10mb, 1GB

@@ -30,6 +30,17 @@ TEST(Datatypes, Integer) {
   EXPECT_FALSE(parse_int("3000000000").ok());
 }
 
+TEST(Datatypes, Startretries) {
+  EXPECT_EQ(*parse_startretries("3"), 3);
+  EXPECT_EQ(*parse_startretries("0"), 0);
+  EXPECT_EQ(*parse_startretries(" -1 "), -1);  // no limit
+  Result<int> r = parse_startretries("-2");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "not a count >= 0, or -1 to retry without limit: '-2'");
+  EXPECT_FALSE(parse_startretries("many").ok());
+  EXPECT_FALSE(parse_startretries("1.5").ok());
+}
+
 TEST(Datatypes, Boolean) {
   for (const char* t : {"yes", "TRUE", "On", "1"}) {
     expect_ok(parse_boolean(t), true, t);

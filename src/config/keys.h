@@ -23,7 +23,9 @@
 //     that the update diff sees the change.
 // tend's start-order keys (depends_on, ready, healthcheck...) are in
 // k_start_order_keys instead: [program:x] and [fcgi-program:x] read them, and
-// [eventlistener:x] refuses them (k_listener_refused).
+// [eventlistener:x] refuses them (k_listener_refused). tend's restart keys
+// (backoff_max, backoff_reset, restartpause) are in k_restart_policy_keys,
+// which all three read after supervisord's keys.
 // A [supervisord] key: a field in SupervisordConfig and an entry in
 // k_supervisord_keys (keys_settings.cc) saying whether a running tend takes
 // the new value (OnUpdate::Live) or needs a restart; plus a sample value.

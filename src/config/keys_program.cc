@@ -349,7 +349,7 @@ constexpr auto k_program_keys = std::to_array<ProgramKey>({
     shown_field<parse_boolean, &ProcessConfig::autostart>("autostart", "true", k_section),
     field<parse_autorestart, &ProcessConfig::autorestart>("autorestart", "unexpected", k_section),
     shown_field<parse_int, &ProcessConfig::startsecs>("startsecs", "1", k_section),
-    shown_field<parse_int, &ProcessConfig::startretries>("startretries", "3", k_section),
+    shown_field<parse_startretries, &ProcessConfig::startretries>("startretries", "3", k_section),
     shown_field<parse_signal, &ProcessConfig::stopsignal>("stopsignal", "TERM", k_section),
     shown_field<parse_int, &ProcessConfig::stopwaitsecs>("stopwaitsecs", "10", k_section),
     field<parse_boolean, &ProcessConfig::stopasgroup>("stopasgroup", "false", k_section),
@@ -426,6 +426,17 @@ constexpr auto k_program_keys = std::to_array<ProgramKey>({
      .load = load_environment_file,
      .same_process = same_field<&ProcessConfig::environment_file>},
     {.name = "envfiles", .stage = k_process, .load = load_envfiles},
+});
+
+// --- restart policy (tend; docs/config.md) -----------------------------------------------------
+
+// Every program-like section reads them, after supervisord's keys (so a file
+// with several errors reports supervisord's first). 0 keeps supervisord's
+// behaviour.
+constexpr auto k_restart_policy_keys = std::to_array<ProgramKey>({
+    field<parse_seconds, &ProcessConfig::backoff_max>("backoff_max", "0", k_section),
+    field<parse_seconds, &ProcessConfig::backoff_reset>("backoff_reset", "60", k_section),
+    field<parse_seconds, &ProcessConfig::restartpause>("restartpause", "0", k_section),
 });
 
 // --- start order, readiness and health (tend; docs/config.md) ----------------------------------
@@ -761,13 +772,17 @@ constexpr std::array<ProgramKey, N + M> concat(const std::array<ProgramKey, N>& 
   return out;
 }
 
-constexpr auto k_program_section = concat(concat(k_program_head, k_program_keys), k_start_order_keys);
-constexpr auto k_listener_section = concat(concat(k_listener_head, k_listener_refused), k_program_keys);
-constexpr auto k_fcgi_section = concat(concat(k_fcgi_head, k_program_keys), k_start_order_keys);
+constexpr auto k_program_section =
+    concat(concat(concat(k_program_head, k_program_keys), k_restart_policy_keys), k_start_order_keys);
+constexpr auto k_listener_section =
+    concat(concat(concat(k_listener_head, k_listener_refused), k_program_keys), k_restart_policy_keys);
+constexpr auto k_fcgi_section =
+    concat(concat(concat(k_fcgi_head, k_program_keys), k_restart_policy_keys), k_start_order_keys);
 // The refusals of k_listener_refused compare and show nothing: not needed here.
-constexpr auto k_all = concat(concat(concat(concat(k_program_keys, k_start_order_keys), k_program_head),
-                                     concat(k_listener_head, k_fcgi_head)),
-                              k_group_keys);
+constexpr auto k_all =
+    concat(concat(concat(concat(concat(k_program_keys, k_restart_policy_keys), k_start_order_keys), k_program_head),
+                  concat(k_listener_head, k_fcgi_head)),
+           k_group_keys);
 
 }  // namespace
 

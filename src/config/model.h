@@ -105,7 +105,12 @@ struct ProcessConfig {
   bool autostart = true;
   AutoRestart autorestart = AutoRestart::Unexpected;
   int startsecs = 1;
-  int startretries = 3;
+  int startretries = 3;  // -1: never give up (tend)
+  // Restart policy (tend additions, docs/config.md): 0 = supervisord's linear
+  // backoff and immediate restarts after startsecs.
+  double backoff_max = 0;
+  double backoff_reset = 60;
+  double restartpause = 0;
   std::vector<int> exitcodes{0};
   int stopsignal = 15;  // SIGTERM
   int stopwaitsecs = 10;

@@ -26,15 +26,17 @@ namespace {
 // it a key table entry (config/keys.h) that compares it.
 auto members(ProcessConfig& p) {
   auto& [name, group, program, command, process_num, priority, autostart, autorestart, startsecs, startretries,
-         exitcodes, stopsignal, stopwaitsecs, stopasgroup, killasgroup, uid, user, directory, umask, redirect_stderr,
-         stdout_ch, stderr_ch, environment, environment_file, serverurl, events, buffer_size, depends_on, ready,
-         ready_timeout, ready_interval, watchdog_sec, healthcheck, healthcheck_interval, healthcheck_timeout,
-         healthcheck_retries, healthcheck_start_period, healthcheck_action, pos] = p;
+         backoff_max, backoff_reset, restartpause, exitcodes, stopsignal, stopwaitsecs, stopasgroup, killasgroup, uid,
+         user, directory, umask, redirect_stderr, stdout_ch, stderr_ch, environment, environment_file, serverurl,
+         events, buffer_size, depends_on, ready, ready_timeout, ready_interval, watchdog_sec, healthcheck,
+         healthcheck_interval, healthcheck_timeout, healthcheck_retries, healthcheck_start_period, healthcheck_action,
+         pos] = p;
   return std::tie(name, group, program, command, process_num, priority, autostart, autorestart, startsecs, startretries,
-                  exitcodes, stopsignal, stopwaitsecs, stopasgroup, killasgroup, uid, user, directory, umask,
-                  redirect_stderr, stdout_ch, stderr_ch, environment, environment_file, serverurl, events, buffer_size,
-                  depends_on, ready, ready_timeout, ready_interval, watchdog_sec, healthcheck, healthcheck_interval,
-                  healthcheck_timeout, healthcheck_retries, healthcheck_start_period, healthcheck_action, pos);
+                  backoff_max, backoff_reset, restartpause, exitcodes, stopsignal, stopwaitsecs, stopasgroup,
+                  killasgroup, uid, user, directory, umask, redirect_stderr, stdout_ch, stderr_ch, environment,
+                  environment_file, serverurl, events, buffer_size, depends_on, ready, ready_timeout, ready_interval,
+                  watchdog_sec, healthcheck, healthcheck_interval, healthcheck_timeout, healthcheck_retries,
+                  healthcheck_start_period, healthcheck_action, pos);
 }
 auto members(ChannelConfig& c) {
   auto& [logfile, logfile_maxbytes, logfile_backups, capture_maxbytes, events_enabled, syslog] = c;
@@ -173,8 +175,8 @@ GroupConfig sample_group() {
   return g;
 }
 
-// Member paths are indexes in declaration order ("root.20.0.1" is stdout_ch.logfile.path).
-constexpr const char* k_process_pos = "root.38";
+// Member paths are indexes in declaration order ("root.23.0.1" is stdout_ch.logfile.path).
+constexpr const char* k_process_pos = "root.41";
 constexpr const char* k_group_pos = "root.4";
 
 TEST(ConfigKeys, EveryProcessFieldTakesPartInEquality) {
@@ -247,6 +249,8 @@ const std::map<std::string, std::string>& program_samples() {
   static const std::map<std::string, std::string> k = {
       {"autorestart", "true"},
       {"autostart", "false"},
+      {"backoff_max", "30"},
+      {"backoff_reset", "5.5"},
       {"buffer_size", "20"},
       {"command", "/bin/other"},
       {"depends_on", "q:started"},  // the bases below have a [program:q]
@@ -272,13 +276,14 @@ const std::map<std::string, std::string>& program_samples() {
       {"ready_interval", "0.5"},
       {"ready_timeout", "5"},
       {"redirect_stderr", "true"},
+      {"restartpause", "2"},
       {"result_handler", "supervisor_stdout:event_handler"},
       {"serverurl", "http://127.0.0.1:9001"},
       {"socket", "unix:///tmp/tend-keys-test-other.sock"},
       {"socket_backlog", "10"},
       {"socket_mode", "0770"},
       {"socket_owner", "root"},
-      {"startretries", "9"},
+      {"startretries", "-1"},
       {"startsecs", "9"},
       {"stderr_capture_maxbytes", "1MB"},
       {"stderr_events_enabled", "true"},

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -315,6 +316,13 @@ void Process::state_changed(const StateChange& change) {
 }
 
 void Process::readiness_changed(bool ready) { m_host.bus().publish(ProcessReadiness{this, ready}); }
+
+double Process::jitter() {
+  // One generator for every process (the loop thread only), seeded once per
+  // tend: the point is that processes crashing together do not restart together.
+  static std::minstd_rand g_jitter_source{std::random_device{}()};
+  return std::uniform_real_distribution<double>(-1.0, 1.0)(g_jitter_source);
+}
 
 Status ProcessRuntime::stop_signal(pid_t pid, int sig, bool group) {
   pid_t target = group ? -pid : pid;

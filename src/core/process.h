@@ -160,6 +160,7 @@ class Process final : private ProcessOps {
   void log(Level level, const std::string& message) override;
   void state_changed(const StateChange& change) override;
   void readiness_changed(bool ready) override;
+  double jitter() override;
 
   FsmReply fire(FsmReply (ProcessFsm::*event)()) {
     FsmReply r = (m_fsm.*event)();

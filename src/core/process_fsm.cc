@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <climits>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -115,7 +117,20 @@ FsmParams FsmParams::from(const ProcessConfig& c) {
   p.killasgroup = c.killasgroup;
   p.notify_ready = c.ready.kind != ProbeSpec::Kind::Running && c.ready.kind != ProbeSpec::Kind::None;
   p.ready_timeout = c.ready_timeout;
+  p.backoff_max = c.backoff_max;
+  p.backoff_reset = c.backoff_reset;
+  p.restartpause = c.restartpause;
   return p;
+}
+
+double restart_delay(const FsmParams& p, int n, double jitter) {
+  double wait = n;
+  if (p.backoff_max > 0) {
+    // 2^(n-1) is past any cap (a year at most) long before n reaches 62.
+    wait = std::min(std::ldexp(1.0, std::clamp(n, 1, 62) - 1), p.backoff_max);
+    wait *= 1 + std::clamp(jitter, -1.0, 1.0) / 10;
+  }
+  return std::max(wait, p.restartpause);
 }
 
 ProcessFsm::ProcessFsm(FsmParams params, ProcessOps& ops, const Clock& clock)
@@ -171,6 +186,7 @@ FsmReply ProcessFsm::autostart(const Input& in) {
 }
 
 FsmReply ProcessFsm::spawn_now(const Input&) {
+  m_crashes = 0;  // someone asked for this start: a new series
   spawn();
   return {};
 }
@@ -388,9 +404,11 @@ void ProcessFsm::enter_running(const std::string& why) {
 }
 
 void ProcessFsm::enter_backoff() {
-  ++m_backoff;
+  if (m_backoff < INT_MAX) {
+    ++m_backoff;
+  }
   enter(FsmState::Backoff);
-  if (m_backoff > m_params.startretries) {
+  if (m_params.startretries >= 0 && m_backoff > m_params.startretries) {
     m_ops.log(Level::Info,
               fmt::format("gave up: {} entered FATAL state, too many start retries too quickly", m_params.name));
     give_up_backoff({});
@@ -400,7 +418,18 @@ void ProcessFsm::enter_backoff() {
     give_up_backoff({});
     return;
   }
-  m_deadline = m_clock.now() + seconds_d(m_backoff);
+  m_deadline = m_clock.now() + seconds_d(wait_before_restart(m_backoff));
+}
+
+double ProcessFsm::wait_before_restart(int n) {
+  return restart_delay(m_params, n, m_params.backoff_max > 0 ? m_ops.jitter() : 0);
+}
+
+std::optional<double> ProcessFsm::restart_in() const {
+  if ((m_state != FsmState::Backoff && m_state != FsmState::RestartWait) || !m_deadline) {
+    return std::nullopt;
+  }
+  return std::max(0.0, std::chrono::duration<double>(*m_deadline - m_clock.now()).count());
 }
 
 void ProcessFsm::kill(int sig, FsmState as) {
@@ -444,8 +473,17 @@ void ProcessFsm::restart_if_wanted() {
   if (!wanted) {
     return;
   }
-  MonoTime earliest = m_laststart + seconds_d(k_min_restart_interval_s);
-  if (m_clock.now() >= earliest) {
+  MonoTime now = m_clock.now();
+  // With backoff_max, a run shorter than backoff_reset continues the crash
+  // series (and its backoff); a longer one ends it.
+  if (m_params.backoff_max > 0 && now - m_laststart < seconds_d(m_params.backoff_reset)) {
+    m_crashes = m_crashes < INT_MAX ? m_crashes + 1 : m_crashes;
+  } else {
+    m_crashes = 0;
+  }
+  double wait = m_crashes > 0 ? wait_before_restart(m_crashes) : m_params.restartpause;
+  MonoTime earliest = std::max(m_laststart + seconds_d(k_min_restart_interval_s), now + seconds_d(wait));
+  if (now >= earliest) {
     spawn();
     return;
   }

@@ -8,9 +8,19 @@
 // The whole behaviour is the table k_table in process_fsm.cc: one row per
 // state, one column per event, one named action per cell; every cell has a
 // unit test. The states are supervisord's (their numbers are on the wire),
-// plus RestartWait: an EXITED process whose automatic restart waits for the
-// minimum restart interval. It reports EXITED; that it will restart by itself
-// is explicit instead of a flag beside the state.
+// plus RestartWait: an EXITED process whose automatic restart waits (for the
+// minimum restart interval, restartpause, or the backoff of a crash loop). It
+// reports EXITED, what supervisord shows between an exit and its restart; that
+// it will restart by itself is explicit instead of a flag beside the state.
+//
+// Restart policy (tend's keys; without them supervisord's rules hold): a
+// failed start waits 1, 2, 3... s before the next attempt, or, with
+// backoff_max, 1, 2, 4... s capped at backoff_max, each within +-10 % (the
+// jitter comes from ProcessOps, so tests choose it). startretries = -1 never
+// gives up. With backoff_max, a run that ends within backoff_reset seconds
+// of its start is a crash: the n-th crash in a row waits as the n-th failed
+// start would, and a longer run resets the count. restartpause is the least
+// wait before any automatic restart.
 //
 // Readiness is an attribute, not a state. Without a readiness check a process
 // is ready once RUNNING (startsecs passed). With one (notify_ready: sd_notify,
@@ -99,6 +109,9 @@ class ProcessOps {
   virtual void state_changed(const StateChange& change) = 0;
   // After every change of ready().
   virtual void readiness_changed(bool ready) = 0;
+  // A uniformly random number in [-1, 1]: where in its +-10 % band an
+  // exponential backoff wait falls.
+  virtual double jitter() = 0;
 };
 
 struct FsmParams {
@@ -106,7 +119,7 @@ struct FsmParams {
   bool autostart = true;
   AutoRestart autorestart = AutoRestart::Unexpected;
   int startsecs = 1;
-  int startretries = 3;
+  int startretries = 3;  // -1: no limit, never FATAL
   std::vector<int> exitcodes{0};
   int stopsignal = 15;
   int stopwaitsecs = 10;
@@ -116,9 +129,23 @@ struct FsmParams {
   // startsecs; not ready within ready_timeout seconds is a failed start.
   bool notify_ready = false;
   double ready_timeout = 60;
+  // Restart policy (the file comment; docs/config.md). 0: supervisord's
+  // linear backoff, and a crash after startsecs restarts at once.
+  double backoff_max = 0;
+  double backoff_reset = 60;
+  double restartpause = 0;
+
+  // One of tend's restart keys is in use (then descriptions show the waits).
+  bool tend_restart_policy() const { return backoff_max > 0 || restartpause > 0 || startretries < 0; }
 
   static FsmParams from(const ProcessConfig& c);
 };
+
+// Seconds to wait before automatic restart `n` (1: the first) of a series of
+// failed starts or crashes: n (linear), or, with backoff_max, 2^(n-1) capped
+// at backoff_max and scaled by 1 + jitter/10 (jitter in [-1, 1]); never less
+// than restartpause.
+double restart_delay(const FsmParams& p, int n, double jitter);
 
 class ProcessFsm {
  public:
@@ -170,7 +197,14 @@ class ProcessFsm {
   double laststart_wall() const { return m_laststart_wall; }
   double laststop_wall() const { return m_laststop_wall; }
   bool ever_started() const { return m_ever_started; }
+  // Failed starts of the current BACKOFF series (supervisord's tries).
   int backoff() const { return m_backoff; }
+  // Runs in a row that ended within backoff_reset of their start (counted
+  // with backoff_max only); an administrative start begins a new count.
+  int crashes() const { return m_crashes; }
+  // Seconds until the automatic restart that BACKOFF or RestartWait waits
+  // for (0 once due); nullopt in any other state.
+  std::optional<double> restart_in() const;
   const FsmParams& params() const { return m_params; }
   // Replace the parameters (same name); takes effect from the next event.
   void set_params(FsmParams p) { m_params = std::move(p); }
@@ -222,6 +256,7 @@ class ProcessFsm {
   void kill(int sig, FsmState as = FsmState::Stopping);
   void record_exit(int wait_status);
   void restart_if_wanted();
+  double wait_before_restart(int n);  // restart_delay with a jitter from m_ops
   bool exit_code_expected(int code) const;
 
   FsmParams m_params;
@@ -235,6 +270,7 @@ class ProcessFsm {
   bool m_shutting_down = false;
   bool m_ever_started = false;
   int m_backoff = 0;
+  int m_crashes = 0;
   int m_exitstatus = 0;
   std::string m_spawnerr;
   MonoTime m_laststart{};

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <functional>
+#include <ostream>
 #include <set>
 
 #include "fakes/fake_clock.h"
@@ -769,6 +771,518 @@ TEST_F(FsmTest, StopSignalsWakeAdminSignalsDoNot) {
   EXPECT_FALSE(ops.sent[0].wake);
   EXPECT_TRUE(ops.sent[1].wake);
 }
+
+// --- restart policy: startretries=-1, backoff_max, backoff_reset, restartpause ------------------
+
+double wait_of(const ProcessFsm& f, const FakeClock& clock) {
+  return std::chrono::duration<double>(*f.deadline() - clock.now()).count();
+}
+
+TEST(RestartDelayTest, LinearWithoutBackoffMax) {
+  FsmParams p;
+  for (int n = 1; n <= 5; ++n) {
+    EXPECT_DOUBLE_EQ(restart_delay(p, n, 1.0), n) << n;  // no jitter on supervisord's rule
+  }
+}
+
+TEST(RestartDelayTest, ExponentialCappedAtBackoffMax) {
+  FsmParams p;
+  p.backoff_max = 10;
+  std::vector<double> got;
+  for (int n = 1; n <= 7; ++n) {
+    got.push_back(restart_delay(p, n, 0));
+  }
+  EXPECT_EQ(got, (std::vector<double>{1, 2, 4, 8, 10, 10, 10}));
+  EXPECT_DOUBLE_EQ(restart_delay(p, 1'000'000, 0), 10);  // no overflow far into a series
+  p.backoff_max = 0.25;  // below the first step: every wait is the cap
+  EXPECT_DOUBLE_EQ(restart_delay(p, 1, 0), 0.25);
+  EXPECT_DOUBLE_EQ(restart_delay(p, 9, 0), 0.25);
+}
+
+TEST(RestartDelayTest, JitterStaysWithinTenPercent) {
+  FsmParams p;
+  p.backoff_max = 60;
+  for (int n = 1; n <= 8; ++n) {
+    double base = restart_delay(p, n, 0);
+    EXPECT_DOUBLE_EQ(restart_delay(p, n, -1), base * 0.9);
+    EXPECT_DOUBLE_EQ(restart_delay(p, n, 1), base * 1.1);
+    EXPECT_DOUBLE_EQ(restart_delay(p, n, -7), base * 0.9);  // out of range: clamped
+    for (double j = -1; j <= 1; j += 0.125) {
+      double d = restart_delay(p, n, j);
+      EXPECT_GE(d, base * 0.9 - 1e-12);
+      EXPECT_LE(d, base * 1.1 + 1e-12);
+    }
+  }
+}
+
+TEST(RestartDelayTest, RestartpauseIsTheLeastWait) {
+  FsmParams p;
+  p.restartpause = 5;
+  EXPECT_DOUBLE_EQ(restart_delay(p, 1, 0), 5);
+  EXPECT_DOUBLE_EQ(restart_delay(p, 7, 0), 7);  // linear backoff past the pause
+  p.backoff_max = 30;
+  EXPECT_DOUBLE_EQ(restart_delay(p, 3, 0), 5);
+  EXPECT_DOUBLE_EQ(restart_delay(p, 4, 1), 8.8);
+}
+
+TEST(RestartDelayTest, TendRestartPolicyIsOnlyTheNewKeys) {
+  FsmParams p;
+  EXPECT_FALSE(p.tend_restart_policy());
+  p.startretries = 0;
+  EXPECT_FALSE(p.tend_restart_policy());
+  p.startretries = -1;
+  EXPECT_TRUE(p.tend_restart_policy());
+  p = FsmParams{};
+  p.backoff_max = 1;
+  EXPECT_TRUE(p.tend_restart_policy());
+  p = FsmParams{};
+  p.restartpause = 1;
+  EXPECT_TRUE(p.tend_restart_policy());
+}
+
+TEST_F(FsmTest, BackoffMaxMakesFailedStartWaitsExponentialWithJitter) {
+  FsmParams p = params(1, 10);
+  p.backoff_max = 8;
+  ProcessFsm f = make(p);
+  ops.jitters = {0, 1, -1, 0.5, 0, -0.5};
+  f.added();
+  std::vector<double> waits;
+  for (int attempt = 0; attempt < 6; ++attempt) {
+    clock.advance(0.1);
+    f.exited(exit_status(1));
+    ASSERT_EQ(f.state(), S::Backoff);
+    EXPECT_EQ(f.backoff(), attempt + 1);
+    waits.push_back(wait_of(f, clock));
+    fire(f);
+    ASSERT_EQ(f.state(), S::Starting);
+  }
+  ASSERT_EQ(waits.size(), 6u);
+  const double expected[] = {1, 2 * 1.1, 4 * 0.9, 8 * 1.05, 8, 8 * 0.95};
+  for (size_t i = 0; i < waits.size(); ++i) {
+    EXPECT_NEAR(waits[i], expected[i], 1e-9) << "wait " << i;
+  }
+  EXPECT_EQ(ops.jitter_calls, 6);
+}
+
+TEST_F(FsmTest, LinearBackoffAsksForNoJitter) {
+  ProcessFsm f = make(params(1, 3));
+  f.added();
+  clock.advance(0.1);
+  f.exited(exit_status(1));
+  EXPECT_DOUBLE_EQ(wait_of(f, clock), 1.0);
+  EXPECT_EQ(ops.jitter_calls, 0);
+}
+
+TEST_F(FsmTest, StartretriesMinusOneNeverGivesUp) {
+  FsmParams p = params(1, -1);
+  p.backoff_max = 2;
+  ProcessFsm f = make(p);
+  ops.jitter_value = 1;  // the longest waits
+  f.added();
+  for (int attempt = 1; attempt <= 200; ++attempt) {
+    clock.advance(0.1);
+    f.exited(exit_status(1));
+    ASSERT_EQ(f.state(), S::Backoff) << "attempt " << attempt;
+    ASSERT_LE(wait_of(f, clock), 2.2 + 1e-9);
+    fire(f);
+    ASSERT_EQ(f.state(), S::Starting);
+  }
+  EXPECT_EQ(ops.spawns, 201);
+  EXPECT_FALSE(ops.logged("gave up"));
+  fire(f);  // and when it finally stays up, the series ends
+  EXPECT_EQ(f.state(), S::Running);
+  EXPECT_EQ(f.backoff(), 0);
+}
+
+TEST_F(FsmTest, StartretriesMinusOneWithoutBackoffMaxKeepsTheLinearRule) {
+  ProcessFsm f = make(params(1, -1));
+  f.added();
+  for (int attempt = 1; attempt <= 30; ++attempt) {
+    clock.advance(0.1);
+    f.exited(exit_status(1));
+    ASSERT_EQ(f.state(), S::Backoff);
+    ASSERT_DOUBLE_EQ(wait_of(f, clock), attempt);
+    fire(f);
+  }
+  EXPECT_EQ(ops.spawns, 31);
+}
+
+TEST_F(FsmTest, SpawnErrorsWithUnlimitedRetriesKeepRetrying) {
+  FsmParams p = params(1, -1);
+  p.backoff_max = 1;
+  ProcessFsm f = make(p);
+  ops.spawn_errors = std::deque<std::string>(50, "can't find command 'nope'");
+  f.added();
+  for (int i = 0; i < 49; ++i) {
+    ASSERT_EQ(f.state(), S::Backoff);
+    fire(f);
+  }
+  EXPECT_EQ(f.state(), S::Backoff);
+  fire(f);  // the 51st attempt finds the command
+  EXPECT_EQ(f.state(), S::Starting);
+  EXPECT_EQ(ops.spawns, 51);
+}
+
+// A run that passes startsecs and ends after `ran` seconds with exit code 1.
+void run_and_crash(ProcessFsm& f, FakeClock& clock, double ran) {
+  ASSERT_EQ(f.state(), S::Starting);
+  MonoTime started = clock.now();
+  clock.set(*f.deadline());
+  f.timer();
+  ASSERT_EQ(f.state(), S::Running);
+  clock.set(started + seconds_d(ran));
+  f.exited(exit_status(1));
+}
+
+TEST_F(FsmTest, CrashLoopAfterStartsecsBacksOffWithBackoffMax) {
+  FsmParams p = params(1);
+  p.backoff_max = 8;
+  ProcessFsm f = make(p);
+  f.added();
+  std::vector<double> waits;
+  for (int crash = 1; crash <= 6; ++crash) {
+    run_and_crash(f, clock, 3);
+    ASSERT_EQ(f.fsm_state(), FsmState::RestartWait) << "crash " << crash;
+    EXPECT_EQ(f.state(), S::Exited);
+    EXPECT_EQ(f.crashes(), crash);
+    waits.push_back(wait_of(f, clock));
+    int spawns = ops.spawns;
+    clock.set(*f.deadline() - seconds_d(0.001));
+    f.timer();  // early: nothing
+    EXPECT_EQ(ops.spawns, spawns);
+    fire(f);
+    ASSERT_EQ(f.state(), S::Starting);
+  }
+  EXPECT_EQ(waits, (std::vector<double>{1, 2, 4, 8, 8, 8}));
+  // The state machine's events are supervisord's: RUNNING -> EXITED -> STARTING.
+  EXPECT_EQ(ops.transitions.back(), std::make_pair(S::Exited, S::Starting));
+}
+
+TEST_F(FsmTest, ARunOfBackoffResetSecondsEndsTheCrashSeries) {
+  FsmParams p = params(1);
+  p.backoff_max = 30;
+  p.backoff_reset = 60;
+  ProcessFsm f = make(p);
+  f.added();
+  for (int crash = 1; crash <= 3; ++crash) {
+    run_and_crash(f, clock, 59.9);  // within backoff_reset of its start
+    ASSERT_EQ(f.crashes(), crash);
+    fire(f);
+  }
+  int spawns = ops.spawns;
+  run_and_crash(f, clock, 60);  // lasted backoff_reset: a fresh series, restarted at once
+  EXPECT_EQ(f.crashes(), 0);
+  EXPECT_EQ(f.state(), S::Starting);
+  EXPECT_EQ(ops.spawns, spawns + 1);
+  run_and_crash(f, clock, 2);
+  EXPECT_EQ(f.crashes(), 1);
+  EXPECT_DOUBLE_EQ(wait_of(f, clock), 1.0);
+}
+
+TEST_F(FsmTest, WithoutBackoffMaxACrashLoopRestartsAtOnceAsSupervisordDoes) {
+  ProcessFsm f = make(params(1));
+  f.added();
+  for (int crash = 1; crash <= 5; ++crash) {
+    run_and_crash(f, clock, 2);
+    ASSERT_EQ(f.state(), S::Starting) << "crash " << crash;
+    EXPECT_EQ(f.crashes(), 0);
+  }
+  EXPECT_EQ(ops.spawns, 6);
+}
+
+TEST_F(FsmTest, CrashBackoffAppliesOnlyToRestartsAutorestartWants) {
+  FsmParams p = params(1);
+  p.backoff_max = 8;
+  ProcessFsm f = make(p);
+  f.added();
+  run_and_crash(f, clock, 2);
+  fire(f);
+  ASSERT_EQ(f.crashes(), 1);
+  fire(f);  // RUNNING
+  clock.advance(1);
+  f.exited(exit_status(0));  // expected: no restart, no crash counted
+  EXPECT_EQ(f.fsm_state(), FsmState::Exited);
+  EXPECT_EQ(f.crashes(), 1);
+  EXPECT_FALSE(f.restart_in());
+}
+
+TEST_F(FsmTest, AnAdministrativeStartBeginsANewCrashSeries) {
+  FsmParams p = params(1);
+  p.backoff_max = 8;
+  ProcessFsm f = make(p);
+  f.added();
+  run_and_crash(f, clock, 2);
+  fire(f);
+  run_and_crash(f, clock, 2);
+  ASSERT_EQ(f.crashes(), 2);
+  ASSERT_TRUE(f.start().done());  // supervisorctl start while it waits: now
+  EXPECT_EQ(f.state(), S::Starting);
+  EXPECT_EQ(f.crashes(), 0);
+  run_and_crash(f, clock, 2);
+  EXPECT_EQ(f.crashes(), 1);
+  EXPECT_DOUBLE_EQ(wait_of(f, clock), 1.0);
+}
+
+TEST_F(FsmTest, RestartpauseDelaysEveryAutomaticRestart) {
+  FsmParams p = params(1, 2);
+  p.restartpause = 5;
+  p.autorestart = AutoRestart::Always;
+  ProcessFsm f = make(p);
+  f.added();
+  run_and_crash(f, clock, 100);  // a long run: no crash series, still the pause
+  ASSERT_EQ(f.fsm_state(), FsmState::RestartWait);
+  EXPECT_DOUBLE_EQ(wait_of(f, clock), 5.0);
+  EXPECT_EQ(f.crashes(), 0);
+  fire(f);
+  EXPECT_EQ(f.state(), S::Starting);
+  clock.advance(0.1);
+  f.exited(exit_status(1));  // a failed start: BACKOFF waits the pause too
+  ASSERT_EQ(f.state(), S::Backoff);
+  EXPECT_DOUBLE_EQ(wait_of(f, clock), 5.0);
+  fire(f);
+  fire(f);
+  ASSERT_EQ(f.state(), S::Running);
+  clock.advance(1);
+  f.exited(exit_status(0));  // autorestart=true restarts an expected exit too: after the pause
+  EXPECT_EQ(f.fsm_state(), FsmState::RestartWait);
+  EXPECT_DOUBLE_EQ(wait_of(f, clock), 5.0);
+}
+
+TEST_F(FsmTest, RestartpauseDoesNotRestartWhatAutorestartLeaves) {
+  FsmParams p = params(1);
+  p.restartpause = 5;
+  ProcessFsm f = make(p);
+  f.added();
+  fire(f);
+  clock.advance(10);
+  f.exited(exit_status(0));
+  EXPECT_EQ(f.fsm_state(), FsmState::Exited);
+  EXPECT_FALSE(f.deadline());
+}
+
+TEST_F(FsmTest, AStopCancelsTheWaitOfACrashLoop) {
+  FsmParams p = params(1);
+  p.backoff_max = 8;
+  ProcessFsm f = make(p);
+  f.added();
+  run_and_crash(f, clock, 2);
+  ASSERT_EQ(f.fsm_state(), FsmState::RestartWait);
+  ASSERT_TRUE(f.stop().done());
+  EXPECT_EQ(f.state(), S::Stopped);
+  EXPECT_FALSE(f.deadline());
+  EXPECT_FALSE(f.restart_in());
+  clock.advance(100);
+  f.timer();
+  EXPECT_EQ(ops.spawns, 1);
+  EXPECT_TRUE(ops.sent.empty());
+}
+
+TEST_F(FsmTest, AStopCancelsAnExponentialBackoff) {
+  FsmParams p = params(1, -1);
+  p.backoff_max = 60;
+  ProcessFsm f = make(p);
+  f.added();
+  for (int i = 0; i < 5; ++i) {
+    clock.advance(0.1);
+    f.exited(exit_status(1));
+    fire(f);
+  }
+  clock.advance(0.1);
+  f.exited(exit_status(1));
+  ASSERT_EQ(f.state(), S::Backoff);
+  ASSERT_TRUE(f.stop().done());
+  EXPECT_EQ(f.state(), S::Stopped);
+  EXPECT_FALSE(f.deadline());
+  clock.advance(1000);
+  f.timer();
+  EXPECT_EQ(ops.spawns, 6);
+}
+
+TEST_F(FsmTest, AShutdownDropsTheWaitOfACrashLoop) {
+  FsmParams p = params(1);
+  p.backoff_max = 8;
+  ProcessFsm f = make(p);
+  f.added();
+  run_and_crash(f, clock, 2);
+  ASSERT_EQ(f.fsm_state(), FsmState::RestartWait);
+  f.set_shutting_down(true);
+  f.stop_for_shutdown();
+  EXPECT_EQ(f.fsm_state(), FsmState::Exited);
+  EXPECT_FALSE(f.deadline());
+}
+
+TEST_F(FsmTest, RestartInCountsDownTheWait) {
+  FsmParams p = params(1, -1);
+  p.backoff_max = 8;
+  ProcessFsm f = make(p);
+  EXPECT_FALSE(f.restart_in());
+  f.added();
+  EXPECT_FALSE(f.restart_in());  // STARTING
+  run_and_crash(f, clock, 2);
+  fire(f);
+  run_and_crash(f, clock, 2);  // crash 2: 2 s
+  ASSERT_TRUE(f.restart_in());
+  EXPECT_DOUBLE_EQ(*f.restart_in(), 2.0);
+  clock.advance(1.5);
+  EXPECT_DOUBLE_EQ(*f.restart_in(), 0.5);
+  fire(f);
+  clock.advance(0.2);
+  f.exited(exit_status(1));  // a failed start: BACKOFF, 1 s
+  ASSERT_EQ(f.state(), S::Backoff);
+  EXPECT_DOUBLE_EQ(*f.restart_in(), 1.0);
+}
+
+// Each transition the restart keys add, as one cell: the state it starts
+// from (reached through real events under `policy`), the event, and what
+// follows: the state, the spawns it caused and the wait it armed (-1: none).
+struct PolicyCell {
+  const char* name;
+  std::function<void(FsmParams&)> policy;
+  std::function<void(ProcessFsm&, FakeClock&)> drive;
+  FE event;
+  FS to;
+  int spawns;
+  double wait;
+};
+
+void PrintTo(const PolicyCell& c, std::ostream* os) { *os << c.name; }
+
+void crash_after(ProcessFsm& f, FakeClock& clock, double ran) {
+  f.start();
+  run_and_crash(f, clock, ran);
+}
+
+const std::vector<PolicyCell> k_policy_cells = {
+    {"UnlimitedRetriesStartingExitIsBackoffNotFatal", [](FsmParams& p) { p.startretries = -1; },
+     [](ProcessFsm& f, FakeClock& c) {
+       f.start();
+       for (int i = 0; i < 20; ++i) {
+         c.advance(0.1);
+         f.exited(exit_status(1));
+         c.set(*f.deadline());
+         f.timer();
+       }
+     },
+     FE::Exit, FS::Backoff, 0, 21},
+    {"BackoffMaxStartingExitWaitsExponentially", [](FsmParams& p) { p.backoff_max = 3; },
+     [](ProcessFsm& f, FakeClock& c) {
+       f.start();
+       for (int i = 0; i < 2; ++i) {
+         c.advance(0.1);
+         f.exited(exit_status(1));
+         c.set(*f.deadline());
+         f.timer();
+       }
+     },
+     FE::Exit, FS::Backoff, 0, 3},  // 4 capped at 3
+    {"BackoffMaxRunningCrashWaits", [](FsmParams& p) { p.backoff_max = 8; },
+     [](ProcessFsm& f, FakeClock& c) {
+       f.start();
+       c.advance(1);
+       f.timer();
+       c.advance(5);
+     },
+     FE::Exit, FS::RestartWait, 0, 1},
+    {"BackoffMaxRunningLongRunRestartsAtOnce", [](FsmParams& p) { p.backoff_max = 8; },
+     [](ProcessFsm& f, FakeClock& c) {
+       f.start();
+       c.advance(1);
+       f.timer();
+       c.advance(59);  // 60 s since the spawn: backoff_reset
+     },
+     FE::Exit, FS::Starting, 1, 1},  // the wait armed is startsecs
+    {"RestartpauseRunningExitWaits", [](FsmParams& p) { p.restartpause = 4; },
+     [](ProcessFsm& f, FakeClock& c) {
+       f.start();
+       c.advance(1);
+       f.timer();
+       c.advance(100);
+     },
+     FE::Exit, FS::RestartWait, 0, 4},
+    {"RestartpauseStartingExitWaits", [](FsmParams& p) { p.restartpause = 4; },
+     [](ProcessFsm& f, FakeClock& c) {
+       f.start();
+       c.advance(0.1);
+     },
+     FE::Exit, FS::Backoff, 0, 4},
+    {"CrashWaitTimerRestarts", [](FsmParams& p) { p.backoff_max = 8; },
+     [](ProcessFsm& f, FakeClock& c) { crash_after(f, c, 2); }, FE::Timer, FS::Starting, 1, 1},
+    {"CrashWaitStopCancels", [](FsmParams& p) { p.backoff_max = 8; },
+     [](ProcessFsm& f, FakeClock& c) { crash_after(f, c, 2); }, FE::Stop, FS::Stopped, 0, -1},
+    {"CrashWaitStartSpawnsNow", [](FsmParams& p) { p.backoff_max = 8; },
+     [](ProcessFsm& f, FakeClock& c) { crash_after(f, c, 2); }, FE::Start, FS::Starting, 1, 1},
+    {"CrashWaitShutdownDrops", [](FsmParams& p) { p.backoff_max = 8; },
+     [](ProcessFsm& f, FakeClock& c) { crash_after(f, c, 2); }, FE::Shutdown, FS::Exited, 0, -1},
+    {"CrashWaitSignalRefused", [](FsmParams& p) { p.backoff_max = 8; },
+     [](ProcessFsm& f, FakeClock& c) { crash_after(f, c, 2); }, FE::Signal, FS::RestartWait, 0, 1},
+    {"ExponentialBackoffStopCancels", [](FsmParams& p) { p.backoff_max = 8; },
+     [](ProcessFsm& f, FakeClock& c) {
+       f.start();
+       c.advance(0.1);
+       f.exited(exit_status(1));
+     },
+     FE::Stop, FS::Stopped, 0, -1},
+    {"UnlimitedRetriesBackoffShutdownGivesUp", [](FsmParams& p) { p.startretries = -1; },
+     [](ProcessFsm& f, FakeClock& c) {
+       f.start();
+       c.advance(0.1);
+       f.exited(exit_status(1));
+     },
+     FE::Shutdown, FS::Fatal, 0, -1},
+};
+
+class FsmPolicyCellTest : public ::testing::TestWithParam<PolicyCell> {
+ protected:
+  FakeClock clock;
+  FakeProcessOps ops;
+};
+
+TEST_P(FsmPolicyCellTest, Cell) {
+  const PolicyCell& c = GetParam();
+  FsmParams p;
+  p.name = "app";
+  p.startsecs = 1;
+  p.startretries = 3;
+  c.policy(p);
+  ProcessFsm f(p, ops, clock);
+  c.drive(f, clock);
+  int spawns = ops.spawns;
+  switch (c.event) {
+    case FE::Exit:
+      f.exited(exit_status(1));
+      break;
+    case FE::Timer:
+      clock.set(*f.deadline());
+      f.timer();
+      break;
+    case FE::Stop:
+      f.stop();
+      break;
+    case FE::Start:
+      f.start();
+      break;
+    case FE::Shutdown:
+      f.set_shutting_down(true);
+      f.stop_for_shutdown();
+      break;
+    case FE::Signal:
+      EXPECT_EQ(f.signal(SIGHUP).answer, FA::NotRunning);
+      break;
+    default:
+      FAIL() << "no such policy event";
+  }
+  EXPECT_EQ(f.fsm_state(), c.to) << "got " << fsm_state_name(f.fsm_state());
+  EXPECT_EQ(ops.spawns - spawns, c.spawns);
+  if (c.wait < 0) {
+    EXPECT_FALSE(f.deadline());
+  } else {
+    ASSERT_TRUE(f.deadline());
+    EXPECT_DOUBLE_EQ(wait_of(f, clock), c.wait);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryNewTransition, FsmPolicyCellTest, ::testing::ValuesIn(k_policy_cells),
+                         [](const ::testing::TestParamInfo<PolicyCell>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace tend

@@ -115,6 +115,18 @@ std::string describe_with_notes(std::string base, ProcessState state, const Chec
   return base;
 }
 
+std::string restart_note(const ProcessFsm& fsm) {
+  std::optional<double> in = fsm.restart_in();
+  if (!in || !fsm.params().tend_restart_policy()) {
+    return "";
+  }
+  std::string note = fmt::format("restarting in {} s", static_cast<int64_t>(std::ceil(*in)));
+  if (fsm.fsm_state() == FsmState::Backoff) {
+    return fmt::format("{} (failed start {})", note, fsm.backoff());
+  }
+  return fsm.crashes() > 0 ? fmt::format("{} (crash {})", note, fsm.crashes()) : note;
+}
+
 CheckView check_view(const Process& p) {
   ProbeSpec::Kind ready = p.config().ready.kind;
   return CheckView{ready != ProbeSpec::Kind::Running && ready != ProbeSpec::Kind::None, p.ready(),
@@ -167,9 +179,11 @@ Value process_info(const std::string& group, const Process& p, double now_wall) 
   info.emplace_back("stdout_logfile", Value(std::move(out_log)));
   info.emplace_back("stderr_logfile", Value(std::move(err_log)));
   info.emplace_back("pid", Value(pid));
-  info.emplace_back("description",
-                    Value(describe_with_notes(describe_process(state, start, stop, now, pid, fsm.spawnerr(), cfg.name),
-                                              state, check_view(p), p.notes())));
+  std::string base = describe_process(state, start, stop, now, pid, fsm.spawnerr(), cfg.name);
+  if (std::string note = restart_note(fsm); !note.empty()) {
+    base = base.empty() ? std::move(note) : base + ", " + note;
+  }
+  info.emplace_back("description", Value(describe_with_notes(std::move(base), state, check_view(p), p.notes())));
   return Value(std::move(info));
 }
 

@@ -34,7 +34,8 @@ std::string format_uptime(int64_t seconds);
 // Local time as "Nov 26 04:24 PM" (strftime "%b %d %I:%M %p", C locale).
 std::string format_stop_time(int64_t epoch);
 
-// The description field of getProcessInfo, from the other fields.
+// The description field of getProcessInfo, from the other fields (tend's
+// notes come on top: restart_note, describe_with_notes).
 std::string describe_process(ProcessState state, int64_t start, int64_t stop, int64_t now, int64_t pid,
                              const std::string& spawnerr, const std::string& name);
 
@@ -57,6 +58,13 @@ std::string describe_with_notes(std::string base, ProcessState state, const Chec
                                 const ProcessNotes& notes);
 // The CheckView of a process now.
 CheckView check_view(const Process& p);
+
+// While an automatic restart waits, for a program that sets one of tend's
+// restart keys (FsmParams::tend_restart_policy; "" otherwise, and in any
+// other state): "restarting in 4 s (failed start 2)" in BACKOFF, "restarting
+// in 8 s (crash 5)" while EXITED waits after a crash, "restarting in 5 s"
+// after restartpause alone. Seconds are rounded up.
+std::string restart_note(const ProcessFsm& fsm);
 
 // The log file a process writes for a stream: the absolute (or AUTO-resolved)
 // path tend opens; nullopt for none, syslog, or stderr redirected into stdout.

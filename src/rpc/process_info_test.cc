@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "fakes/fake_clock.h"
+#include "fakes/fake_process_ops.h"
+
 namespace tend::rpc {
 namespace {
 
@@ -130,6 +133,93 @@ TEST(ProcessInfoTest, RelativeLogfileShownAsWritten) {
   EXPECT_EQ(shown_logfile(c, Stream::Stderr), "/tmp/auto-err.log");
   c.redirect_stderr = true;
   EXPECT_FALSE(shown_logfile(c, Stream::Stderr).has_value());
+}
+
+// --- the wait of an automatic restart (tend's restart keys) ----------------------------------
+
+class RestartNoteTest : public ::testing::Test {
+ protected:
+  static FsmParams params() {
+    FsmParams p;
+    p.name = "app";
+    p.startsecs = 1;
+    return p;
+  }
+  // Spawned, RUNNING for `ran` seconds, then exit status 1.
+  static void crash(ProcessFsm& f, FakeClock& clock, double ran) {
+    clock.set(*f.deadline());
+    f.timer();
+    clock.advance(ran - 1);
+    f.exited(1 << 8);
+  }
+  FakeClock clock;
+  FakeProcessOps ops;
+};
+
+TEST_F(RestartNoteTest, BackoffSaysWhenAndWhichFailedStart) {
+  FsmParams p = params();
+  p.startretries = -1;
+  p.backoff_max = 8;
+  ProcessFsm f(p, ops, clock);
+  f.start();
+  for (int i = 0; i < 3; ++i) {
+    clock.advance(0.1);
+    f.exited(1 << 8);
+    clock.set(*f.deadline());
+    f.timer();
+  }
+  clock.advance(0.1);
+  f.exited(1 << 8);
+  EXPECT_EQ(restart_note(f), "restarting in 8 s (failed start 4)");
+  clock.advance(3.5);
+  EXPECT_EQ(restart_note(f), "restarting in 5 s (failed start 4)");  // rounded up
+  clock.advance(4.5);
+  EXPECT_EQ(restart_note(f), "restarting in 0 s (failed start 4)");  // due, before the timer runs
+}
+
+TEST_F(RestartNoteTest, ACrashLoopSaysWhenAndWhichCrash) {
+  FsmParams p = params();
+  p.backoff_max = 8;
+  ProcessFsm f(p, ops, clock);
+  f.start();
+  for (int i = 0; i < 4; ++i) {
+    crash(f, clock, 3);
+    clock.set(*f.deadline());
+    f.timer();
+  }
+  crash(f, clock, 3);
+  ASSERT_EQ(f.state(), ProcessState::Exited);
+  EXPECT_EQ(restart_note(f), "restarting in 8 s (crash 5)");
+  clock.advance(7.2);
+  EXPECT_EQ(restart_note(f), "restarting in 1 s (crash 5)");
+  ASSERT_TRUE(f.stop().done());  // cancelled: nothing to say
+  EXPECT_EQ(restart_note(f), "");
+}
+
+TEST_F(RestartNoteTest, RestartpauseAloneHasNoCount) {
+  FsmParams p = params();
+  p.restartpause = 5;
+  ProcessFsm f(p, ops, clock);
+  f.start();
+  crash(f, clock, 100);
+  EXPECT_EQ(restart_note(f), "restarting in 5 s");
+}
+
+TEST_F(RestartNoteTest, SupervisordsRulesKeepSupervisordsDescription) {
+  ProcessFsm f(params(), ops, clock);  // startretries=3, linear backoff
+  f.start();
+  clock.advance(0.1);
+  f.exited(1 << 8);
+  ASSERT_EQ(f.state(), ProcessState::Backoff);
+  EXPECT_EQ(restart_note(f), "");
+  clock.set(*f.deadline());
+  f.timer();
+  clock.set(*f.deadline());
+  f.timer();  // RUNNING after startsecs
+  clock.advance(0.1);
+  f.exited(1 << 8);  // 1.1 s after the spawn: restarted at once
+  EXPECT_EQ(f.state(), ProcessState::Starting);
+  EXPECT_EQ(restart_note(f), "");
 }
 
 }  // namespace

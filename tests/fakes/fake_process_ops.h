@@ -47,6 +47,16 @@ class FakeProcessOps final : public ProcessOps {
     changes.push_back(c);
   }
   void readiness_changed(bool ready) override { readiness.push_back(ready); }
+  // Scripted: each call takes the next value, then `jitter_value` once they run out.
+  double jitter() override {
+    ++jitter_calls;
+    if (!jitters.empty()) {
+      double j = jitters.front();
+      jitters.pop_front();
+      return j;
+    }
+    return jitter_value;
+  }
 
   bool logged(const std::string& fragment) const {
     for (const auto& l : logs) {
@@ -66,6 +76,9 @@ class FakeProcessOps final : public ProcessOps {
   std::vector<std::pair<ProcessState, ProcessState>> transitions;
   std::vector<StateChange> changes;
   std::vector<bool> readiness;
+  std::deque<double> jitters;
+  double jitter_value = 0;
+  int jitter_calls = 0;
 };
 
 }  // namespace tend
