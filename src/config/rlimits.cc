@@ -58,8 +58,8 @@ Result<std::optional<ResourceLimit>> parse_rlimit(std::string_view text, const R
   }
   ResourceLimit limit{*soft, *hard};
   if (limit.soft > limit.hard) {
-    return make_error(fmt::format("the soft limit {} is above the hard limit {}", format_rlimit({limit.soft, limit.soft}),
-                                  format_rlimit({limit.hard, limit.hard})));
+    return make_error(fmt::format("the soft limit {} is above the hard limit {}",
+                                  format_rlimit({limit.soft, limit.soft}), format_rlimit({limit.hard, limit.hard})));
   }
   if (kind.resource == RLIMIT_NOFILE && limit.hard == ResourceLimit::k_unlimited) {
     return make_error(

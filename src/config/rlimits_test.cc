@@ -78,7 +78,8 @@ TEST(ParseRlimit, Errors) {
   EXPECT_EQ(error("1:2:3"), "not a limit: '1:2:3' (N, SOFT:HARD or unlimited)");
   EXPECT_EQ(error(":5"), "not a limit: '' (a whole number, optionally followed by KB, MB or GB, or unlimited)");
   EXPECT_EQ(error("5:"), "not a limit: '' (a whole number, optionally followed by KB, MB or GB, or unlimited)");
-  EXPECT_EQ(error("99999999999999999999", "rlimit_nofile"), "not a limit: '99999999999999999999' (a whole number, or unlimited)");
+  EXPECT_EQ(error("99999999999999999999", "rlimit_nofile"),
+            "not a limit: '99999999999999999999' (a whole number, or unlimited)");
   EXPECT_NE(error("unlimited", "rlimit_nofile").find("open files cannot be unlimited"), std::string::npos);
   EXPECT_NE(error("1024:unlimited", "rlimit_nofile").find("fs.nr_open"), std::string::npos);
 }

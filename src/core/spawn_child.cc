@@ -164,7 +164,8 @@ TEND_CHILD_CODE int child_main(void* arg) {
     child_fail(ctx.report, ChildStep::Dup);
   }
   for (size_t i = 0; i < p.limit_count; ++i) {
-    // The kernel's struct rlimit64; the raw call keeps to a plain system call.
+    // The kernel's struct rlimit64: 64-bit values on every architecture,
+    // unlimited included, whatever glibc's rlim_t is.
     struct {
       uint64_t cur;
       uint64_t max;

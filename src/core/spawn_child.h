@@ -71,9 +71,9 @@ struct LaunchResult {
 };
 
 // Starts the child described by `plan`. The child: own process group; the
-// three fds as 0-2 and nothing else; the limits; the user's groups, gid and uid; the
-// directory; the umask; every signal disposition reset to default (32 and 33
-// included) and an empty signal mask; then execve. An error means no child
+// three fds as 0-2 and nothing else; the limits; the user's groups, gid and
+// uid; the directory; the umask; every signal disposition reset to default
+// (32 and 33 included) and an empty signal mask; then execve. An error means no child
 // was created (the message names the reason, e.g. the process table is full).
 Result<LaunchResult> launch_child(const ChildPlan& plan);
 
