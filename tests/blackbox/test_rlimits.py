@@ -57,10 +57,16 @@ def info(d, name):
     return d.rpc().supervisor.getProcessInfo(name)
 
 
+def wait_state(d, name, state):
+    """getProcessInfo of `name` once it is in `state`."""
+    def reached():
+        i = info(d, name)
+        return i if i["statename"] == state else None
+    return wait_for(reached, what=lambda: f"{name} {state}: {info(d, name)}")
+
+
 def running_pid(d, name):
-    i = wait_for(lambda: (lambda x: x if x["statename"] == "RUNNING" else None)(info(d, name)),
-                 what=lambda: f"{name} RUNNING: {info(d, name)}")
-    return i["pid"]
+    return wait_state(d, name, "RUNNING")["pid"]
 
 
 def ctl(d, *args):
@@ -155,12 +161,11 @@ def test_a_limit_tend_cannot_raise_is_a_spawn_error(request):
                       supervisord_extra="minfds=100")
     message = "unable to set rlimit_nofile to 256:1024: Operation not permitted"
     # BACKOFF after each failed spawn, FATAL once the retries are used up (supervisord's rules).
-    i = wait_for(lambda: (lambda x: x if x["statename"] == "FATAL" else None)(info(d, "high")),
-                 what=lambda: f"high FATAL: {info(d, 'high')}")
-    assert i["spawnerr"] == message
-    log = read_text(Path(d.dir, "main.log"))
-    assert f"spawnerr: {message}" in log, log
-    assert "gave up: high entered FATAL state, too many start retries too quickly" in log, log
+    assert wait_state(d, "high", "FATAL")["spawnerr"] == message
+    gave_up = "gave up: high entered FATAL state, too many start retries too quickly"
+    log = wait_for(lambda: (lambda t: t if gave_up in t else None)(read_text(Path(d.dir, "main.log"))),
+                   what="the FATAL line in the log")
+    assert log.count(f"spawnerr: {message}") == 2, log  # the first try and the one retry
     assert len(re.findall(r"success: high|spawned: 'high'", log)) == 0, log
     # Lowering works without the capability.
     assert limits(running_pid(d, "low"))[ROWS["rlimit_nofile"]] == ("128", "512")
@@ -169,9 +174,7 @@ def test_a_limit_tend_cannot_raise_is_a_spawn_error(request):
 def test_open_files_above_nr_open_fail_even_for_root(request):
     nr_open = int(Path("/proc/sys/fs/nr_open").read_text())
     d = start(request, prog("huge", f"rlimit_nofile = {nr_open + 1}\nstartretries = 0\n"))
-    i = wait_for(lambda: (lambda x: x if x["statename"] == "FATAL" else None)(info(d, "huge")),
-                 what=lambda: f"huge FATAL: {info(d, 'huge')}")
-    assert i["spawnerr"] == f"unable to set rlimit_nofile to {nr_open + 1}: Operation not permitted"
+    assert wait_state(d, "huge", "FATAL")["spawnerr"] == f"unable to set rlimit_nofile to {nr_open + 1}: Operation not permitted"
 
 
 def test_config_error_names_file_and_line_and_starts_nothing(tmp_path):
