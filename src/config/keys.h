@@ -21,6 +21,8 @@
 //     load/same functions;
 //  3. a sample value in core/config_keys_test.cc, which loads it and checks
 //     that the update diff sees the change.
+// tend's rlimit_* keys are made from k_rlimit_kinds (config/rlimits.h): a
+// new resource is a member of ResourceLimits and a row there.
 // tend's start-order keys (depends_on, ready, healthcheck...) are in
 // k_start_order_keys instead: [program:x] and [fcgi-program:x] read them, and
 // [eventlistener:x] refuses them (k_listener_refused). tend's restart keys

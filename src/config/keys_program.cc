@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <utility>
 
 #include "config/datatypes.h"
 #include "config/event_types.h"
 #include "config/keys_internal.h"
+#include "config/rlimits.h"
 #include "config/unicode.h"
 #include "util/passwd.h"
 
@@ -474,6 +476,30 @@ constexpr auto k_start_order_keys = std::to_array<ProgramKey>({
     field<parse_health_action, &ProcessConfig::healthcheck_action>("healthcheck_action", "restart", k_section),
 });
 
+// --- resource limits (tend; docs/config.md) ---------------------------------------------------
+
+template <size_t I>
+Status load_rlimit(ProgramScope& s, const Value& v) {
+  return parse_into(
+      v, [](std::string_view text) { return parse_rlimit(text, k_rlimit_kinds[I]); },
+      s.process->rlimits.*k_rlimit_kinds[I].member);
+}
+
+template <size_t I>
+bool same_rlimit(const ProcessConfig& a, const ProcessConfig& b) {
+  constexpr auto member = k_rlimit_kinds[I].member;
+  return a.rlimits.*member == b.rlimits.*member;
+}
+
+template <size_t... I>
+constexpr std::array<ProgramKey, sizeof...(I)> make_rlimit_keys(std::index_sequence<I...> /*indexes*/) {
+  return {{ProgramKey{.name = k_rlimit_kinds[I].key, .load = load_rlimit<I>, .same_process = same_rlimit<I>}...}};
+}
+
+// Every program-like section has them, [eventlistener:x] included; absent,
+// the program keeps tend's limits.
+constexpr auto k_rlimit_keys = make_rlimit_keys(std::make_index_sequence<k_rlimit_kinds.size()>{});
+
 // --- [eventlistener:x] -------------------------------------------------------------------------
 
 Status load_buffer_size(ProgramScope& s, const Value& v) {
@@ -773,14 +799,19 @@ constexpr std::array<ProgramKey, N + M> concat(const std::array<ProgramKey, N>& 
 }
 
 constexpr auto k_program_section =
-    concat(concat(concat(k_program_head, k_program_keys), k_restart_policy_keys), k_start_order_keys);
+    concat(concat(concat(concat(k_program_head, k_program_keys), k_restart_policy_keys), k_rlimit_keys),
+           k_start_order_keys);
 constexpr auto k_listener_section =
-    concat(concat(concat(k_listener_head, k_listener_refused), k_program_keys), k_restart_policy_keys);
+    concat(concat(concat(concat(k_listener_head, k_listener_refused), k_program_keys), k_restart_policy_keys),
+           k_rlimit_keys);
 constexpr auto k_fcgi_section =
-    concat(concat(concat(k_fcgi_head, k_program_keys), k_restart_policy_keys), k_start_order_keys);
+    concat(concat(concat(concat(k_fcgi_head, k_program_keys), k_restart_policy_keys), k_rlimit_keys),
+           k_start_order_keys);
 // The refusals of k_listener_refused compare and show nothing: not needed here.
 constexpr auto k_all =
-    concat(concat(concat(concat(concat(k_program_keys, k_restart_policy_keys), k_start_order_keys), k_program_head),
+    concat(concat(concat(concat(concat(concat(k_program_keys, k_restart_policy_keys), k_rlimit_keys),
+                                k_start_order_keys),
+                         k_program_head),
                   concat(k_listener_head, k_fcgi_head)),
            k_group_keys);
 

@@ -94,6 +94,31 @@ struct Dependency {
 
 enum class HealthAction { Restart, Stop, Shutdown, None };
 
+// One resource limit of a program (an rlimit_* key): the soft and the hard
+// value, each a number (bytes, seconds or a count, as the resource counts) or
+// k_unlimited. The kernel's RLIM64_INFINITY is the same all-ones value.
+struct ResourceLimit {
+  static constexpr uint64_t k_unlimited = UINT64_MAX;
+  uint64_t soft = 0;
+  uint64_t hard = 0;
+  bool operator==(const ResourceLimit&) const = default;
+};
+
+// The rlimit_* keys of a program (tend additions): the child sets each one
+// that is present before it drops privileges and execs; an absent one keeps
+// tend's. config/rlimits.h ties each member to its key and resource.
+struct ResourceLimits {
+  std::optional<ResourceLimit> nofile;
+  std::optional<ResourceLimit> nproc;
+  std::optional<ResourceLimit> core;
+  std::optional<ResourceLimit> memlock;
+  std::optional<ResourceLimit> stack;
+  std::optional<ResourceLimit> as;
+  std::optional<ResourceLimit> cpu;
+  std::optional<ResourceLimit> fsize;
+  bool operator==(const ResourceLimits&) const = default;
+};
+
 // One process (a [program:x] with numprocs=N gives N of these).
 struct ProcessConfig {
   std::string name;        // process_name after expansion
@@ -143,6 +168,7 @@ struct ProcessConfig {
   int healthcheck_retries = 3;
   double healthcheck_start_period = 0;
   HealthAction healthcheck_action = HealthAction::Restart;
+  ResourceLimits rlimits;  // tend addition: rlimit_* keys
   SourcePos pos;  // the section header
 
   // Every field except pos (moving a section within its file changes nothing):

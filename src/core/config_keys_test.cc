@@ -30,13 +30,21 @@ auto members(ProcessConfig& p) {
          user, directory, umask, redirect_stderr, stdout_ch, stderr_ch, environment, environment_file, serverurl,
          events, buffer_size, depends_on, ready, ready_timeout, ready_interval, watchdog_sec, healthcheck,
          healthcheck_interval, healthcheck_timeout, healthcheck_retries, healthcheck_start_period, healthcheck_action,
-         pos] = p;
+         rlimits, pos] = p;
   return std::tie(name, group, program, command, process_num, priority, autostart, autorestart, startsecs, startretries,
                   backoff_max, backoff_reset, restartpause, exitcodes, stopsignal, stopwaitsecs, stopasgroup,
                   killasgroup, uid, user, directory, umask, redirect_stderr, stdout_ch, stderr_ch, environment,
                   environment_file, serverurl, events, buffer_size, depends_on, ready, ready_timeout, ready_interval,
                   watchdog_sec, healthcheck, healthcheck_interval, healthcheck_timeout, healthcheck_retries,
-                  healthcheck_start_period, healthcheck_action, pos);
+                  healthcheck_start_period, healthcheck_action, rlimits, pos);
+}
+auto members(ResourceLimits& r) {
+  auto& [nofile, nproc, core, memlock, stack, as, cpu, fsize] = r;
+  return std::tie(nofile, nproc, core, memlock, stack, as, cpu, fsize);
+}
+auto members(ResourceLimit& l) {
+  auto& [soft, hard] = l;
+  return std::tie(soft, hard);
 }
 auto members(ChannelConfig& c) {
   auto& [logfile, logfile_maxbytes, logfile_backups, capture_maxbytes, events_enabled, syslog] = c;
@@ -69,6 +77,7 @@ void perturb(std::string& v) { v += "~"; }
 void perturb(int& v) { ++v; }
 void perturb(unsigned& v) { ++v; }
 void perturb(int64_t& v) { ++v; }
+void perturb(uint64_t& v) { ++v; }
 void perturb(bool& v) { v = !v; }
 void perturb(AutoRestart& v) { v = v == AutoRestart::Always ? AutoRestart::Never : AutoRestart::Always; }
 void perturb(LogTarget::Kind& v) { v = v == LogTarget::Kind::Path ? LogTarget::Kind::None : LogTarget::Kind::Path; }
@@ -167,6 +176,7 @@ GroupConfig sample_group() {
   p.group = "g";
   p.program = "p";
   p.command = "/bin/p";
+  p.rlimits.core = ResourceLimit{0, 1};  // so that a limit's members are perturbed too
   GroupConfig g;
   g.name = "g";
   g.kind = GroupConfig::Kind::FcgiProgram;
@@ -176,7 +186,7 @@ GroupConfig sample_group() {
 }
 
 // Member paths are indexes in declaration order ("root.23.0.1" is stdout_ch.logfile.path).
-constexpr const char* k_process_pos = "root.41";
+constexpr const char* k_process_pos = "root.42";
 constexpr const char* k_group_pos = "root.4";
 
 TEST(ConfigKeys, EveryProcessFieldTakesPartInEquality) {
@@ -278,6 +288,14 @@ const std::map<std::string, std::string>& program_samples() {
       {"redirect_stderr", "true"},
       {"restartpause", "2"},
       {"result_handler", "supervisor_stdout:event_handler"},
+      {"rlimit_as", "unlimited"},
+      {"rlimit_core", "0:unlimited"},
+      {"rlimit_cpu", "60:120"},
+      {"rlimit_fsize", "1GB"},
+      {"rlimit_memlock", "64KB"},
+      {"rlimit_nofile", "1024:4096"},
+      {"rlimit_nproc", "100"},
+      {"rlimit_stack", "8MB:unlimited"},
       {"serverurl", "http://127.0.0.1:9001"},
       {"socket", "unix:///tmp/tend-keys-test-other.sock"},
       {"socket_backlog", "10"},

@@ -279,6 +279,7 @@ Result<pid_t> Process::spawn() {
   spec.uid = m_cfg.uid;
   spec.directory = m_cfg.directory;
   spec.umask = m_cfg.umask;
+  spec.rlimits = m_cfg.rlimits;
   spec.redirect_stderr = m_cfg.redirect_stderr;
   if (m_stdin_socket != nullptr) {
     spec.stdin_fd = m_stdin_socket->fd();

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "config/rlimits.h"
 #include "core/spawn_child.h"
 #include "util/passwd.h"
 #include "util/shlex.h"
@@ -38,14 +39,24 @@ Status make_pipe(Fd& r, Fd& w) {
 // Only for the parent's ends of fresh pipes, whose other status flags are all clear.
 void set_nonblock(int fd) { fcntl(fd, F_SETFL, O_NONBLOCK); }
 
-std::string step_message(const ChildFailure& f, const SpawnSpec& spec, const ResolvedCommand& cmd,
-                         const std::string& user_name) {
+static_assert(k_rlimit_kinds.size() <= ChildPlan::k_max_limits);
+
+std::string limit_message(const ChildPlan::Limit& l, const char* why) {
+  const RlimitKind* kind = find_rlimit_kind(l.resource);
+  return fmt::format("unable to set {} to {}: {}", kind != nullptr ? kind->key : "a resource limit",
+                     format_rlimit({l.soft, l.hard}), why);
+}
+
+std::string step_message(const ChildFailure& f, const ChildPlan& plan, const SpawnSpec& spec,
+                         const ResolvedCommand& cmd, const std::string& user_name) {
   const char* why = strerror(f.err);
   switch (f.step) {
     case ChildStep::Setpgid:
       return fmt::format("unable to create a process group: {}", why);
     case ChildStep::Dup:
       return fmt::format("unable to set up stdio: {}", why);
+    case ChildStep::Rlimit:
+      return limit_message(plan.limits[f.limit < plan.limit_count ? f.limit : 0], why);
     case ChildStep::Groups:
       return fmt::format("couldn't set supplementary groups for user {}: {}", user_name, why);
     case ChildStep::Setgid:
@@ -63,6 +74,14 @@ std::string step_message(const ChildFailure& f, const SpawnSpec& spec, const Res
 }
 
 }  // namespace
+
+void plan_limits(const ResourceLimits& limits, ChildPlan& plan) {
+  for (const RlimitKind& kind : k_rlimit_kinds) {
+    if (const std::optional<ResourceLimit>& l = limits.*kind.member) {
+      plan.limits[plan.limit_count++] = {kind.resource, l->soft, l->hard};
+    }
+  }
+}
 
 EnvList process_environ() {
   EnvList env;
@@ -208,6 +227,7 @@ Result<Spawned> spawn_process(const SpawnSpec& spec) {
     plan.extra_child_fd[i] = extras[i].child_fd;
   }
   plan.extra_count = extras.size();
+  plan_limits(spec.rlimits, plan);
   plan.directory = spec.directory ? spec.directory->c_str() : nullptr;
   if (spec.umask) {
     plan.set_umask = true;
@@ -218,7 +238,7 @@ Result<Spawned> spawn_process(const SpawnSpec& spec) {
     return make_error(launched.error());
   }
   if (launched->failure.step != ChildStep::None) {
-    return make_error(step_message(launched->failure, spec, *cmd, user_name));
+    return make_error(step_message(launched->failure, plan, spec, *cmd, user_name));
   }
   pid_t pid = launched->pid;
   in_r.close();

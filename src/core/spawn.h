@@ -1,5 +1,5 @@
 // Spawning one supervised process: resolve the command, make its pipes, start
-// the child and set it up (own process group, fds 0-2 only, user, directory,
+// the child and set it up (own process group, fds 0-2 only, limits, user, directory,
 // umask, environment, default signal dispositions and an empty mask) before
 // execve. spawn_process returns only once the child has exec'd or failed, so
 // the caller knows the exact failing step, path and errno (spawn_child.h).
@@ -17,6 +17,8 @@
 
 namespace tend {
 
+struct ChildPlan;  // spawn_child.h
+
 struct SpawnSpec {
   std::string command;  // shlex-split here
   EnvList inherited;    // tend's environment plus the SUPERVISOR_* variables
@@ -24,6 +26,7 @@ struct SpawnSpec {
   std::optional<uid_t> uid;
   std::optional<std::string> directory;
   std::optional<mode_t> umask;
+  ResourceLimits rlimits;  // set in the child before it changes user
   bool redirect_stderr = false;
   // >= 0: the child's fd 0 is this fd (an fcgi group's listening socket,
   // borrowed from its owner) instead of a stdin pipe; Spawned::stdin_w stays
@@ -63,6 +66,10 @@ Result<ResolvedCommand> resolve_command(const std::string& command, const std::s
 // Starts the child and returns once it has exec'd. On error no child remains (a child that failed before
 // execve has been waited for), and the message names the failing step.
 Result<Spawned> spawn_process(const SpawnSpec& spec);
+
+// Adds the limits present in `limits` to the plan, in the order of
+// k_rlimit_kinds (config/rlimits.h).
+void plan_limits(const ResourceLimits& limits, ChildPlan& plan);
 
 // The environment of this process as an ordered list.
 EnvList process_environ();

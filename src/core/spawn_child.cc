@@ -135,9 +135,10 @@ TEND_CHILD_CODE bool place_extra_fds_and_close_rest(const ChildPlan& p) {
 
 // exit_group directly: sanitizers intercept _exit to run their at-exit
 // checks, which must not run in a child sharing tend's memory.
-[[noreturn]] TEND_CHILD_CODE void child_fail(ChildFailure* report, ChildStep step) {
+[[noreturn]] TEND_CHILD_CODE void child_fail(ChildFailure* report, ChildStep step, size_t limit = 0) {
   report->err = errno;
   report->step = step;
+  report->limit = limit;
   syscall(SYS_exit_group, 127);
   __builtin_unreachable();
 }
@@ -161,6 +162,17 @@ TEND_CHILD_CODE int child_main(void* arg) {
   if (dup2(p.stdin_fd, 0) < 0 || dup2(p.stdout_fd, 1) < 0 || dup2(p.stderr_fd, 2) < 0 ||
       !place_extra_fds_and_close_rest(p)) {
     child_fail(ctx.report, ChildStep::Dup);
+  }
+  for (size_t i = 0; i < p.limit_count; ++i) {
+    // The kernel's struct rlimit64: 64-bit values on every architecture,
+    // unlimited included, whatever glibc's rlim_t is.
+    struct {
+      uint64_t cur;
+      uint64_t max;
+    } lim{p.limits[i].soft, p.limits[i].hard};
+    if (syscall(SYS_prlimit64, 0, p.limits[i].resource, &lim, nullptr) != 0) {
+      child_fail(ctx.report, ChildStep::Rlimit, i);
+    }
   }
   if (p.set_user) {
     // Raw system calls: glibc's wrappers would make every thread of the

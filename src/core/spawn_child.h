@@ -10,13 +10,14 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 
 #include "util/result.h"
 
 namespace tend {
 
 // The child steps that can fail, in the order the child runs them.
-enum class ChildStep : int { None = 0, Setpgid, Dup, Groups, Setgid, Setuid, Chdir, Exec };
+enum class ChildStep : int { None = 0, Setpgid, Dup, Rlimit, Groups, Setgid, Setuid, Chdir, Exec };
 
 // Everything the child reads. All of it is prepared by the caller before the
 // launch: the child shares the parent's memory, so it must not allocate, take
@@ -35,6 +36,18 @@ struct ChildPlan {
   int extra_fd[k_max_extra_fds] = {};
   int extra_child_fd[k_max_extra_fds] = {};
   size_t extra_count = 0;
+  // Resource limits, set in this order (prlimit64 on the child itself) once
+  // the fds are in place (a lower open-files limit would refuse a dup2 to a
+  // high extra fd) and before the user changes (a root tend can raise a hard
+  // limit; the program's user could not).
+  struct Limit {
+    int resource = 0;  // RLIMIT_*
+    uint64_t soft = 0;
+    uint64_t hard = 0;  // UINT64_MAX: unlimited
+  };
+  static constexpr size_t k_max_limits = 16;
+  Limit limits[k_max_limits] = {};
+  size_t limit_count = 0;
   bool set_user = false;  // setgroups(groups), setgid(gid), setuid(uid), in that order
   uid_t uid = 0;
   gid_t gid = 0;
@@ -49,6 +62,7 @@ struct ChildPlan {
 struct ChildFailure {
   ChildStep step = ChildStep::None;
   int err = 0;
+  size_t limit = 0;  // step Rlimit: the index in ChildPlan::limits
 };
 
 struct LaunchResult {
@@ -57,9 +71,9 @@ struct LaunchResult {
 };
 
 // Starts the child described by `plan`. The child: own process group; the
-// three fds as 0-2 and nothing else; the user's groups, gid and uid; the
-// directory; the umask; every signal disposition reset to default (32 and 33
-// included) and an empty signal mask; then execve. An error means no child
+// three fds as 0-2 and nothing else; the limits; the user's groups, gid and
+// uid; the directory; the umask; every signal disposition reset to default
+// (32 and 33 included) and an empty signal mask; then execve. An error means no child
 // was created (the message names the reason, e.g. the process table is full).
 Result<LaunchResult> launch_child(const ChildPlan& plan);
 

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -14,10 +15,15 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "config/rlimits.h"
+#include "core/spawn_child.h"
 #include "fakes/missing_tool.h"
 
 namespace tend {
@@ -324,6 +330,241 @@ TEST(Spawn, UserSetsIdentityAndEnvironment) {
   auto s = spawn_process(spec);
   ASSERT_TRUE(s.ok()) << s.error();
   EXPECT_EQ(run_and_collect(*s), "65534\n/nonexistent nobody nobody\n");
+}
+
+// --- resource limits ---------------------------------------------------------------------------
+
+// A process's soft and hard value of one line of /proc/<pid>/limits ("Max
+// open files"), as the kernel shows them ("unlimited" or a number).
+std::pair<std::string, std::string> proc_limit(pid_t pid, const std::string& name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name, 0) == 0) {
+      std::istringstream rest(line.substr(name.size()));
+      std::string soft, hard;
+      rest >> soft >> hard;
+      return {soft, hard};
+    }
+  }
+  return {"?", "?"};
+}
+
+// A child that blocks reading its stdin until the test closes it.
+SpawnSpec waiting_child() {
+  SpawnSpec spec;
+  spec.command = "/bin/cat";
+  spec.search_path = "/usr/bin:/bin";
+  return spec;
+}
+
+void finish(Spawned& s) {
+  s.stdin_w.close();
+  int status = 0;
+  waitpid(s.pid, &status, 0);
+}
+
+// Runs `fn` in a forked helper (whose limits and ids it may change without
+// touching this process) and returns what it returned.
+template <typename Fn>
+std::string in_helper(Fn fn) {
+  int p[2];
+  if (pipe(p) != 0) {
+    return "pipe failed";
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(p[0]);
+    std::string out = fn();
+    (void)!write(p[1], out.data(), out.size());
+    _exit(0);
+  }
+  close(p[1]);
+  std::string out;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(p[0], buf, sizeof buf)) > 0) {
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(p[0]);
+  waitpid(pid, nullptr, 0);
+  return out;
+}
+
+TEST(SpawnLimits, PlanCarriesThePresentLimitsInTableOrder) {
+  ResourceLimits limits;
+  limits.fsize = ResourceLimit{10, 20};
+  limits.nofile = ResourceLimit{64, 128};
+  limits.core = ResourceLimit{0, ResourceLimit::k_unlimited};
+  ChildPlan plan;
+  plan_limits(limits, plan);
+  ASSERT_EQ(plan.limit_count, 3u);
+  EXPECT_EQ(plan.limits[0].resource, RLIMIT_NOFILE);
+  EXPECT_EQ(plan.limits[0].soft, 64u);
+  EXPECT_EQ(plan.limits[0].hard, 128u);
+  EXPECT_EQ(plan.limits[1].resource, RLIMIT_CORE);
+  EXPECT_EQ(plan.limits[1].hard, RLIM64_INFINITY);
+  EXPECT_EQ(plan.limits[2].resource, RLIMIT_FSIZE);
+  EXPECT_EQ(plan.limits[2].soft, 10u);
+  ChildPlan none;
+  plan_limits(ResourceLimits{}, none);
+  EXPECT_EQ(none.limit_count, 0u);
+}
+
+TEST(SpawnLimits, TheChildRunsWithItsLimits) {
+  // Lowering is allowed to anyone: values under this process's hard limits.
+  rlimit stack{};
+  ASSERT_EQ(getrlimit(RLIMIT_STACK, &stack), 0);
+  SpawnSpec spec = waiting_child();
+  spec.rlimits.nofile = ResourceLimit{64, 128};
+  spec.rlimits.core = ResourceLimit{0, 0};
+  spec.rlimits.cpu = ResourceLimit{100, 200};
+  spec.rlimits.fsize = ResourceLimit{1 << 20, 2 << 20};
+  spec.rlimits.stack = ResourceLimit{1 << 20, stack.rlim_max};  // its hard limit kept, unlimited or not
+  auto s = spawn_process(spec);
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(proc_limit(s->pid, "Max open files"), std::make_pair(std::string("64"), std::string("128")));
+  EXPECT_EQ(proc_limit(s->pid, "Max core file size"), std::make_pair(std::string("0"), std::string("0")));
+  EXPECT_EQ(proc_limit(s->pid, "Max cpu time"), std::make_pair(std::string("100"), std::string("200")));
+  EXPECT_EQ(proc_limit(s->pid, "Max file size"), std::make_pair(std::string("1048576"), std::string("2097152")));
+  std::string stack_hard = stack.rlim_max == RLIM_INFINITY ? "unlimited" : std::to_string(stack.rlim_max);
+  EXPECT_EQ(proc_limit(s->pid, "Max stack size"), std::make_pair(std::string("1048576"), stack_hard));
+  rlimit mine{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &mine), 0);
+  EXPECT_NE(mine.rlim_cur, 64u) << "the limits are the child's alone";
+  finish(*s);
+}
+
+// Whether this process may raise hard limits: CAP_SYS_RESOURCE in its effective set.
+bool may_raise_hard_limits() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("CapEff:", 0) == 0) {
+      return ((std::stoull(line.substr(7), nullptr, 16) >> 24) & 1) != 0;  // CAP_SYS_RESOURCE is 24
+    }
+  }
+  return false;
+}
+
+TEST(SpawnLimits, RootRaisesAHardLimitBeforeDroppingToTheUser) {
+  if (geteuid() != 0) {
+    TEND_SKIP_MISSING("root");
+  }
+  if (!may_raise_hard_limits()) {
+    // Container runtimes drop it by default; no installation gives it back.
+    GTEST_SKIP() << "root without CAP_SYS_RESOURCE here: no one may raise a hard limit";
+  }
+  // The helper lowers its own hard limit, then spawns a child as nobody with
+  // a higher one: only root can raise it, so it must happen before setuid.
+  std::string got = in_helper([] {
+    rlimit low{256, 512};
+    if (setrlimit(RLIMIT_NOFILE, &low) != 0) {
+      return std::string("setrlimit failed");
+    }
+    SpawnSpec spec = waiting_child();
+    spec.uid = 65534;
+    spec.rlimits.nofile = ResourceLimit{1024, 2048};
+    spec.rlimits.memlock = ResourceLimit{ResourceLimit::k_unlimited, ResourceLimit::k_unlimited};
+    auto s = spawn_process(spec);
+    if (!s.ok()) {
+      return s.error();
+    }
+    std::pair<std::string, std::string> nofile = proc_limit(s->pid, "Max open files");
+    std::pair<std::string, std::string> memlock = proc_limit(s->pid, "Max locked memory");
+    std::ifstream status("/proc/" + std::to_string(s->pid) + "/status");
+    std::string line, uid;
+    while (std::getline(status, line)) {
+      if (line.rfind("Uid:", 0) == 0) {
+        std::istringstream(line.substr(4)) >> uid;
+      }
+    }
+    finish(*s);
+    return nofile.first + ":" + nofile.second + " " + memlock.first + ":" + memlock.second + " uid " + uid;
+  });
+  EXPECT_EQ(got, "1024:2048 unlimited:unlimited uid 65534");
+}
+
+TEST(SpawnLimits, TheLimitsAreInForceWhenTheUserChanges) {
+  if (geteuid() != 0) {
+    TEND_SKIP_MISSING("root");
+  }
+  // Seen without CAP_SYS_RESOURCE too: a process that changes its uid to a
+  // user already at its RLIMIT_NPROC cannot execve (EAGAIN, execve(2)). With
+  // one process of nobody's running, a limit of 0 set before the setuid fails
+  // the exec, where one set after it would not be looked at.
+  SpawnSpec holder_spec = waiting_child();
+  holder_spec.uid = 65534;
+  auto holder = spawn_process(holder_spec);
+  ASSERT_TRUE(holder.ok()) << holder.error();
+  SpawnSpec spec = waiting_child();
+  spec.uid = 65534;
+  spec.rlimits.nproc = ResourceLimit{0, 0};
+  auto s = spawn_process(spec);
+  finish(*holder);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error(), "couldn't exec /bin/cat: Resource temporarily unavailable");
+  // Without the user change (root is exempt) the same limit lets it start.
+  spec.uid.reset();
+  s = spawn_process(spec);
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(proc_limit(s->pid, "Max processes"), std::make_pair(std::string("0"), std::string("0")));
+  finish(*s);
+}
+
+TEST(SpawnLimits, AboveTheHardLimitUnprivilegedIsASpawnErrorNamingTheLimit) {
+  // The helper cannot raise its hard limit back: not root (or root that has
+  // given up root for nobody), so neither can its child.
+  std::string got = in_helper([] {
+    rlimit low{256, 512};
+    if (setrlimit(RLIMIT_NOFILE, &low) != 0) {
+      return std::string("setrlimit failed");
+    }
+    if (geteuid() == 0 && setresuid(65534, 65534, 65534) != 0) {
+      return std::string("setresuid failed");
+    }
+    SpawnSpec spec = waiting_child();
+    spec.rlimits.core = ResourceLimit{0, 0};  // set first, fine
+    spec.rlimits.nofile = ResourceLimit{256, 1024};
+    auto s = spawn_process(spec);
+    if (s.ok()) {
+      finish(*s);
+      return std::string("spawned");
+    }
+    return s.error();
+  });
+  EXPECT_EQ(got, "unable to set rlimit_nofile to 256:1024: Operation not permitted");
+}
+
+TEST(SpawnLimits, TheFailingLimitIsReportedByItsPlace) {
+  // Above fs.nr_open no one may raise the open-files limit, root included.
+  std::ifstream nr("/proc/sys/fs/nr_open");
+  uint64_t nr_open = 0;
+  ASSERT_TRUE(nr >> nr_open);
+  char* argv[] = {const_cast<char*>("true"), nullptr};
+  char* envp[] = {nullptr};
+  ChildPlan plan;
+  plan.filename = "/bin/true";
+  plan.argv = argv;
+  plan.envp = envp;
+  plan.stdin_fd = 0;
+  plan.stdout_fd = 1;
+  plan.stderr_fd = 2;
+  plan.limits[0] = {RLIMIT_CORE, 0, 0};
+  plan.limits[1] = {RLIMIT_NOFILE, 64, nr_open + 1};
+  plan.limits[2] = {RLIMIT_CPU, 1, 1};
+  plan.limit_count = 3;
+  Result<LaunchResult> r = launch_child(plan);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->failure.step, ChildStep::Rlimit);
+  EXPECT_EQ(r->failure.limit, 1u);
+  EXPECT_EQ(r->failure.err, EPERM);
+
+  SpawnSpec spec = waiting_child();
+  spec.rlimits.nofile = ResourceLimit{nr_open + 1, nr_open + 1};
+  auto s = spawn_process(spec);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error(), fmt::format("unable to set rlimit_nofile to {}: Operation not permitted", nr_open + 1));
 }
 
 TEST(EnvMerge, ReplacesAndAppendsInOrder) {

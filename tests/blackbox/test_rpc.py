@@ -131,8 +131,10 @@ serverurl=unix://%(here)s/s.sock
 class Daemon:
     """supervisord or tend, -n, in its own short temp dir; stop() kills it and every child."""
 
-    def __init__(self, kind, programs=PROGRAMS, server_extra="", supervisord_extra="", auth=None, subdirs=None):
-        """`subdirs`: run in the temp dir (for relative paths), with these directories made in it first."""
+    def __init__(self, kind, programs=PROGRAMS, server_extra="", supervisord_extra="", auth=None, subdirs=None,
+                 preexec_fn=None):
+        """`subdirs`: run in the temp dir (for relative paths), with these directories made in it first.
+        `preexec_fn`: run in the daemon's process before the exec (e.g. to lower its limits)."""
         self.kind = kind
         self.dir = tempfile.mkdtemp(prefix="trpc" + kind[0])
         self.conf = os.path.join(self.dir, "sup.conf")
@@ -146,7 +148,7 @@ class Daemon:
         exe = SUPERVISORD if kind == "supervisord" else TEND
         self.proc = subprocess.Popen([exe, "-n", "-c", self.conf], stdout=self.out, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True,
-                                     cwd=self.dir if subdirs is not None else None)
+                                     cwd=self.dir if subdirs is not None else None, preexec_fn=preexec_fn)
 
     def write_conf(self, programs):
         Path(self.conf).write_text(make_conf(programs, self.server_extra, self.supervisord_extra))
