@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "fakes/temp_dir_test.h"
+
 namespace tend {
 namespace {
 
@@ -156,22 +158,7 @@ TEST(Dotenv, ErrorsNameTheSource) {
 
 // --- read_env_files ------------------------------------------------------------------------
 
-class EnvFiles : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/tend-envfile-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    m_dir = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(m_dir); }
-  std::string write(const std::string& name, const std::string& text) {
-    std::string p = m_dir + "/" + name;
-    std::filesystem::create_directories(std::filesystem::path(p).parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-  std::string m_dir;
-};
+using EnvFiles = test_support::TempDirTest;
 
 TEST_F(EnvFiles, LaterFileWinsAndPathsAreRelativeToTheBase) {
   write("a.env", "A=a\nB=a\n");

@@ -8,26 +8,13 @@
 #include <fstream>
 
 #include "config/loader.h"
+#include "fakes/temp_dir_test.h"
 
 namespace tend {
 namespace {
 
-class LoaderEnv : public ::testing::Test {
+class LoaderEnv : public test_support::TempDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/tend-loader-env-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    m_dir = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(m_dir); }
-
-  std::string write(const std::string& name, const std::string& text) {
-    std::string p = m_dir + "/" + name;
-    std::filesystem::create_directories(std::filesystem::path(p).parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-
   Result<Config> load(const std::string& conf_text) {
     LoadOptions o;
     o.path = write("s.conf", conf_text);
@@ -49,7 +36,6 @@ class LoaderEnv : public ::testing::Test {
     return none;
   }
 
-  std::string m_dir;
 };
 
 const char* const k_sd = "[supervisord]\nlogfile=/dev/null\n";
