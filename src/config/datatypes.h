@@ -79,6 +79,8 @@ Result<ProbeSpec> parse_health_check(std::string_view s);
 // each name once; "" -> {}. Whether a name exists is the loader's business.
 Result<std::vector<Dependency>> parse_depends_on(std::string_view s);
 Result<HealthAction> parse_health_action(std::string_view s);  // restart stop shutdown none
+// exit_when=: never, any_exited, all_exited.
+Result<SupervisordConfig::ExitWhen> parse_exit_when(std::string_view s);
 
 // Python's os.path.normpath(os.path.abspath(p)) relative to the current directory.
 std::string normalize_path(std::string_view p);

@@ -375,4 +375,19 @@ Result<HealthAction> parse_health_action(std::string_view s) {
   return make_error(fmt::format("expected restart, stop, shutdown or none, not {}", q(s)));
 }
 
+Result<SupervisordConfig::ExitWhen> parse_exit_when(std::string_view s) {
+  using W = SupervisordConfig::ExitWhen;
+  std::string v = unicode::lower(unicode::strip(s));
+  if (v == "never") {
+    return W::Never;
+  }
+  if (v == "any_exited") {
+    return W::AnyExited;
+  }
+  if (v == "all_exited") {
+    return W::AllExited;
+  }
+  return make_error(fmt::format("expected never, any_exited or all_exited, not {}", q(s)));
+}
+
 }  // namespace tend

@@ -11,6 +11,7 @@
 #include "config/event_types.h"
 #include "config/keys_internal.h"
 #include "config/rlimits.h"
+//CRON-INCLUDE
 #include "config/unicode.h"
 #include "util/passwd.h"
 
@@ -476,6 +477,78 @@ constexpr auto k_start_order_keys = std::to_array<ProgramKey>({
     field<parse_health_action, &ProcessConfig::healthcheck_action>("healthcheck_action", "restart", k_section),
 });
 
+// --- lifecycle policies (tend; docs/config.md) -------------------------------------------------
+
+// A one-shot program runs to completion; what decides when a long-running
+// program has started or is healthy has nothing to act on. Read per process,
+// after ready= and healthcheck=.
+Status check_oneshot(ProgramScope& s, const Value& v) {
+  const ProcessConfig& p = *s.process;
+  std::string_view why;
+  if (p.autorestart == AutoRestart::Always) {
+    why = "autorestart = true";
+  } else if (p.ready.kind != ProbeSpec::Kind::Running && p.ready.kind != ProbeSpec::Kind::None) {
+    why = "ready";
+  } else if (p.healthcheck.kind != ProbeSpec::Kind::None) {
+    why = "healthcheck";
+  }
+  if (why.empty()) {
+    return ok_status();
+  }
+  return error_at(v.pos, fmt::format("[{}] sets {} with {}: a one-shot program runs to completion once (its exit "
+                                     "code decides success), so it cannot be restarted, readied or health-checked",
+                                     s.section, v.key, why));
+}
+
+Status load_oneshot(ProgramScope& s, const Value& v) {
+  if (Status st = parse_into(v, parse_boolean, s.process->oneshot); !st) {
+    return st;
+  }
+  return s.process->oneshot ? check_oneshot(s, v) : ok_status();
+}
+
+// A scheduled program is a one-shot job started at each matching time;
+// autostart defaults to false for it.
+Status load_schedule(ProgramScope& s, const Value& v) {
+  std::string text(unicode::strip(v.text));
+  if (text.empty()) {
+    s.process->schedule.clear();
+    return ok_status();
+  }
+  //CRON-CHECK
+  s.process->schedule = std::move(text);
+  if (!s.process->oneshot) {
+    if (const IniValue* own = own_value(s.ctx, s.section, "oneshot"); own != nullptr) {
+      return error_at(key_pos(s.ctx, s.section, "oneshot"),
+                      fmt::format("[{}] sets oneshot = false with schedule: a scheduled program runs as a one-shot "
+                                  "job at each matching time",
+                                  s.section));
+    }
+    s.process->oneshot = true;
+    if (Status st = check_oneshot(s, v); !st) {
+      return st;
+    }
+  }
+  if (own_value(s.ctx, s.section, "autostart") == nullptr) {
+    s.process->autostart = false;
+  }
+  return ok_status();
+}
+
+// [program:x] and [fcgi-program:x]; [eventlistener:x] refuses them.
+constexpr auto k_lifecycle_keys = std::to_array<ProgramKey>({
+    field<parse_boolean, &ProcessConfig::critical>("critical", "false", k_section),
+    {.name = "oneshot",
+     .default_text = "false",
+     .stage = k_process,
+     .load = load_oneshot,
+     .same_process = same_field<&ProcessConfig::oneshot>},
+    {.name = "schedule",
+     .stage = k_process,
+     .load = load_schedule,
+     .same_process = same_field<&ProcessConfig::schedule>},
+});
+
 // --- resource limits (tend; docs/config.md) ---------------------------------------------------
 
 template <size_t I>
@@ -597,13 +670,29 @@ Status refuse_in_listener(ProgramScope& s, const Value& v) {
                                      v.key, s.section));
 }
 
+// Likewise for the lifecycle keys: a listener serves events for as long as tend runs.
+Status refuse_lifecycle_in_listener(ProgramScope& s, const Value& v) {
+  if (own_value(s.ctx, s.section, v.key) == nullptr) {
+    return ok_status();
+  }
+  return error_at(v.pos, fmt::format("{} is not available in [{}]: an event listener serves events for as long as "
+                                     "tend runs",
+                                     v.key, s.section));
+}
+
 constexpr auto k_listener_refused = [] {
-  std::array<ProgramKey, k_start_order_keys.size()> out{};
-  for (size_t i = 0; i < out.size(); ++i) {
+  std::array<ProgramKey, k_start_order_keys.size() + k_lifecycle_keys.size()> out{};
+  for (size_t i = 0; i < k_start_order_keys.size(); ++i) {
     out[i] = {.name = k_start_order_keys[i].name,
               .stage = Stage::Group,
               .expand = Expand::Raw,
               .load = refuse_in_listener};
+  }
+  for (size_t i = 0; i < k_lifecycle_keys.size(); ++i) {
+    out[k_start_order_keys.size() + i] = {.name = k_lifecycle_keys[i].name,
+                                          .stage = Stage::Group,
+                                          .expand = Expand::Raw,
+                                          .load = refuse_lifecycle_in_listener};
   }
   return out;
 }();
@@ -799,18 +888,21 @@ constexpr std::array<ProgramKey, N + M> concat(const std::array<ProgramKey, N>& 
 }
 
 constexpr auto k_program_section =
-    concat(concat(concat(concat(k_program_head, k_program_keys), k_restart_policy_keys), k_rlimit_keys),
-           k_start_order_keys);
+    concat(concat(concat(concat(concat(k_program_head, k_program_keys), k_restart_policy_keys), k_rlimit_keys),
+                  k_start_order_keys),
+           k_lifecycle_keys);
 constexpr auto k_listener_section =
     concat(concat(concat(concat(k_listener_head, k_listener_refused), k_program_keys), k_restart_policy_keys),
            k_rlimit_keys);
 constexpr auto k_fcgi_section =
-    concat(concat(concat(concat(k_fcgi_head, k_program_keys), k_restart_policy_keys), k_rlimit_keys),
-           k_start_order_keys);
+    concat(concat(concat(concat(concat(k_fcgi_head, k_program_keys), k_restart_policy_keys), k_rlimit_keys),
+                  k_start_order_keys),
+           k_lifecycle_keys);
 // The refusals of k_listener_refused compare and show nothing: not needed here.
 constexpr auto k_all =
-    concat(concat(concat(concat(concat(concat(k_program_keys, k_restart_policy_keys), k_rlimit_keys),
-                                k_start_order_keys),
+    concat(concat(concat(concat(concat(concat(concat(k_program_keys, k_restart_policy_keys), k_rlimit_keys),
+                                       k_start_order_keys),
+                                k_lifecycle_keys),
                          k_program_head),
                   concat(k_listener_head, k_fcgi_head)),
            k_group_keys);

@@ -8,6 +8,7 @@
 //   main_program = <name>         a process ("name" or "group:name") whose exit
 //                                 ends tend with the same status
 //   environment_file = <files>    dotenv files for every program (envFiles too)
+//   exit_when = never|any_exited|all_exited  when tend ends by itself (core/exit_policy.h)
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -208,6 +209,7 @@ constexpr auto k_supervisord_keys = std::to_array<SettingKey<SD>>({
      .same = same_setting<&SD::environment_file>,
      .on_update = k_live},
     {.name = "envfiles", .load = load_sd_envfiles, .on_update = k_live},  // compared as environment_file
+    setting<parse_exit_when, &SD::exit_when>("exit_when", "never", k_live),
 });
 
 // --- [unix_http_server], [inet_http_server] ----------------------------------------------------

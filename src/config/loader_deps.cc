@@ -151,7 +151,8 @@ class DependencyCheck {
                                  "again whenever it exits",
                                  what, tsec));
     }
-    if (d.condition == Dependency::Condition::Healthy && p.healthcheck.kind == ProbeSpec::Kind::None) {
+    if (d.condition == Dependency::Condition::Healthy && p.healthcheck.kind == ProbeSpec::Kind::None &&
+        !p.oneshot) {  // a one-shot is healthy (and ready) once completed
       return fail(n, fmt::format("depends_on {} can never be met: [{}] has no healthcheck", what, tsec));
     }
     return ok_status();

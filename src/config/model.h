@@ -169,6 +169,10 @@ struct ProcessConfig {
   double healthcheck_start_period = 0;
   HealthAction healthcheck_action = HealthAction::Restart;
   ResourceLimits rlimits;  // tend addition: rlimit_* keys
+  // Lifecycle policies (tend additions, docs/config.md).
+  bool critical = false;  // its end for good ends tend with its exit status
+  bool oneshot = false;   // runs to completion: an expected exit is success
+  std::string schedule;   // schedule= as written (trimmed; "" = none); implies oneshot
   SourcePos pos;  // the section header
 
   // Every field except pos (moving a section within its file changes nothing):
@@ -240,6 +244,9 @@ struct SupervisordConfig {
   enum class ConsoleOutput { Auto, On, Off } console_output = ConsoleOutput::Auto;
   double shutdown_grace = 5.0;  // seconds between the sweep's SIGTERM and SIGKILL
   std::string main_program;     // a process whose exit ends tend with its status ("" = none)
+  // When tend ends by itself: never (default), when any program has ended for
+  // good, or when nothing runs or will start by itself (core/exit_policy.h).
+  enum class ExitWhen { Never, AnyExited, AllExited } exit_when = ExitWhen::Never;
 };
 
 // What a process's configuration adds to the environment it inherits (tend's

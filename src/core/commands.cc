@@ -275,8 +275,8 @@ std::optional<CommandResult> Commands::check(const Process& p, WaitFor what) {
   if (!p.fsm().spawnerr().empty()) {
     return CommandResult::refused(Refusal::SpawnError, p.fsm().spawnerr());
   }
-  if (p.state() == ProcessState::Running) {
-    return CommandResult::success();
+  if (p.state() == ProcessState::Running || p.fsm().completed()) {
+    return CommandResult::success();  // a one-shot program's start succeeds when it completes
   }
   if (p.state() != ProcessState::Starting) {
     return CommandResult::refused(Refusal::AbnormalTermination);

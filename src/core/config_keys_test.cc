@@ -30,13 +30,13 @@ auto members(ProcessConfig& p) {
          user, directory, umask, redirect_stderr, stdout_ch, stderr_ch, environment, environment_file, serverurl,
          events, buffer_size, depends_on, ready, ready_timeout, ready_interval, watchdog_sec, healthcheck,
          healthcheck_interval, healthcheck_timeout, healthcheck_retries, healthcheck_start_period, healthcheck_action,
-         rlimits, pos] = p;
+         rlimits, critical, oneshot, schedule, pos] = p;
   return std::tie(name, group, program, command, process_num, priority, autostart, autorestart, startsecs, startretries,
                   backoff_max, backoff_reset, restartpause, exitcodes, stopsignal, stopwaitsecs, stopasgroup,
                   killasgroup, uid, user, directory, umask, redirect_stderr, stdout_ch, stderr_ch, environment,
                   environment_file, serverurl, events, buffer_size, depends_on, ready, ready_timeout, ready_interval,
                   watchdog_sec, healthcheck, healthcheck_interval, healthcheck_timeout, healthcheck_retries,
-                  healthcheck_start_period, healthcheck_action, rlimits, pos);
+                  healthcheck_start_period, healthcheck_action, rlimits, critical, oneshot, schedule, pos);
 }
 auto members(ResourceLimits& r) {
   auto& [nofile, nproc, core, memlock, stack, as, cpu, fsize] = r;
@@ -186,7 +186,7 @@ GroupConfig sample_group() {
 }
 
 // Member paths are indexes in declaration order ("root.23.0.1" is stdout_ch.logfile.path).
-constexpr const char* k_process_pos = "root.42";
+constexpr const char* k_process_pos = "root.45";
 constexpr const char* k_group_pos = "root.4";
 
 TEST(ConfigKeys, EveryProcessFieldTakesPartInEquality) {
@@ -263,6 +263,7 @@ const std::map<std::string, std::string>& program_samples() {
       {"backoff_reset", "5.5"},
       {"buffer_size", "20"},
       {"command", "/bin/other"},
+      {"critical", "true"},
       {"depends_on", "q:started"},  // the bases below have a [program:q]
       {"directory", "/tmp"},
       {"environment", "A=1"},
@@ -278,11 +279,12 @@ const std::map<std::string, std::string>& program_samples() {
       {"healthcheck_timeout", "1"},
       {"killasgroup", "true"},
       {"numprocs", "2"},
+      {"oneshot", "true"},
       {"numprocs_start", "5"},
       {"priority", "5"},
       {"process_name", "%(program_name)s-%(process_num)d"},
       {"programs", "a,b"},
-      {"ready", "tcp:localhost:5432"},  // the bases below have ready=notify
+      {"ready", "tcp:localhost:5432"},
       {"ready_interval", "0.5"},
       {"ready_timeout", "5"},
       {"redirect_stderr", "true"},
@@ -296,6 +298,7 @@ const std::map<std::string, std::string>& program_samples() {
       {"rlimit_nofile", "1024:4096"},
       {"rlimit_nproc", "100"},
       {"rlimit_stack", "8MB:unlimited"},
+      {"schedule", "*/5 * * * *"},
       {"serverurl", "http://127.0.0.1:9001"},
       {"socket", "unix:///tmp/tend-keys-test-other.sock"},
       {"socket_backlog", "10"},
@@ -320,7 +323,7 @@ const std::map<std::string, std::string>& program_samples() {
       {"stopwaitsecs", "9"},
       {"umask", "027"},
       {"user", "root"},
-      {"watchdog_sec", "30"},
+      {"watchdog_sec", "30\nready=notify"},  // the bases below have no ready=, which oneshot refuses
   };
   return k;
 }
@@ -343,6 +346,9 @@ const std::set<std::pair<std::string, std::string>>& unchangeable() {
       {"eventlistener:", "healthcheck_retries"},
       {"eventlistener:", "healthcheck_start_period"},
       {"eventlistener:", "healthcheck_action"},
+      {"eventlistener:", "critical"},  // and its lifecycle keys
+      {"eventlistener:", "oneshot"},
+      {"eventlistener:", "schedule"},
   };
   return k;
 }
@@ -356,14 +362,12 @@ struct SectionKind {
 TEST_F(ConfigKeysLoad, EveryProgramKeyIsSeenByTheDiff) {
   const std::string sd = "[supervisord]\nlogfile=/dev/null\n";
   const std::string numbered = "process_name=%(program_name)s_%(process_num)d\n";
-  // A program to depend on, and the ready= that watchdog_sec needs.
-  const std::string q = "[program:q]\ncommand=q\n";
-  const std::string notify = "ready=notify\n";
+  const std::string q = "[program:q]\ncommand=q\n";  // a program to depend on
   const SectionKind kinds[] = {
-      {"program:", program_section_keys(), sd + q + "[program:p]\ncommand=/bin/p\n" + numbered + notify},
+      {"program:", program_section_keys(), sd + q + "[program:p]\ncommand=/bin/p\n" + numbered},
       {"eventlistener:", eventlistener_section_keys(), sd + "[eventlistener:l]\ncommand=c\nevents=TICK_5\n" + numbered},
       {"fcgi-program:", fcgi_program_section_keys(),
-       sd + q + "[fcgi-program:f]\ncommand=c\nsocket=unix:///tmp/tend-keys-test.sock\n" + numbered + notify},
+       sd + q + "[fcgi-program:f]\ncommand=c\nsocket=unix:///tmp/tend-keys-test.sock\n" + numbered},
       {"group:", group_section_keys(), sd + "[program:a]\ncommand=a\n[program:b]\ncommand=b\n[group:g]\nprograms=a\n"},
   };
   for (const SectionKind& kind : kinds) {
@@ -409,6 +413,7 @@ TEST_F(ConfigKeysLoad, EverySupervisordAndServerKeyIsCheckedOnUpdate) {
       {"logfile_backups", "2"},
       {"logfile_maxbytes", "1KB"},
       {"loglevel", "debug"},
+      {"exit_when", "all_exited"},
       {"main_program", "p"},
       {"minfds", "2048"},
       {"minprocs", "300"},

@@ -13,6 +13,10 @@ namespace tend {
 bool is_live(const NodeState& s) { return !is_stopped_state(s.state); }
 
 bool condition_met(Dependency::Condition c, const NodeState& s) {
+  if (s.oneshot && c != Dependency::Condition::Started) {
+    // What a one-shot program is for is done once it has completed.
+    return s.state == ProcessState::Exited && s.completed;
+  }
   bool ready = s.state == ProcessState::Running && s.ready;
   switch (c) {
     case Dependency::Condition::Started:

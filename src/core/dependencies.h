@@ -83,6 +83,7 @@ struct NodeState {
   bool healthy = false;          // its last verdict was healthy
   bool completed = false;        // EXITED with an expected exit code
   bool held = false;             // waiting for its dependencies to start
+  bool oneshot = false;          // a one-shot program: ready (and healthy) once completed
 };
 
 bool condition_met(Dependency::Condition c, const NodeState& s);

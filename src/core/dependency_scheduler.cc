@@ -53,6 +53,7 @@ NodeState DependencyScheduler::state_of(const Process& p) const {
   s.has_healthcheck = p.config().healthcheck.kind != ProbeSpec::Kind::None;
   s.healthy = p.notes().health == ProcessNotes::Health::Healthy;
   s.completed = p.exited_expected();
+  s.oneshot = p.config().oneshot;
   s.held = held(p);
   return s;
 }

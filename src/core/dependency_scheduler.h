@@ -60,6 +60,9 @@ class DependencyScheduler {
   std::vector<size_t> start_order(const std::vector<const Process*>& set);
 
   bool held(const Process& p) const { return m_held.count(&p) != 0; }
+  // An evaluation is pending: held processes may be released on the loop's
+  // next deferred pass.
+  bool settling() const { return m_evaluate.pending(); }
   // Ends the hold of `p` (it was stopped while waiting); false when it was
   // not held.
   bool cancel(const Process& p);

@@ -120,6 +120,7 @@ FsmParams FsmParams::from(const ProcessConfig& c) {
   p.backoff_max = c.backoff_max;
   p.backoff_reset = c.backoff_reset;
   p.restartpause = c.restartpause;
+  p.oneshot = c.oneshot;
   return p;
 }
 
@@ -318,6 +319,9 @@ FsmReply ProcessFsm::exit_while_stopping(const Input& in) {
 }
 
 FsmReply ProcessFsm::exit_while_starting(const Input& in) {
+  if (m_params.oneshot) {
+    return oneshot_exited(in);
+  }
   // With a readiness check, any exit before ready is a failed start.
   bool too_quickly = m_params.notify_ready || m_clock.now() - m_laststart < seconds_d(m_params.startsecs);
   if (!too_quickly) {
@@ -328,6 +332,21 @@ FsmReply ProcessFsm::exit_while_starting(const Input& in) {
   m_spawnerr = "Exited too quickly (process log may have details)";
   m_ops.log(Level::Warn,
             fmt::format("exited: {} ({}; not expected)", m_params.name, describe_wait_status(in.wait_status)));
+  enter_backoff();
+  return {};
+}
+
+FsmReply ProcessFsm::oneshot_exited(const Input& in) {
+  record_exit(in.wait_status);
+  std::string status_text = describe_wait_status(in.wait_status);
+  if (m_last_expected) {
+    m_backoff = 0;
+    m_ops.log(Level::Info, fmt::format("completed: {} ({})", m_params.name, status_text));
+    enter(FsmState::Exited);
+    return {};
+  }
+  m_spawnerr = fmt::format("one-shot run failed ({})", status_text);
+  m_ops.log(Level::Warn, fmt::format("exited: {} ({}; not expected)", m_params.name, status_text));
   enter_backoff();
   return {};
 }
@@ -385,6 +404,9 @@ void ProcessFsm::spawn() {
   }
   m_pid = *pid;
   m_ops.log(Level::Info, fmt::format("spawned: '{}' with pid {}", m_params.name, m_pid));
+  if (m_params.oneshot) {
+    return;  // STARTING until it exits
+  }
   if (m_params.notify_ready) {
     m_deadline = m_laststart + seconds_d(m_params.ready_timeout);
   } else if (m_params.startsecs <= 0) {
@@ -460,6 +482,16 @@ void ProcessFsm::record_exit(int wait_status) {
   set_ready(false);
 }
 
+bool ProcessFsm::restart_wanted() const {
+  return !m_params.oneshot &&
+         (m_params.autorestart == AutoRestart::Always ||
+          (m_params.autorestart == AutoRestart::Unexpected && !exit_code_expected(m_exitstatus)));
+}
+
+bool ProcessFsm::ended_for_good() const {
+  return m_state == FsmState::Exited && !m_shutting_down && (m_params.oneshot || !restart_wanted());
+}
+
 bool ProcessFsm::exit_code_expected(int code) const {
   return std::find(m_params.exitcodes.begin(), m_params.exitcodes.end(), code) != m_params.exitcodes.end();
 }
@@ -468,9 +500,7 @@ void ProcessFsm::restart_if_wanted() {
   if (m_shutting_down) {
     return;
   }
-  bool wanted = m_params.autorestart == AutoRestart::Always ||
-                (m_params.autorestart == AutoRestart::Unexpected && !exit_code_expected(m_exitstatus));
-  if (!wanted) {
+  if (!restart_wanted()) {
     return;
   }
   MonoTime now = m_clock.now();

@@ -134,6 +134,11 @@ struct FsmParams {
   double backoff_max = 0;
   double backoff_reset = 60;
   double restartpause = 0;
+  // A one-shot program stays STARTING while it runs; an exit with a code in
+  // exitcodes completes it (EXITED, never restarted), any other exit is a
+  // failed start (BACKOFF, then FATAL after startretries). startsecs and
+  // autorestart do not apply.
+  bool oneshot = false;
 
   // One of tend's restart keys is in use (then descriptions show the waits).
   bool tend_restart_policy() const { return backoff_max > 0 || restartpause > 0 || startretries < 0; }
@@ -202,6 +207,12 @@ class ProcessFsm {
   // Runs in a row that ended within backoff_reset of their start (counted
   // with backoff_max only); an administrative start begins a new count.
   int crashes() const { return m_crashes; }
+  // EXITED by itself and no automatic restart follows: a one-shot that
+  // completed, or an exit autorestart does not restart. False while tend
+  // shuts down (every exit then is final) and in any other state.
+  bool ended_for_good() const;
+  // A one-shot program that completed: EXITED with an expected exit.
+  bool completed() const { return m_params.oneshot && m_state == FsmState::Exited && m_last_expected; }
   // Seconds until the automatic restart that BACKOFF or RestartWait waits
   // for (0 once due); nullopt in any other state.
   std::optional<double> restart_in() const;
@@ -236,6 +247,7 @@ class ProcessFsm {
   FsmReply exit_while_stopping(const Input&);
   FsmReply exit_while_starting(const Input&);
   FsmReply exit_while_up(const Input&);
+  FsmReply oneshot_exited(const Input&);
   FsmReply startsecs_passed(const Input&);
   FsmReply retry_spawn(const Input&);
   FsmReply escalate_to_kill(const Input&);
@@ -258,6 +270,7 @@ class ProcessFsm {
   void restart_if_wanted();
   double wait_before_restart(int n);  // restart_delay with a jitter from m_ops
   bool exit_code_expected(int code) const;
+  bool restart_wanted() const;  // autorestart's answer for the exit just recorded
 
   FsmParams m_params;
   ProcessOps& m_ops;

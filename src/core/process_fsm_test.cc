@@ -772,6 +772,114 @@ TEST_F(FsmTest, StopSignalsWakeAdminSignalsDoNot) {
   EXPECT_TRUE(ops.sent[1].wake);
 }
 
+// --- oneshot: runs to completion --------------------------------------------------------------
+
+class FsmOneshotTest : public FsmTest {
+ protected:
+  FsmParams oneshot(int startretries = 2) {
+    FsmParams p = params(1, startretries);
+    p.oneshot = true;
+    p.exitcodes = {0, 3};
+    return p;
+  }
+};
+
+TEST_F(FsmOneshotTest, StaysStartingWithoutStartsecsUntilItExits) {
+  ProcessFsm f = make(oneshot());
+  f.added();
+  EXPECT_EQ(f.state(), S::Starting);
+  EXPECT_FALSE(f.deadline());  // startsecs does not apply
+  clock.advance(3600);
+  EXPECT_EQ(f.state(), S::Starting);
+  EXPECT_FALSE(f.ended_for_good());
+}
+
+TEST_F(FsmOneshotTest, ExpectedExitCompletesWithoutRestart) {
+  for (FsmParams p : {oneshot(), [&] {
+                        FsmParams a = oneshot();
+                        a.autorestart = AutoRestart::Unexpected;
+                        return a;
+                      }()}) {
+    ProcessFsm f = make(p);
+    f.added();
+    clock.advance(0.01);  // far quicker than startsecs: still a success
+    int spawns = ops.spawns;
+    f.exited(exit_status(3));
+    EXPECT_EQ(f.fsm_state(), FsmState::Exited);
+    EXPECT_TRUE(f.completed());
+    EXPECT_TRUE(f.ended_for_good());
+    EXPECT_EQ(f.exitstatus(), 3);
+    EXPECT_TRUE(f.spawnerr().empty());
+    EXPECT_FALSE(f.deadline());
+    EXPECT_EQ(ops.spawns, spawns);
+    EXPECT_TRUE(ops.logged("completed: app (exit status 3)"));
+  }
+}
+
+TEST_F(FsmOneshotTest, FailedRunsAreRetriedThenFatal) {
+  ProcessFsm f = make(oneshot(2));
+  f.added();
+  clock.advance(30);  // a long run that fails is still a failed start
+  f.exited(exit_status(1));
+  EXPECT_EQ(f.state(), S::Backoff);
+  EXPECT_EQ(f.spawnerr(), "one-shot run failed (exit status 1)");
+  EXPECT_EQ(f.exitstatus(), 1);
+  fire(f);
+  EXPECT_EQ(f.state(), S::Starting);
+  f.exited(signal_status(SIGKILL));
+  EXPECT_EQ(f.state(), S::Backoff);
+  fire(f);
+  f.exited(exit_status(1));
+  EXPECT_EQ(f.state(), S::Fatal);
+  EXPECT_EQ(ops.spawns, 3);
+  EXPECT_FALSE(f.completed());
+}
+
+TEST_F(FsmOneshotTest, FailedThenSucceedingRunCompletes) {
+  ProcessFsm f = make(oneshot(3));
+  f.added();
+  f.exited(exit_status(1));
+  fire(f);
+  f.exited(exit_status(0));
+  EXPECT_TRUE(f.completed());
+  EXPECT_EQ(f.backoff(), 0);
+}
+
+TEST_F(FsmOneshotTest, StartRunsItAgain) {
+  ProcessFsm f = make(oneshot());
+  f.added();
+  f.exited(exit_status(0));
+  ASSERT_TRUE(f.completed());
+  EXPECT_TRUE(f.start().done());
+  EXPECT_EQ(f.state(), S::Starting);
+  EXPECT_FALSE(f.completed());
+}
+
+TEST_F(FsmOneshotTest, StopWhileRunningIsStoppedNotCompleted) {
+  ProcessFsm f = make(oneshot());
+  f.added();
+  f.stop();
+  EXPECT_EQ(f.state(), S::Stopping);
+  f.exited(signal_status(SIGTERM));
+  EXPECT_EQ(f.state(), S::Stopped);
+  EXPECT_FALSE(f.completed());
+  EXPECT_FALSE(f.ended_for_good());
+}
+
+TEST_F(FsmTest, EndedForGoodFollowsAutorestart) {
+  FsmParams p = params(0);
+  ProcessFsm f = make(p);  // autorestart=unexpected, exitcodes=0
+  f.added();
+  f.exited(exit_status(0));
+  EXPECT_TRUE(f.ended_for_good());
+  EXPECT_FALSE(f.completed());  // not a one-shot
+  p.autorestart = AutoRestart::Always;
+  ProcessFsm g = make(p);
+  g.added();
+  g.exited(exit_status(0));
+  EXPECT_FALSE(g.ended_for_good());  // restarting (at once, or after the least interval)
+}
+
 // --- restart policy: startretries=-1, backoff_max, backoff_reset, restartpause ------------------
 
 double wait_of(const ProcessFsm& f, const FakeClock& clock) {

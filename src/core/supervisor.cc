@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/dependency_scheduler.h"
-#include "core/main_program.h"
+#include "core/exit_policy.h"
 #include "core/stop_budget.h"
 #include "core/sweep.h"
 #include "core/ticker.h"
@@ -43,7 +43,7 @@ Supervisor::Supervisor(EventLoop& loop, Config cfg, ConfigLoader reload, Process
   // Subscription order is delivery order: the core's own reactions first.
   m_state_sub = m_bus.subscribe(mask_of(EventKind::ProcessState),
                                 [this](const Event& e) { on_process_state(std::get<ProcessStateChanged>(e)); });
-  m_main_program = std::make_unique<MainProgram>(*this);
+  m_exit_policy = std::make_unique<ExitPolicy>(*this);
   m_deps = std::make_unique<DependencyScheduler>(*this);
   m_updater = std::make_unique<Updater>(*this);
   m_sweep = std::make_unique<Sweep>(loop, Sweep::Callbacks{[this] { m_lifecycle.handle(LifecycleEvent::SweepKilling); },
@@ -281,6 +281,7 @@ void Supervisor::set_config(Config next) {
   live.strip_ansi = next.supervisord.strip_ansi;
   live.shutdown_grace = next.supervisord.shutdown_grace;
   live.main_program = std::move(next.supervisord.main_program);
+  live.exit_when = next.supervisord.exit_when;
   next.supervisord = std::move(live);
   next.http_servers = m_config.http_servers;
   m_config = std::move(next);

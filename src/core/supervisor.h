@@ -7,7 +7,7 @@
 //                  stopping by stages, sweeping, killing, done)
 //   DependencyScheduler  depends_on: holds back, starts when met, orders stops
 //   Updater        per-program update on SIGHUP / reloadConfig
-//   MainProgram    main_program=: its exit ends tend with its status
+//   ExitPolicy     main_program=, critical=, exit_when=: when tend ends by itself
 //   Sweep          the tree stop of leftovers once every program is down
 //   Ticker         TICK_5/60/3600 events, armed only while someone listens
 //
@@ -46,7 +46,7 @@
 namespace tend {
 
 class Updater;
-class MainProgram;
+class ExitPolicy;
 class DependencyScheduler;
 class Sweep;
 class Ticker;
@@ -177,7 +177,7 @@ class Supervisor final : public ProcessHost, private Lifecycle::Hooks {
   std::unique_ptr<Commands> m_commands;
   std::unique_ptr<DependencyScheduler> m_deps;
   std::unique_ptr<Updater> m_updater;
-  std::unique_ptr<MainProgram> m_main_program;
+  std::unique_ptr<ExitPolicy> m_exit_policy;
   std::unique_ptr<Sweep> m_sweep;
   std::unique_ptr<Ticker> m_ticker;
   std::optional<Config> m_pending_config;  // restart: what starts once all is down

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/dependency_scheduler.h"
-#include "core/main_program.h"
+#include "core/exit_policy.h"
 #include "core/supervisor.h"
 #include "log/auto_log.h"
 #include "log/logger.h"

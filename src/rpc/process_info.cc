@@ -179,7 +179,8 @@ Value process_info(const std::string& group, const Process& p, double now_wall) 
   info.emplace_back("stdout_logfile", Value(std::move(out_log)));
   info.emplace_back("stderr_logfile", Value(std::move(err_log)));
   info.emplace_back("pid", Value(pid));
-  std::string base = describe_process(state, start, stop, now, pid, fsm.spawnerr(), cfg.name);
+  std::string base = fsm.completed() ? std::string("completed")
+                                     : describe_process(state, start, stop, now, pid, fsm.spawnerr(), cfg.name);
   if (std::string note = restart_note(fsm); !note.empty()) {
     base = base.empty() ? std::move(note) : base + ", " + note;
   }
