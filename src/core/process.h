@@ -56,6 +56,9 @@ struct ProcessNotes {
   std::string status;       // the program's last sd_notify STATUS=
   enum class Health { Unknown, Healthy, Unhealthy } health = Health::Unknown;
   std::string health_detail;  // e.g. "3 failures: connection refused"
+  double next_run = 0;        // a scheduled program's next run (unix seconds; 0: none)
+  std::string next_run_text;  // the same on tend's wall clock: "2026-12-03 12:05:00"
+  uint64_t skipped_runs = 0;  // scheduled runs skipped because a run was still going
   bool operator==(const ProcessNotes&) const = default;
 };
 

@@ -109,6 +109,9 @@ std::string describe_with_notes(std::string base, ProcessState state, const Chec
   if (live && !notes.status.empty()) {
     parts.push_back(notes.status);
   }
+  if (!notes.next_run_text.empty()) {
+    parts.push_back("next run " + notes.next_run_text);
+  }
   for (std::string& part : parts) {
     base = base.empty() ? std::move(part) : base + ", " + part;
   }

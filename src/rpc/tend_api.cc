@@ -58,7 +58,7 @@ Value process_health(const std::string& group, const Process& p) {
     deps.emplace_back(Struct{{"name", Value(d.name)}, {"condition", Value(condition_name(d.condition))}});
   }
   Struct s;
-  s.reserve(15);
+  s.reserve(23);
   s.emplace_back("name", Value(cfg.name));
   s.emplace_back("group", Value(group));
   s.emplace_back("state", Value(static_cast<int>(state)));
@@ -73,6 +73,17 @@ Value process_health(const std::string& group, const Process& p) {
   s.emplace_back("waiting_for", Value(p.notes().waiting_for));
   s.emplace_back("completed", Value(p.exited_expected()));
   s.emplace_back("depends_on", Value(std::move(deps)));
+  // Restart policy and lifecycle: the wait before an automatic restart
+  // (-1: none pending), the failed starts and crashes it counts.
+  const ProcessFsm& fsm = p.fsm();
+  s.emplace_back("restart_in", Value(fsm.restart_in().value_or(-1.0)));
+  s.emplace_back("failed_starts", Value(fsm.backoff()));
+  s.emplace_back("crashes", Value(fsm.crashes()));
+  s.emplace_back("oneshot", Value(cfg.oneshot));
+  s.emplace_back("critical", Value(cfg.critical));
+  s.emplace_back("schedule", Value(cfg.schedule));
+  s.emplace_back("next_run", Value(static_cast<int64_t>(p.notes().next_run)));
+  s.emplace_back("skipped_runs", Value(static_cast<int64_t>(p.notes().skipped_runs)));
   return Value(std::move(s));
 }
 
