@@ -25,6 +25,8 @@ ALLOWED = {
     "daemon": {"util", "sys", "config", "log", "core", "rpc", "http", "events", "health", "daemon"},
     "init": {"util", "sys", "init"},
     "ctl": {"util", "sys", "config", "rpc", "ctl"},
+    # schedule = (cron syntax, next run): pure, on util alone.
+    "sched": {"util", "sched"},
 }
 # The two mains see everything they wire together.
 MAINS = {"main.cc": {"config", "daemon", "init", "util"}, "tendctl_main.cc": {"ctl", "util", "config"}}
