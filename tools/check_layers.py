@@ -15,14 +15,14 @@ import sys
 ALLOWED = {
     "util": {"util"},
     "sys": {"util", "sys"},
-    "config": {"util", "sys", "config"},
+    "config": {"util", "sys", "sched", "config"},
     "log": {"util", "sys", "log"},
-    "core": {"util", "sys", "config", "log", "core"},
-    "rpc": {"util", "sys", "config", "log", "core", "rpc"},
+    "core": {"util", "sys", "sched", "config", "log", "core"},
+    "rpc": {"util", "sys", "sched", "config", "log", "core", "rpc"},
     "http": {"util", "sys", "config", "log", "core", "http"},
     "events": {"util", "sys", "config", "log", "core", "events"},
     "health": {"util", "sys", "config", "log", "core", "health"},
-    "daemon": {"util", "sys", "config", "log", "core", "rpc", "http", "events", "health", "daemon"},
+    "daemon": {"util", "sys", "sched", "config", "log", "core", "rpc", "http", "events", "health", "daemon"},
     "init": {"util", "sys", "init"},
     "ctl": {"util", "sys", "config", "rpc", "ctl"},
     # schedule = (cron syntax, next run): pure, on util alone.

@@ -11,7 +11,7 @@
 #include "config/event_types.h"
 #include "config/keys_internal.h"
 #include "config/rlimits.h"
-//CRON-INCLUDE
+#include "sched/cron.h"
 #include "config/unicode.h"
 #include "util/passwd.h"
 
@@ -515,7 +515,9 @@ Status load_schedule(ProgramScope& s, const Value& v) {
     s.process->schedule.clear();
     return ok_status();
   }
-  //CRON-CHECK
+  if (Result<sched::Schedule> parsed = sched::parse_schedule(text); !parsed) {
+    return error_at(v.pos, fmt::format("invalid value for 'schedule' in [{}]: {}", s.section, parsed.error()));
+  }
   s.process->schedule = std::move(text);
   if (!s.process->oneshot) {
     if (const IniValue* own = own_value(s.ctx, s.section, "oneshot"); own != nullptr) {

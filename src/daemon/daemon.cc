@@ -21,7 +21,7 @@
 #include "daemon/control_plane.h"
 #include "events/listener_pools.h"
 #include "health/checks.h"
-#include "sched/scheduler.h"
+#include "core/job_scheduler.h"
 
 namespace tend {
 
@@ -188,7 +188,7 @@ int run_daemon(Config cfg, Supervisor::ConfigLoader reload) {
     // Before any program spawns: its spawn hook adds NOTIFY_SOCKET and notification fds.
     health::Checks checks(sup);
     // Before the groups are added: it schedules them as their GroupAdded arrives.
-    sched::Scheduler scheduler(sup);
+    JobScheduler scheduler(sup);
     // The control servers come up before any program starts, so a port or
     // socket conflict stops tend before it has children to clean up.
     Result<std::unique_ptr<rpc::ControlPlane>> control =

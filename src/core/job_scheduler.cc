@@ -1,4 +1,4 @@
-#include "sched/scheduler.h"
+#include "core/job_scheduler.h"
 
 #include <vector>
 
@@ -8,7 +8,12 @@
 #include "core/supervisor.h"
 #include "log/logger.h"
 
-namespace tend::sched {
+namespace tend {
+
+using sched::JobTiming;
+using sched::Schedule;
+using sched::SystemTimeZone;
+using sched::TimeZone;
 
 namespace {
 
@@ -22,16 +27,16 @@ const TimeZone& zone_of(const TimeZone* given, std::unique_ptr<SystemTimeZone>& 
 
 }  // namespace
 
-Scheduler::Scheduler(Supervisor& sup, const TimeZone* tz)
+JobScheduler::JobScheduler(Supervisor& sup, const TimeZone* tz)
     : m_sup(sup), m_tz(zone_of(tz, m_own_tz)), m_sync(sup.loop(), [this] { sync(); }) {
   m_sub = sup.bus().subscribe(mask_of(EventKind::GroupAdded) | mask_of(EventKind::GroupRemoved) |
                                   mask_of(EventKind::Removed) | mask_of(EventKind::SupervisorState),
                               [this](const Event& e) { on_event(e); });
 }
 
-Scheduler::~Scheduler() { clear(); }
+JobScheduler::~JobScheduler() { clear(); }
 
-void Scheduler::on_event(const Event& e) {
+void JobScheduler::on_event(const Event& e) {
   if (const auto* s = std::get_if<SupervisorStateChanged>(&e); s != nullptr && s->to != SupervisorState::Running) {
     clear();  // nothing starts while tend stops or restarts
     return;
@@ -46,7 +51,7 @@ void Scheduler::on_event(const Event& e) {
   m_sync.request();
 }
 
-void Scheduler::clear() {
+void JobScheduler::clear() {
   for (auto& [p, j] : m_jobs) {
     m_sup.loop().cancel_timer(j.timer);
   }
@@ -56,7 +61,7 @@ void Scheduler::clear() {
 
 // Makes the jobs match the table: a job per scheduled process, kept while
 // its schedule is unchanged, made anew (timed from now) when it changed.
-void Scheduler::sync() {
+void JobScheduler::sync() {
   if (m_sup.state() != SupervisorState::Running) {
     clear();
     return;
@@ -74,7 +79,7 @@ void Scheduler::sync() {
       m_jobs.erase(it);
       return;
     }
-    Result<Schedule> s = parse_schedule(text);
+    Result<Schedule> s = sched::parse_schedule(text);
     if (!s) {  // the loader validated it; a guard, not a path
       main_logger().error("unable to schedule {}: {}", p.name(), s.error());
       return;
@@ -96,7 +101,7 @@ void Scheduler::sync() {
   }
 }
 
-void Scheduler::arm(Job& j) {
+void JobScheduler::arm(Job& j) {
   m_sup.loop().cancel_timer(j.timer);
   j.timer = 0;
   const Clock& clock = m_sup.loop().clock();
@@ -106,7 +111,7 @@ void Scheduler::arm(Job& j) {
   show_next(j);
 }
 
-void Scheduler::due(const Process* p) {
+void JobScheduler::due(const Process* p) {
   auto it = m_jobs.find(p);
   if (it == m_jobs.end()) {
     return;
@@ -126,7 +131,7 @@ void Scheduler::due(const Process* p) {
   arm(it->second);  // early (the wall clock went back) or after a run: the next due moment
 }
 
-void Scheduler::run(Job& j) {
+void JobScheduler::run(Job& j) {
   const Process& p = *j.process;
   if (m_sup.dependencies().held(p) || !p.fsm().accepts_start()) {
     ++j.skipped;
@@ -143,20 +148,26 @@ void Scheduler::run(Job& j) {
     return;
   }
   main_logger().info("scheduled run of {} ({})", p.name(), j.timing.schedule().text);
-  m_sup.commands().start(p, false, Waiter{[](const CommandResult&) {}});
+  std::string name = p.name();
+  m_sup.commands().start(p, false, Waiter{[name](const CommandResult& r) {
+    if (!r.ok() && r.refusal != Refusal::AlreadyStarted) {
+      main_logger().error("unable to start the scheduled run of {}: {}", name,
+                          r.detail.empty() ? std::string(refusal_name(r.refusal)) : r.detail);
+    }
+  }});
 }
 
-void Scheduler::show_next(Job& j) {
+void JobScheduler::show_next(Job& j) {
   const Clock& clock = m_sup.loop().clock();
   std::optional<double> next = j.timing.next_wall(clock.now(), clock.wall_now());
-  std::string text = next ? format_local(static_cast<int64_t>(*next), m_tz) : "";
+  std::string text = next ? sched::format_local(static_cast<int64_t>(*next), m_tz) : "";
   m_sup.commands().annotate(*j.process, [&](ProcessNotes& n) {
     n.next_run = next.value_or(0);
     n.next_run_text = std::move(text);
   });
 }
 
-void Scheduler::clock_stepped() {
+void JobScheduler::clock_stepped() {
   const Clock& clock = m_sup.loop().clock();
   main_logger().info("the wall clock was set; scheduled programs follow it");
   std::vector<const Process*> jobs;
@@ -169,9 +180,9 @@ void Scheduler::clock_stepped() {
   }
 }
 
-uint64_t Scheduler::skipped_runs(const Process& p) const {
+uint64_t JobScheduler::skipped_runs(const Process& p) const {
   auto it = m_jobs.find(&p);
   return it == m_jobs.end() ? 0 : it->second.skipped;
 }
 
-}  // namespace tend::sched
+}  // namespace tend

@@ -1,4 +1,4 @@
-// Scheduler: `schedule =` at run time. Each scheduled process gets a
+// JobScheduler: `schedule =` at run time. Each scheduled process gets a
 // JobTiming (sched/job_timing.h) and one timer of the loop for its next
 // due moment; when it fires, the process is started as `supervisorctl start`
 // would (its stopped dependencies first), unless it is still running from
@@ -24,19 +24,18 @@
 #include "sys/event_loop.h"
 
 namespace tend {
+
 class Supervisor;
 class Process;
-}  // namespace tend
 
-namespace tend::sched {
 
-class Scheduler {
+class JobScheduler {
  public:
   // `tz`: the zone cron patterns follow; nullptr: tend's (SystemTimeZone).
-  explicit Scheduler(Supervisor& sup, const TimeZone* tz = nullptr);
-  ~Scheduler();
-  Scheduler(const Scheduler&) = delete;
-  Scheduler& operator=(const Scheduler&) = delete;
+  explicit JobScheduler(Supervisor& sup, const sched::TimeZone* tz = nullptr);
+  ~JobScheduler();
+  JobScheduler(const JobScheduler&) = delete;
+  JobScheduler& operator=(const JobScheduler&) = delete;
 
   // The wall clock was set: what the step watch calls (tests call it too).
   void clock_stepped();
@@ -48,7 +47,7 @@ class Scheduler {
  private:
   struct Job {
     const Process* process;
-    JobTiming timing;
+    sched::JobTiming timing;
     EventLoop::TimerId timer = 0;
     pid_t skipped_pid = 0;  // the run the last skip found (one info line per run)
     uint64_t skipped = 0;
@@ -63,12 +62,12 @@ class Scheduler {
   void show_next(Job& j);
 
   Supervisor& m_sup;
-  std::unique_ptr<SystemTimeZone> m_own_tz;
-  const TimeZone& m_tz;
+  std::unique_ptr<sched::SystemTimeZone> m_own_tz;
+  const sched::TimeZone& m_tz;
   EventBus::Subscription m_sub;
   std::unordered_map<const Process*, Job> m_jobs;
   CoalescedCall m_sync;
   std::unique_ptr<ClockStepWatch> m_step_watch;
 };
 
-}  // namespace tend::sched
+}  // namespace tend

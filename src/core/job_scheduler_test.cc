@@ -1,7 +1,7 @@
 // The scheduler in a supervisor on a fake clock and a fake runtime: runs at
 // due moments, skips overlapping runs, follows wall-clock steps, and stops
 // with the supervisor.
-#include "sched/scheduler.h"
+#include "core/job_scheduler.h"
 
 #include <gtest/gtest.h>
 
@@ -9,34 +9,34 @@
 #include "fakes/fake_supervisor.h"
 #include "fakes/test_configs.h"
 
-namespace tend::sched {
+namespace tend {
 namespace {
 
 using test_support::config_of;
 using test_support::exited_with;
 
 ProcessConfig job(const std::string& name, const std::string& schedule) {
-  ProcessConfig p = test_support::program_config(name, "/bin/job", 999, 1);
+  ProcessConfig p = test_support::program_config(name, "/bin/sh", 999, 1);
   p.oneshot = true;
   p.schedule = schedule;
   p.autostart = false;
   return p;
 }
 
-class SchedulerTest : public test_support::FakeSupervisorTest {
+class JobSchedulerTest : public test_support::FakeSupervisorTest {
  protected:
   void make_with(Config c) {
     build(std::move(c));
-    sched = std::make_unique<Scheduler>(*sup, &utc);
+    sched = std::make_unique<JobScheduler>(*sup, &utc);
     start();
   }
   size_t spawns() const { return rt.spawned.size(); }
 
-  UtcTimeZone utc;
-  std::unique_ptr<Scheduler> sched;
+  sched::UtcTimeZone utc;
+  std::unique_ptr<JobScheduler> sched;
 };
 
-TEST_F(SchedulerTest, EveryStartsTheProgramAtEachPeriod) {
+TEST_F(JobSchedulerTest, EveryStartsTheProgramAtEachPeriod) {
   make_with(config_of({job("j", "@every 2s")}));
   EXPECT_EQ(sched->job_count(), 1u);
   EXPECT_EQ(proc("j").state(), ProcessState::Stopped);  // autostart is off
@@ -51,7 +51,7 @@ TEST_F(SchedulerTest, EveryStartsTheProgramAtEachPeriod) {
   EXPECT_EQ(spawns(), 2u);
 }
 
-TEST_F(SchedulerTest, OverlappingRunIsSkippedAndCounted) {
+TEST_F(JobSchedulerTest, OverlappingRunIsSkippedAndCounted) {
   make_with(config_of({job("j", "@every 2s")}));
   advance(2);
   ASSERT_EQ(spawns(), 1u);
@@ -65,7 +65,7 @@ TEST_F(SchedulerTest, OverlappingRunIsSkippedAndCounted) {
   EXPECT_EQ(spawns(), 2u);
 }
 
-TEST_F(SchedulerTest, NextRunIsInTheNotes) {
+TEST_F(JobSchedulerTest, NextRunIsInTheNotes) {
   // The fake wall clock starts at 2023-11-14 22:30:00 UTC.
   make_with(config_of({job("j", "0 * * * *")}));
   EXPECT_EQ(proc("j").notes().next_run_text, "2023-11-14 23:00:00");
@@ -77,7 +77,7 @@ TEST_F(SchedulerTest, NextRunIsInTheNotes) {
   EXPECT_EQ(proc("j").notes().next_run_text, "2023-11-15 00:00:00");
 }
 
-TEST_F(SchedulerTest, ForwardStepRunsAMissedJobOnceAndBackwardStepDoesNotRepeatIt) {
+TEST_F(JobSchedulerTest, ForwardStepRunsAMissedJobOnceAndBackwardStepDoesNotRepeatIt) {
   make_with(config_of({job("j", "*/10 * * * *")}));
   clock.step_wall(3600);
   sched->clock_stepped();
@@ -91,7 +91,7 @@ TEST_F(SchedulerTest, ForwardStepRunsAMissedJobOnceAndBackwardStepDoesNotRepeatI
   EXPECT_EQ(proc("j").notes().next_run_text, "2023-11-14 23:40:00");
 }
 
-TEST_F(SchedulerTest, FailedRunIsRetriedAndTheNextScheduleStillRuns) {
+TEST_F(JobSchedulerTest, FailedRunIsRetriedAndTheNextScheduleStillRuns) {
   ProcessConfig j = job("j", "@every 1m");
   j.startretries = 0;
   make_with(config_of({j}));
@@ -102,7 +102,7 @@ TEST_F(SchedulerTest, FailedRunIsRetriedAndTheNextScheduleStillRuns) {
   EXPECT_EQ(spawns(), 2u);  // FATAL does not stop the schedule
 }
 
-TEST_F(SchedulerTest, ShutdownDropsEveryJob) {
+TEST_F(JobSchedulerTest, ShutdownDropsEveryJob) {
   make_with(config_of({job("j", "@every 1s"), job("k", "* * * * *")}));
   EXPECT_EQ(sched->job_count(), 2u);
   sup->request_shutdown("test");
@@ -112,10 +112,10 @@ TEST_F(SchedulerTest, ShutdownDropsEveryJob) {
   EXPECT_EQ(spawns(), 0u);
 }
 
-TEST_F(SchedulerTest, NothingIsArmedForUnscheduledPrograms) {
-  make_with(config_of({test_support::program_config("p", "/bin/p")}));
+TEST_F(JobSchedulerTest, NothingIsArmedForUnscheduledPrograms) {
+  make_with(config_of({test_support::program_config("p", "/bin/sh")}));
   EXPECT_EQ(sched->job_count(), 0u);
 }
 
 }  // namespace
-}  // namespace tend::sched
+}  // namespace tend
