@@ -79,6 +79,14 @@ Result<ProbeSpec> parse_health_check(std::string_view s);
 // each name once; "" -> {}. Whether a name exists is the loader's business.
 Result<std::vector<Dependency>> parse_depends_on(std::string_view s);
 Result<HealthAction> parse_health_action(std::string_view s);  // restart stop shutdown none
+// The canonical text of each, which its parser reads back to the same value
+// (tend.getAllConfigInfo shows them so): "tcp:[::1]:80",
+// "http://localhost:8080/health", "exec:pg_isready", "fd:3", "running"...;
+// "" for no check (healthcheck unset).
+std::string format_probe(const ProbeSpec& probe);
+// "db:ready, cache:started": every condition spelled out; "" for none.
+std::string format_depends_on(const std::vector<Dependency>& deps);
+std::string format_health_action(HealthAction action);  // its word
 // exit_when=: never, any_exited, all_exited.
 Result<SupervisordConfig::ExitWhen> parse_exit_when(std::string_view s);
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "config/datatypes.h"
+#include "config/dependencies.h"
 #include "config/unicode.h"
 #include "util/shlex.h"
 
@@ -127,6 +128,11 @@ Result<HostPort> host_port_from(std::string_view text, int default_port) {
   }
   out.port = *port;
   return out;
+}
+
+// host_port_from() read back: an IPv6 address goes back in its brackets.
+std::string format_host_port(const std::string& host, int port) {
+  return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
 }
 
 Result<ProbeSpec> fd_probe(std::string_view arg) {
@@ -373,6 +379,51 @@ Result<HealthAction> parse_health_action(std::string_view s) {
     return HealthAction::None;
   }
   return make_error(fmt::format("expected restart, stop, shutdown or none, not {}", q(s)));
+}
+
+std::string format_probe(const ProbeSpec& probe) {
+  switch (probe.kind) {
+    case ProbeSpec::Kind::None:
+      return "";
+    case ProbeSpec::Kind::Running:
+      return "running";
+    case ProbeSpec::Kind::Notify:
+      return "notify";
+    case ProbeSpec::Kind::Fd:
+      return fmt::format("fd:{}", probe.fd);
+    case ProbeSpec::Kind::Tcp:
+      return "tcp:" + format_host_port(probe.host, probe.port);
+    case ProbeSpec::Kind::Http:
+      return fmt::format("http://{}{}", format_host_port(probe.host, probe.port),
+                         probe.target.empty() ? "/" : probe.target);
+    case ProbeSpec::Kind::Exec:
+      return "exec:" + probe.target;
+    case ProbeSpec::Kind::File:
+      return "file:" + probe.target;
+  }
+  return "";
+}
+
+std::string format_depends_on(const std::vector<Dependency>& deps) {
+  std::string out;
+  for (const Dependency& d : deps) {
+    out += fmt::format("{}{}:{}", out.empty() ? "" : ", ", d.name, condition_name(d.condition));
+  }
+  return out;
+}
+
+std::string format_health_action(HealthAction action) {
+  switch (action) {
+    case HealthAction::Restart:
+      return "restart";
+    case HealthAction::Stop:
+      return "stop";
+    case HealthAction::Shutdown:
+      return "shutdown";
+    case HealthAction::None:
+      return "none";
+  }
+  return "restart";
 }
 
 Result<SupervisordConfig::ExitWhen> parse_exit_when(std::string_view s) {

@@ -1,5 +1,6 @@
 // The datatypes of tend's start-order keys, one table per key: what each
-// accepted spelling means, and the message of each refusal.
+// accepted spelling means, the message of each refusal, and the canonical
+// text of each value (tend.getAllConfigInfo's), which reads back to it.
 #include <gtest/gtest.h>
 
 #include "config/datatypes.h"
@@ -29,6 +30,15 @@ ProbeSpec probe(ProbeSpec::Kind kind, std::string host = "", int port = 0, int f
   p.fd = fd;
   p.target = std::move(target);
   return p;
+}
+
+// format(v) reads back to v, through the key's own parser.
+template <typename T, typename F>
+void expect_round_trip(Result<T> (*parse)(std::string_view), F format, const T& v) {
+  std::string text = format(v);
+  Result<T> back = parse(text);
+  ASSERT_TRUE(back.ok()) << text << ": " << back.error();
+  EXPECT_EQ(*back, v) << text;
 }
 
 using K = ProbeSpec::Kind;
@@ -97,6 +107,7 @@ TEST(ReadinessDatatypes, ReadyChecks) {
     Result<ProbeSpec> r = parse_ready_check(in);
     ASSERT_TRUE(r.ok()) << in << ": " << r.error();
     EXPECT_EQ(*r, want) << in;
+    expect_round_trip(parse_ready_check, format_probe, *r);
   }
   expect_refusals(parse_ready_check,
                   {{"startsecs", "unknown check 'startsecs' (use running, notify, fd:N, tcp:HOST:PORT, "
@@ -148,6 +159,7 @@ TEST(ReadinessDatatypes, HealthChecks) {
     Result<ProbeSpec> r = parse_health_check(in);
     ASSERT_TRUE(r.ok()) << in << ": " << r.error();
     EXPECT_EQ(*r, want) << in;
+    expect_round_trip(parse_health_check, format_probe, *r);
   }
   expect_refusals(parse_health_check,
                   {{"running", "running is no health check (use tcp:HOST:PORT, http://HOST:PORT/PATH, "
@@ -183,6 +195,7 @@ TEST(ReadinessDatatypes, DependsOn) {
     Result<Deps> r = parse_depends_on(in);
     ASSERT_TRUE(r.ok()) << in << ": " << r.error();
     EXPECT_EQ(*r, want) << in;
+    expect_round_trip(parse_depends_on, format_depends_on, *r);
   }
   expect_refusals(parse_depends_on,
                   {{"db,", "an empty name in 'db,' (a stray comma?)"},
@@ -208,9 +221,29 @@ TEST(ReadinessDatatypes, HealthAction) {
     Result<HealthAction> r = parse_health_action(in);
     ASSERT_TRUE(r.ok()) << in << ": " << r.error();
     EXPECT_EQ(*r, want) << in;
+    expect_round_trip(parse_health_action, format_health_action, *r);
   }
   expect_refusals(parse_health_action, {{"kill", "expected restart, stop, shutdown or none, not 'kill'"},
                                         {"", "expected restart, stop, shutdown or none, not ''"}});
+}
+
+TEST(ReadinessDatatypes, CanonicalText) {
+  EXPECT_EQ(format_probe(ProbeSpec{}), "");
+  EXPECT_EQ(format_probe(running_probe()), "running");
+  EXPECT_EQ(format_probe(probe(K::Notify)), "notify");
+  EXPECT_EQ(format_probe(probe(K::Fd, "", 0, 3)), "fd:3");
+  EXPECT_EQ(format_probe(probe(K::Tcp, "localhost", 5432)), "tcp:localhost:5432");
+  EXPECT_EQ(format_probe(probe(K::Tcp, "::1", 6379)), "tcp:[::1]:6379");
+  EXPECT_EQ(format_probe(probe(K::Http, "web", 80, -1, "/?full=1")), "http://web:80/?full=1");
+  EXPECT_EQ(format_probe(probe(K::Http, "::1", 8080, -1, "")), "http://[::1]:8080/");
+  EXPECT_EQ(format_probe(probe(K::Exec, "", 0, -1, "sh -c 'test -S /run/x.sock'")),
+            "exec:sh -c 'test -S /run/x.sock'");
+  EXPECT_EQ(format_probe(probe(K::File, "", 0, -1, "/run/app.ready")), "file:/run/app.ready");
+  using C = Dependency::Condition;
+  EXPECT_EQ(format_depends_on({}), "");
+  EXPECT_EQ(format_depends_on({{"db", C::Ready}, {"cache", C::Started}, {"migrate", C::Completed}}),
+            "db:ready, cache:started, migrate:completed");
+  EXPECT_EQ(format_health_action(HealthAction::Shutdown), "shutdown");
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // The config keys, one table per section kind. An entry holds everything tend
 // knows about one key: its name and default, how its text is parsed into the
 // model, how two configurations are compared on it (which decides what
-// `update` restarts), and whether getAllConfigInfo shows it. The tables drive
+// `update` restarts), and what getAllConfigInfo shows of it. The tables drive
 // the loader, the unknown-key warnings ("did you mean"), ProcessConfig and
 // GroupConfig equality, the startup-only check of [supervisord] and the
 // servers, and rpc/config_info.
@@ -16,9 +16,10 @@
 //     reading order. For a plain value,
 //       field<parse_int, &ProcessConfig::x>("x", "3", Stage::Section)
 //     parses the text with parse_int into the field and compares the field
-//     (shown_field also shows it in getAllConfigInfo, which supervisord's
-//     struct fixes: new keys are not shown); anything else names its own
-//     load/same functions;
+//     (shown_field also shows it under its name in tend.getAllConfigInfo;
+//     supervisor.getAllConfigInfo keeps supervisord's fixed members, so a
+//     new key never changes it); anything else names its own load/same
+//     (and report) functions;
 //  3. a sample value in core/config_keys_test.cc, which loads it and checks
 //     that the update diff sees the change.
 // tend's rlimit_* keys are made from k_rlimit_kinds (config/rlimits.h): a
@@ -51,8 +52,9 @@ struct SettingScope;
 struct Value;
 }  // namespace config_detail
 
-// A value getAllConfigInfo shows, before rpc/ makes XML-RPC of it.
-using InfoValue = std::variant<bool, int64_t, std::string, std::vector<int64_t>>;
+// A value getAllConfigInfo shows, before rpc/ makes XML-RPC of it (double:
+// tend's durations in seconds).
+using InfoValue = std::variant<bool, int64_t, double, std::string, std::vector<int64_t>>;
 
 // When the loader reads a key of a program-like or [group:x] section.
 enum class Stage : uint8_t {
@@ -89,6 +91,8 @@ struct ProgramKey {
   // The getAllConfigInfo member showing the key ("" = none) and its value for
   // `p`; `running` is the configuration the process runs with when its group
   // runs this very one (AUTO log paths are resolved there), else nullptr.
+  // supervisor.getAllConfigInfo shows the members of supervisord's struct;
+  // tend.getAllConfigInfo adds every other one (rpc/config_info.h).
   std::string_view info = {};
   InfoValue (*report)(const ProcessConfig& p, const ProcessConfig* running) = nullptr;
 };

@@ -30,6 +30,7 @@ InfoValue to_info(bool v) { return InfoValue(std::in_place_type<bool>, v); }
 InfoValue to_info(int v) { return int64_t{v}; }
 InfoValue to_info(unsigned v) { return int64_t{v}; }
 InfoValue to_info(int64_t v) { return v; }
+InfoValue to_info(double v) { return v; }
 InfoValue to_info(const std::string& v) { return v; }
 InfoValue to_info(const std::vector<int>& v) { return std::vector<int64_t>(v.begin(), v.end()); }
 template <typename T>
@@ -71,6 +72,21 @@ constexpr ProgramKey shown_field(std::string_view name, std::string_view def, St
   ProgramKey k = field<Parse, Path...>(name, def, stage);
   k.info = info.empty() ? name : info;
   k.report = report_field<Path...>;
+  return k;
+}
+
+template <auto Format, auto... Path>
+InfoValue report_text(const ProcessConfig& p, const ProcessConfig* /*running*/) {
+  return Format(field_of<Path...>(p));
+}
+
+// field(), shown under its own name as the text `Format` writes of it (the
+// text `Parse` reads back to the same value).
+template <auto Parse, auto Format, auto... Path>
+constexpr ProgramKey text_field(std::string_view name, std::string_view def, Stage stage) {
+  ProgramKey k = field<Parse, Path...>(name, def, stage);
+  k.info = name;
+  k.report = report_text<Format, Path...>;
   return k;
 }
 
@@ -423,7 +439,8 @@ constexpr auto k_program_keys = std::to_array<ProgramKey>({
      .info = "name",
      .report = report_field<&ProcessConfig::name>},
     // tend's keys, after supervisord's: a file with several errors reports
-    // supervisord's first. Not ENV_* names for the keys above.
+    // supervisord's first. Not ENV_* names for the keys above. Not shown by
+    // tend.getAllConfigInfo: the variables read are kept, not the paths.
     {.name = "environment_file",
      .stage = k_process,
      .load = load_environment_file,
@@ -437,9 +454,9 @@ constexpr auto k_program_keys = std::to_array<ProgramKey>({
 // with several errors reports supervisord's first). 0 keeps supervisord's
 // behaviour.
 constexpr auto k_restart_policy_keys = std::to_array<ProgramKey>({
-    field<parse_seconds, &ProcessConfig::backoff_max>("backoff_max", "0", k_section),
-    field<parse_seconds, &ProcessConfig::backoff_reset>("backoff_reset", "60", k_section),
-    field<parse_seconds, &ProcessConfig::restartpause>("restartpause", "0", k_section),
+    shown_field<parse_seconds, &ProcessConfig::backoff_max>("backoff_max", "0", k_section),
+    shown_field<parse_seconds, &ProcessConfig::backoff_reset>("backoff_reset", "60", k_section),
+    shown_field<parse_seconds, &ProcessConfig::restartpause>("restartpause", "0", k_section),
 });
 
 // --- start order, readiness and health (tend; docs/config.md) ----------------------------------
@@ -460,21 +477,24 @@ Status load_watchdog_sec(ProgramScope& s, const Value& v) {
 // tend's keys of [program:x] and [fcgi-program:x]. ready= and healthcheck=
 // are read per process, so that a probe can name %(process_num)d's own port.
 constexpr auto k_start_order_keys = std::to_array<ProgramKey>({
-    field<parse_depends_on, &ProcessConfig::depends_on>("depends_on", "", k_section),
-    field<parse_ready_check, &ProcessConfig::ready>("ready", "running", k_process),
-    field<parse_positive_seconds, &ProcessConfig::ready_timeout>("ready_timeout", "60", k_section),
-    field<parse_interval, &ProcessConfig::ready_interval>("ready_interval", "0.1", k_section),
+    text_field<parse_depends_on, format_depends_on, &ProcessConfig::depends_on>("depends_on", "", k_section),
+    text_field<parse_ready_check, format_probe, &ProcessConfig::ready>("ready", "running", k_process),
+    shown_field<parse_positive_seconds, &ProcessConfig::ready_timeout>("ready_timeout", "60", k_section),
+    shown_field<parse_interval, &ProcessConfig::ready_interval>("ready_interval", "0.1", k_section),
     {.name = "watchdog_sec",
      .default_text = "0",
      .stage = k_process,
      .load = load_watchdog_sec,
-     .same_process = same_field<&ProcessConfig::watchdog_sec>},
-    field<parse_health_check, &ProcessConfig::healthcheck>("healthcheck", "", k_process),
-    field<parse_interval, &ProcessConfig::healthcheck_interval>("healthcheck_interval", "10", k_section),
-    field<parse_positive_seconds, &ProcessConfig::healthcheck_timeout>("healthcheck_timeout", "5", k_section),
-    field<parse_count, &ProcessConfig::healthcheck_retries>("healthcheck_retries", "3", k_section),
-    field<parse_seconds, &ProcessConfig::healthcheck_start_period>("healthcheck_start_period", "0", k_section),
-    field<parse_health_action, &ProcessConfig::healthcheck_action>("healthcheck_action", "restart", k_section),
+     .same_process = same_field<&ProcessConfig::watchdog_sec>,
+     .info = "watchdog_sec",
+     .report = report_field<&ProcessConfig::watchdog_sec>},
+    text_field<parse_health_check, format_probe, &ProcessConfig::healthcheck>("healthcheck", "", k_process),
+    shown_field<parse_interval, &ProcessConfig::healthcheck_interval>("healthcheck_interval", "10", k_section),
+    shown_field<parse_positive_seconds, &ProcessConfig::healthcheck_timeout>("healthcheck_timeout", "5", k_section),
+    shown_field<parse_count, &ProcessConfig::healthcheck_retries>("healthcheck_retries", "3", k_section),
+    shown_field<parse_seconds, &ProcessConfig::healthcheck_start_period>("healthcheck_start_period", "0", k_section),
+    text_field<parse_health_action, format_health_action, &ProcessConfig::healthcheck_action>("healthcheck_action",
+                                                                                               "restart", k_section),
 });
 
 // --- lifecycle policies (tend; docs/config.md) -------------------------------------------------
@@ -539,16 +559,20 @@ Status load_schedule(ProgramScope& s, const Value& v) {
 
 // [program:x] and [fcgi-program:x]; [eventlistener:x] refuses them.
 constexpr auto k_lifecycle_keys = std::to_array<ProgramKey>({
-    field<parse_boolean, &ProcessConfig::critical>("critical", "false", k_section),
+    shown_field<parse_boolean, &ProcessConfig::critical>("critical", "false", k_section),
     {.name = "oneshot",
      .default_text = "false",
      .stage = k_process,
      .load = load_oneshot,
-     .same_process = same_field<&ProcessConfig::oneshot>},
+     .same_process = same_field<&ProcessConfig::oneshot>,
+     .info = "oneshot",
+     .report = report_field<&ProcessConfig::oneshot>},
     {.name = "schedule",
      .stage = k_process,
      .load = load_schedule,
-     .same_process = same_field<&ProcessConfig::schedule>},
+     .same_process = same_field<&ProcessConfig::schedule>,
+     .info = "schedule",
+     .report = report_field<&ProcessConfig::schedule>},
 });
 
 // --- resource limits (tend; docs/config.md) ---------------------------------------------------
@@ -566,9 +590,20 @@ bool same_rlimit(const ProcessConfig& a, const ProcessConfig& b) {
   return a.rlimits.*member == b.rlimits.*member;
 }
 
+// As the key would be written ("1024:4096", "unlimited"); "" when absent.
+template <size_t I>
+InfoValue report_rlimit(const ProcessConfig& p, const ProcessConfig* /*running*/) {
+  const std::optional<ResourceLimit>& limit = p.rlimits.*k_rlimit_kinds[I].member;
+  return limit ? format_rlimit(*limit) : std::string();
+}
+
 template <size_t... I>
 constexpr std::array<ProgramKey, sizeof...(I)> make_rlimit_keys(std::index_sequence<I...> /*indexes*/) {
-  return {{ProgramKey{.name = k_rlimit_kinds[I].key, .load = load_rlimit<I>, .same_process = same_rlimit<I>}...}};
+  return {{ProgramKey{.name = k_rlimit_kinds[I].key,
+                      .load = load_rlimit<I>,
+                      .same_process = same_rlimit<I>,
+                      .info = k_rlimit_kinds[I].key,
+                      .report = report_rlimit<I>}...}};
 }
 
 // Every program-like section has them, [eventlistener:x] included; absent,

@@ -91,6 +91,19 @@ TEST(FormatRlimit, OneNumberWhenSoftAndHardAgree) {
   EXPECT_EQ(format_rlimit({0, k_inf}), "0:unlimited");
 }
 
+// What tend.getAllConfigInfo shows reads back to the same limit.
+TEST(FormatRlimit, ReadsBackToTheSameLimit) {
+  const std::pair<ResourceLimit, const char*> limits[] = {
+      {{4096, 4096}, "rlimit_nofile"},  {{1024, 1048576}, "rlimit_nofile"}, {{0, 0}, "rlimit_core"},
+      {{0, k_inf}, "rlimit_core"},      {{k_inf, k_inf}, "rlimit_stack"},   {{8388608, k_inf}, "rlimit_stack"},
+      {{60, 120}, "rlimit_cpu"},        {{k_inf, k_inf}, "rlimit_nproc"},
+  };
+  for (const auto& [limit, key] : limits) {
+    std::string text = format_rlimit(limit);
+    EXPECT_EQ(ok(text, key), std::optional<ResourceLimit>(limit)) << key << " = " << text;
+  }
+}
+
 TEST(RlimitKinds, EveryMemberOnceWithItsResource) {
   EXPECT_EQ(find_rlimit_kind(RLIMIT_NOFILE)->key, "rlimit_nofile");
   EXPECT_EQ(find_rlimit_kind(RLIMIT_AS)->member, &ResourceLimits::as);

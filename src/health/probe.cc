@@ -9,30 +9,12 @@
 
 #include <fmt/format.h>
 
+#include "config/datatypes.h"
+
 namespace tend::health {
 
 std::string describe_probe(const ProbeSpec& spec) {
-  switch (spec.kind) {
-    case ProbeSpec::Kind::None:
-      return "none";
-    case ProbeSpec::Kind::Running:
-      return "running";
-    case ProbeSpec::Kind::Notify:
-      return "notify";
-    case ProbeSpec::Kind::Fd:
-      return fmt::format("fd:{}", spec.fd);
-    case ProbeSpec::Kind::Tcp:
-      return fmt::format("tcp:{}:{}", spec.host.find(':') != std::string::npos ? "[" + spec.host + "]" : spec.host,
-                         spec.port);
-    case ProbeSpec::Kind::Http:
-      return fmt::format("http://{}:{}{}", spec.host.find(':') != std::string::npos ? "[" + spec.host + "]" : spec.host,
-                         spec.port, spec.target.empty() ? "/" : spec.target);
-    case ProbeSpec::Kind::Exec:
-      return "exec:" + spec.target;
-    case ProbeSpec::Kind::File:
-      return "file:" + spec.target;
-  }
-  return "unknown";
+  return spec.kind == ProbeSpec::Kind::None ? "none" : format_probe(spec);
 }
 
 std::optional<int> parse_http_status_line(std::string_view line) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -86,27 +87,92 @@ TEST(ConfigInfo, LogfileShownAsWritten) {
   EXPECT_EQ(*v.get("stderr_logfile"), Value("./logs/../logs/y.log"));
 }
 
-// The struct is supervisord's, member for member; each member other than
-// group, group_prio and inuse shows exactly one key of the tables.
+// supervisor.getAllConfigInfo's struct is supervisord's, member for member;
+// each member other than group, group_prio and inuse shows exactly one key of
+// the tables. tend.getAllConfigInfo's starts with the same members and adds
+// every other shown key once.
 TEST(ConfigInfo, EveryShownKeyIsOneMember) {
   Value v = config_info(GroupConfig{}, ProcessConfig{}, false, nullptr);
+  Value with_tend = config_info(GroupConfig{}, ProcessConfig{}, false, nullptr, ConfigMembers::WithTend);
+  const Struct& theirs = v.as_struct();
+  const Struct& ours = with_tend.as_struct();
+  ASSERT_EQ(theirs.size(), 29u);
+  ASSERT_GT(ours.size(), theirs.size());
+  EXPECT_TRUE(std::equal(theirs.begin(), theirs.end(), ours.begin()));
   std::multiset<std::string> members;
-  for (const auto& [name, value] : v.as_struct()) {
+  for (const auto& [name, value] : theirs) {
     members.insert(name);
   }
-  EXPECT_EQ(members.size(), 29u);
+  std::multiset<std::string> added;
+  for (size_t i = theirs.size(); i < ours.size(); ++i) {
+    added.insert(ours[i].first);
+  }
   std::multiset<std::string> shown;
   for (const ProgramKey& k : all_program_like_keys()) {
     if (!k.info.empty()) {
       EXPECT_NE(k.report, nullptr) << k.name;
-      EXPECT_EQ(members.count(std::string(k.info)), 1u) << k.name << " shown as " << k.info;
-      shown.insert(std::string(k.info));
+      std::string m(k.info);
+      EXPECT_EQ(members.count(m) + added.count(m), 1u) << k.name << " shown as " << k.info;
+      shown.insert(m);
     }
   }
   for (const std::string& m : members) {
     bool from_group = m == "group" || m == "group_prio" || m == "inuse";
     EXPECT_EQ(shown.count(m), from_group ? 0u : 1u) << m;
   }
+  for (const std::string& m : added) {
+    EXPECT_EQ(shown.count(m), 1u) << m;
+  }
+}
+
+// An event listener's section refuses the start-order and lifecycle keys, so
+// its struct does not show them; the keys it has are there.
+TEST(ConfigInfo, AListenerShowsOnlyTheTendKeysItsSectionHas) {
+  GroupConfig listener;
+  listener.kind = GroupConfig::Kind::EventListener;
+  Value v = config_info(listener, ProcessConfig{}, false, nullptr, ConfigMembers::WithTend);
+  EXPECT_NE(v.get("backoff_max"), nullptr);
+  EXPECT_NE(v.get("rlimit_nofile"), nullptr);
+  EXPECT_EQ(v.get("ready"), nullptr);
+  EXPECT_EQ(v.get("depends_on"), nullptr);
+  EXPECT_EQ(v.get("oneshot"), nullptr);
+  GroupConfig fcgi;
+  fcgi.kind = GroupConfig::Kind::FcgiProgram;
+  EXPECT_NE(config_info(fcgi, ProcessConfig{}, false, nullptr, ConfigMembers::WithTend).get("ready"), nullptr);
+}
+
+// Each tend key shows its effective value as read from a file: text values as
+// the key reads them back, seconds as doubles, counts as ints.
+TEST_F(ConfigInfoTest, TendKeysShowTheirEffectiveValues) {
+  Config c = load(
+      "[program:web]\ncommand=/bin/true\ndepends_on=db, cache : STARTED\nready=tcp://[::1]:8080\n"
+      "ready_timeout=2.5\nhealthcheck=http://localhost:8080/health#x\nhealthcheck_retries=5\n"
+      "healthcheck_action=Stop\nbackoff_max=30\nrlimit_nofile=1024:4096\nrlimit_core=unlimited\n"
+      "critical=true\n"
+      "[program:db]\ncommand=/bin/true\n[program:cache]\ncommand=/bin/true\n");
+  const GroupConfig* web = nullptr;
+  for (const GroupConfig& g : c.groups) {
+    web = g.name == "web" ? &g : web;
+  }
+  ASSERT_NE(web, nullptr);
+  Value v = config_info(*web, web->processes[0], false, nullptr, ConfigMembers::WithTend);
+  EXPECT_EQ(*v.get("depends_on"), Value("db:ready, cache:started"));
+  EXPECT_EQ(*v.get("ready"), Value("tcp:[::1]:8080"));
+  EXPECT_EQ(*v.get("ready_timeout"), Value(2.5));
+  EXPECT_EQ(*v.get("ready_interval"), Value(0.1));
+  EXPECT_EQ(*v.get("watchdog_sec"), Value(0.0));
+  EXPECT_EQ(*v.get("healthcheck"), Value("http://localhost:8080/health"));
+  EXPECT_EQ(*v.get("healthcheck_retries"), Value(5));
+  EXPECT_EQ(*v.get("healthcheck_action"), Value("stop"));
+  EXPECT_EQ(*v.get("backoff_max"), Value(30.0));
+  EXPECT_EQ(*v.get("backoff_reset"), Value(60.0));
+  EXPECT_EQ(*v.get("rlimit_nofile"), Value("1024:4096"));
+  EXPECT_EQ(*v.get("rlimit_core"), Value("unlimited"));
+  EXPECT_EQ(*v.get("rlimit_nproc"), Value(""));
+  EXPECT_EQ(*v.get("critical"), Value(true));
+  EXPECT_EQ(*v.get("oneshot"), Value(false));
+  EXPECT_EQ(*v.get("schedule"), Value(""));
+  EXPECT_EQ(v.get("environment_file"), nullptr);  // only its variables are kept
 }
 
 }  // namespace

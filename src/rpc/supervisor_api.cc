@@ -269,24 +269,7 @@ Outcome SupervisorApi::all_process_info() {
 }
 
 Outcome SupervisorApi::all_config_info() {
-  std::vector<std::pair<std::string, Value>> entries;
-  for (const GroupConfig& g : m_sup.configured_groups()) {
-    const Group* live_group = m_sup.table().find_group(g.name);
-    // A running group shows its resolved AUTO log paths only while it runs
-    // the configuration being listed (supervisord resolves them in place).
-    bool same = live_group != nullptr && m_sup.table().configured(*live_group) == g;
-    for (const ProcessConfig& p : g.processes) {
-      const Process* live = same ? m_sup.table().find(g.name, p.name) : nullptr;
-      entries.emplace_back(p.name,
-                           config_info(g, p, live_group != nullptr, live != nullptr ? &live->config() : nullptr));
-    }
-  }
-  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  Array out;
-  for (auto& [name, v] : entries) {
-    out.push_back(std::move(v));
-  }
-  return Value(std::move(out));
+  return Value(rpc::all_config_info(m_sup, ConfigMembers::Supervisord));
 }
 
 Outcome SupervisorApi::send_stdin(const Array& params) {

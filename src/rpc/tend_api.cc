@@ -1,6 +1,7 @@
 #include "rpc/tend_api.h"
 
 #include "core/dependencies.h"
+#include "rpc/config_info.h"
 #include "rpc/faults.h"
 #include "rpc/process_info.h"
 
@@ -114,7 +115,7 @@ Status install_tend_api(Dispatcher& d, const Supervisor& sup) {
   if (Status st = d.add(std::move(one)); !st) {
     return st;
   }
-  return d.add_sync(
+  Status all = d.add_sync(
       "tend.getAllProcessHealth", 0, 0,
       [s](const Array&) -> Outcome {
         Array out;
@@ -123,6 +124,16 @@ Status install_tend_api(Dispatcher& d, const Supervisor& sup) {
         return Value(std::move(out));
       },
       "Readiness, health, notes and dependencies of every process.\n@return array process health structs",
+      {"array"});
+  if (!all) {
+    return all;
+  }
+  return d.add_sync(
+      "tend.getAllConfigInfo", 0, 0,
+      [s](const Array&) -> Outcome { return Value(all_config_info(*s, ConfigMembers::WithTend)); },
+      "What supervisor.getAllConfigInfo returns, in its order, each struct followed by the effective value of "
+      "every tend key of the process's section (restart policy, rlimit_*, start order, readiness, health, "
+      "lifecycle).\n@return array process configuration structs",
       {"array"});
 }
 

@@ -4,8 +4,17 @@
 //
 //   tend.getProcessHealth(name)  one process ("group:name", or "name")
 //   tend.getAllProcessHealth()   every process, in getAllProcessInfo's order
+//   tend.getAllConfigInfo()      supervisor.getAllConfigInfo's array, each
+//                                struct followed by the tend keys of the
+//                                process's section under their own names
+//                                (rpc/config_info.h): durations as doubles,
+//                                counts as ints, flags as booleans, the rest as
+//                                the text the key reads back ("tcp:db:5432",
+//                                "db:ready, cache:started", "1024:4096",
+//                                "" when unset); environment_file is not
+//                                shown (its paths are not kept)
 //
-// Each is a struct:
+// The health structs:
 //   name, group, statename   strings; state: int (supervisord's numbers)
 //   autostart                boolean
 //   ready                    boolean: ready now (RUNNING, and its readiness

@@ -7,6 +7,7 @@
 #include "fakes/fake_clock.h"
 #include "fakes/fake_runtime.h"
 #include "fakes/test_configs.h"
+#include "rpc/config_info.h"
 #include "rpc/faults.h"
 #include "rpc/system_api.h"
 
@@ -137,7 +138,50 @@ TEST_F(TendApiTest, EveryProcessInTableOrderAndBadNames) {
       tend_methods.push_back(n.as_string());
     }
   }
-  EXPECT_EQ(tend_methods, (std::vector<std::string>{"tend.getAllProcessHealth", "tend.getProcessHealth"}));
+  EXPECT_EQ(tend_methods, (std::vector<std::string>{"tend.getAllConfigInfo", "tend.getAllProcessHealth",
+                                                    "tend.getProcessHealth"}));
+}
+
+TEST_F(TendApiTest, ConfigInfoIsSupervisordsStructWithTheTendKeys) {
+  ProcessConfig web = program("web");
+  web.depends_on = {{"db", Dependency::Condition::Ready}, {"cache", Dependency::Condition::Started}};
+  web.ready.kind = ProbeSpec::Kind::Notify;
+  web.watchdog_sec = 30;
+  web.healthcheck = {ProbeSpec::Kind::Tcp, "127.0.0.1", 8080, -1, ""};
+  web.healthcheck_action = HealthAction::Shutdown;
+  web.restartpause = 2.5;
+  web.rlimits.nofile = ResourceLimit{1024, 4096};
+  web.critical = true;
+  make(config_of({web, program("db"), program("cache")}));
+  Outcome o = call("tend.getAllConfigInfo");
+  ASSERT_TRUE(std::holds_alternative<Value>(o));
+  const Array& list = std::get<Value>(o).as_array();
+  ASSERT_EQ(list.size(), 3u);
+  const Value& v = list[2];  // by name, as supervisor.getAllConfigInfo
+  EXPECT_EQ(text(v, "name"), "web");
+  EXPECT_TRUE(flag(v, "inuse"));
+  EXPECT_EQ(text(v, "depends_on"), "db:ready, cache:started");
+  EXPECT_EQ(text(v, "ready"), "notify");
+  EXPECT_EQ(*v.get("watchdog_sec"), Value(30.0));
+  EXPECT_EQ(text(v, "healthcheck"), "tcp:127.0.0.1:8080");
+  EXPECT_EQ(text(v, "healthcheck_action"), "shutdown");
+  EXPECT_EQ(*v.get("restartpause"), Value(2.5));
+  EXPECT_EQ(*v.get("healthcheck_retries"), Value(3));
+  EXPECT_EQ(text(v, "rlimit_nofile"), "1024:4096");
+  EXPECT_EQ(text(v, "rlimit_as"), "");
+  EXPECT_TRUE(flag(v, "critical"));
+  EXPECT_FALSE(flag(v, "oneshot"));
+  EXPECT_EQ(text(list[0], "healthcheck"), "");
+  EXPECT_EQ(text(list[0], "ready"), "running");
+  // Each struct starts with what supervisor.getAllConfigInfo gives.
+  Array theirs = all_config_info(*sup, ConfigMembers::Supervisord);
+  ASSERT_EQ(theirs.size(), list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Struct& t = theirs[i].as_struct();
+    const Struct& ours = list[i].as_struct();
+    ASSERT_GT(ours.size(), t.size());
+    EXPECT_TRUE(std::equal(t.begin(), t.end(), ours.begin())) << i;
+  }
 }
 
 }  // namespace

@@ -343,7 +343,7 @@ def test_readonly_calls_match(shared, method, args):
 
 
 # A deliberate difference: tend's own namespace (readiness, health, dependencies) comes with supervisor.*.
-TEND_METHODS = ["tend.getAllProcessHealth", "tend.getProcessHealth"]
+TEND_METHODS = ["tend.getAllConfigInfo", "tend.getAllProcessHealth", "tend.getProcessHealth"]
 
 
 def test_method_signatures_match(shared):
@@ -603,6 +603,49 @@ def test_start_order_keys_leave_config_info_alone(request):
         d.settle()
     both(pair, "supervisor.getAllConfigInfo")
     both(pair, "supervisor.getAllProcessInfo")
+
+
+LIMITED = """
+[program:limited]
+command=/bin/sleep 1000
+autostart=false
+stdout_logfile=NONE
+stderr_logfile=NONE
+rlimit_nofile=1024:4096
+rlimit_core=unlimited
+backoff_max=30
+restartpause=2.5
+oneshot=true
+"""
+
+
+def test_tend_config_info_adds_the_tend_keys(request):
+    """tend.getAllConfigInfo is supervisor.getAllConfigInfo, struct for struct and member for member, each
+    struct followed by the effective values of tend's keys under their own names."""
+    d = Daemon("tend", programs=START_ORDER + LIMITED)
+    request.addfinalizer(d.stop)
+    d.wait_ready()
+    d.settle()
+    theirs = d.rpc().supervisor.getAllConfigInfo()
+    ours = d.rpc().tend.getAllConfigInfo()
+    assert len(ours) == len(theirs)
+    for t, o in zip(theirs, ours):
+        assert list(o)[:len(t)] == list(t)
+        assert {k: o[k] for k in t} == t
+    info = {namespec(o): o for o in ours}
+    web = info["web:web_1"]
+    assert (web["depends_on"], web["ready"], web["watchdog_sec"]) == ("db:healthy, tier:started", "notify", 30.0)
+    db = info["db"]
+    assert db["ready"] == "tcp:localhost:5432"
+    assert (db["ready_timeout"], db["ready_interval"], db["healthcheck_start_period"]) == (30.0, 0.5, 1.0)
+    assert (db["healthcheck"], db["healthcheck_retries"], db["healthcheck_action"]) == ("exec:/bin/true", 2, "stop")
+    assert (info["tier:worker"]["ready"], info["tier:worker"]["healthcheck"]) == ("http://127.0.0.1:8080/ready", "")
+    limited = info["limited"]
+    assert (limited["rlimit_nofile"], limited["rlimit_core"], limited["rlimit_nproc"]) == ("1024:4096", "unlimited", "")
+    assert (limited["backoff_max"], limited["backoff_reset"], limited["restartpause"]) == (30.0, 60.0, 2.5)
+    assert type(limited["backoff_max"]) is float and type(db["healthcheck_retries"]) is int
+    assert (limited["oneshot"], limited["critical"], limited["schedule"]) == (True, False, "")
+    assert "environment_file" not in limited
 
 
 def test_environment_file_leaves_config_info_alone(request, vartmp):
