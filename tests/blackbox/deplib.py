@@ -241,10 +241,22 @@ class TendRun:
         return os.path.exists(self.path("start", name))
 
     def start_time(self, name):
-        return float(Path(self.path("start", name)).read_text())
+        return self._stamp("start", name)
 
     def ready_time(self, name):
-        return float(Path(self.path("ready", name)).read_text())
+        return self._stamp("ready", name)
+
+    def _stamp(self, kind, name):
+        """The time a program wrote to its `kind` file: the program creates the file before its
+        shell writes the number, so a reader can see it empty for a moment."""
+        path = Path(self.path(kind, name))
+
+        def parsed():
+            try:
+                return [float(path.read_text())]
+            except (OSError, ValueError):
+                return None
+        return wait_for(parsed, 10, what=lambda: f"a time in {path}")[0]
 
     def seen(self, name):
         text = read_text(self.path("seen", name))
