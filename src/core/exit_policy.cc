@@ -32,7 +32,10 @@ bool is_main_program(const ProcessConfig& pc, const std::string& main_program) {
   return !main_program.empty() && (pc.name == main_program || pc.group + ":" + pc.name == main_program);
 }
 
-int exit_status_of(const Process& p) { return p.has_exited() ? exit_code_of(p.last_wait_status()) : 127; }
+int exit_status_of(const Process& p) {
+  // An earlier run's exit is not this end's status when the last start never made a process.
+  return p.has_exited() && !p.fsm().last_spawn_failed() ? exit_code_of(p.last_wait_status()) : 127;
+}
 
 ExitPolicy::ExitPolicy(Supervisor& sup) : m_sup(sup), m_all_exited(sup.loop(), [this] { check_all_exited(); }) {
   m_sub = sup.bus().subscribe(mask_of(EventKind::ProcessState),
@@ -98,7 +101,9 @@ void ExitPolicy::end(const Process& p, const char* why) {
   int code = exit_status_of(p);
   m_sup.set_exit_code(code);
   m_sup.request_shutdown(fmt::format("{} {} ended ({}), exit status {}", why, p.name(),
-                                     p.has_exited() ? describe_wait_status(p.last_wait_status()) : p.fsm().spawnerr(),
+                                     code == 127 && p.fsm().last_spawn_failed()
+                                         ? p.fsm().spawnerr()
+                                         : describe_wait_status(p.last_wait_status()),
                                      code));
 }
 

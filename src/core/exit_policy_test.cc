@@ -88,6 +88,19 @@ TEST_F(ExitPolicyTest, CriticalThatCannotBeSpawnedEndsWith127) {
   EXPECT_EQ(sup->exit_code(), 127);
 }
 
+TEST_F(ExitPolicyTest, CriticalWhoseRestartCannotBeSpawnedEndsWith127NotItsEarlierExit) {
+  ProcessConfig c = program("core");
+  c.critical = true;
+  c.startretries = 0;
+  make(config_of({c}));
+  advance(1);
+  rt.fail[c.command] = "can't find command '/bin/sleep'";
+  exit("core", exited_with(2));  // unexpected: restarted, and that spawn fails
+  EXPECT_EQ(proc("core").state(), ProcessState::Fatal);
+  EXPECT_TRUE(loop->stopping());
+  EXPECT_EQ(sup->exit_code(), 127);
+}
+
 TEST_F(ExitPolicyTest, CriticalOneshotThatCompletesDoesNotEndTend) {
   ProcessConfig j = oneshot("job");
   j.critical = true;

@@ -396,6 +396,7 @@ void ProcessFsm::spawn() {
   m_ever_started = true;
   enter(FsmState::Starting);
   Result<pid_t> pid = m_ops.spawn();
+  m_spawn_failed = !pid;
   if (!pid) {
     m_spawnerr = pid.error();
     m_ops.log(Level::Info, fmt::format("spawnerr: {}", m_spawnerr));

@@ -198,6 +198,8 @@ class ProcessFsm {
   // The next moment timer() must be called, if any.
   std::optional<MonoTime> deadline() const { return m_deadline; }
   const std::string& spawnerr() const { return m_spawnerr; }
+  // The last start attempt could not create the process (no exit to report).
+  bool last_spawn_failed() const { return m_spawn_failed; }
   int exitstatus() const { return m_exitstatus; }  // 0 when none
   double laststart_wall() const { return m_laststart_wall; }
   double laststop_wall() const { return m_laststop_wall; }
@@ -282,6 +284,7 @@ class ProcessFsm {
   bool m_ready = false;
   bool m_shutting_down = false;
   bool m_ever_started = false;
+  bool m_spawn_failed = false;
   int m_backoff = 0;
   int m_crashes = 0;
   int m_exitstatus = 0;
