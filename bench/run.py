@@ -67,7 +67,7 @@ def main():
                     help="fail unless PRODUCT produces every number (e.g. --require tend)")
     ap.add_argument("--only", action="append", default=[], metavar="SCENARIO",
                     help="run only these scenarios (startup, shutdown, memory, idle, logs, "
-                         "control, spawn, events, deps); repeatable")
+                         "control, spawn, events, deps, lifecycle); repeatable")
     ap.add_argument("--products", default="tend,supervisord,tini,dumb-init",
                     help="comma-separated products to include")
     ap.add_argument("--reps", type=int, help="override the repetitions of every scenario")
@@ -126,6 +126,12 @@ def main():
                             rep.set_status(c, p.name, "n/a", p.no_rpc)
                 else:
                     print(f"  {p.name}: ok ({versions[p.name]})", flush=True)
+
+        # Cases a ready product cannot express at all: n/a with the reason, never run.
+        for c in cases:
+            for p in ready:
+                if p.name in c.not_for:
+                    rep.set_status(c, p.name, "n/a", c.not_for[p.name])
 
         # The plan: for each case, the entries (product or limit) and their repetitions.
         plan = []
@@ -240,6 +246,8 @@ def main():
                 # A feature the build lacks (tend before event listeners) is reported, not
                 # failed: the black-box tests are what require it.
                 lacking.append(f"{c.name} · {p.name}: {reason}")
+            elif state == "n/a" and p.name in c.not_for:
+                pass  # cannot express the case at all: reported, not a failure
             elif state == "n/a" and p.name in required and p in ready:
                 failures.append(f"{c.name} · {p.name}: n/a: {reason}")
             elif state is None and counts and p in ready and not interrupted:

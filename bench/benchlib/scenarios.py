@@ -43,7 +43,7 @@ class Metric:
 class Case:
     def __init__(self, scenario, name, metrics, run, kinds=("supervisor",), reps=3,
                  est=5.0, reps_for=None, limits=None, note=None, needs_rpc=False, feature=None,
-                 products=None):
+                 products=None, not_for=None):
         self.scenario = scenario
         self.name = name
         self.metrics = metrics
@@ -61,6 +61,9 @@ class Case:
         # Only these products (names), e.g. a tend feature supervisord cannot express at all;
         # None: every product of `kinds`.
         self.products = products
+        # {product name: reason}: a product that cannot express the case at all (supervisord
+        # has no schedule=): shown as "n/a: <reason>", never run, not a failure.
+        self.not_for = not_for or {}
 
     def applies(self, product):
         return product.kind in self.kinds and (self.products is None or product.name in self.products)
@@ -690,6 +693,208 @@ def _startsecs_row(secs):
     return run
 
 
+# ---- 10. lifecycle -------------------------------------------------------------------------
+
+class _LogTail:
+    """Counts lines of the supervisor's main log (sb/supervisord.log) that contain given
+    strings, from where the last mark() left it: reading the log costs the product nothing."""
+
+    def __init__(self, sb):
+        self.path = sb.path("supervisord.log")
+        self.offset = 0
+
+    def size(self):
+        try:
+            return os.stat(self.path).st_size
+        except FileNotFoundError:
+            return 0
+
+    def count(self, needles, start=0, end=None):
+        """{needle: lines containing it} in bytes [start, end) of the log (whole lines only:
+        a line cut at `end` counts in the next call)."""
+        out = dict.fromkeys(needles, 0)
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(start)
+                data = f.read() if end is None else f.read(end - start)
+        except FileNotFoundError:
+            return out, start
+        cut = data.rfind(b"\n") + 1
+        for line in data[:cut].split(b"\n"):
+            for nd in needles:
+                if nd.encode() in line:
+                    out[nd] += 1
+        return out, start + cut
+
+    def wait(self, needle, n, timeout, run):
+        """Until `n` lines contain `needle` (counted from the log's start)."""
+        deadline = time.monotonic() + timeout
+        seen, offset = 0, 0
+        while True:
+            got, offset = self.count([needle], offset)
+            seen += got[needle]
+            if seen >= n:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {seen}/{n} '{needle.strip()}' lines in {timeout:.0f} s")
+            if not run.alive():
+                raise RuntimeError(f"{run.product.name} exited early ({run.output_hint()})")
+            time.sleep(0.05)
+
+
+def _window(r, log, needles, window):
+    """Supervisor CPU (ns, every thread), context switches and the main log's `needles` lines
+    over `window` s. Returns (seconds, cpu seconds, context switches, {needle: lines})."""
+    pid = r.main_pid
+    o0, cs0, cpu0, t0 = log.size(), procs.ctxt_switches(pid), procs.cpu_ns(pid), time.monotonic()
+    time.sleep(window)
+    o1, cs1, cpu1, t1 = log.size(), procs.ctxt_switches(pid), procs.cpu_ns(pid), time.monotonic()
+    if not r.alive() or cpu1 is None:
+        raise RuntimeError(f"{r.product.name} exited during the window ({r.output_hint()})")
+    counts, _ = log.count(needles, o0, o1)
+    return t1 - t0, (cpu1 - cpu0) / 1e9, cs1 - cs0, counts
+
+
+def _wait_loaded(r, n, timeout):
+    """The supervisor answers XML-RPC with its `n` programs (none of which need run); the
+    connection is closed again so it cannot wake the supervisor later."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if not r.alive():
+            raise RuntimeError(f"{r.product.name} exited early ({r.output_hint()})")
+        try:
+            server = rpc.proxy(r.sock, timeout=10)
+            got = len(server.supervisor.getAllProcessInfo())
+            server("close")()
+            if got == n:
+                return
+            last = f"{got} programs"
+        except Exception as exc:  # noqa: BLE001 - not up yet
+            last = f"{type(exc).__name__}: {exc}"
+        time.sleep(0.05)
+    raise TimeoutError(f"{n} programs not loaded in {timeout:.0f} s (last: {last})")
+
+
+def _skipped_total(r):
+    """Skipped scheduled runs so far, over every program (tend.getAllProcessHealth)."""
+    server = rpc.proxy(r.sock, timeout=60)
+    total = sum(int(h.get("skipped_runs", 0)) for h in server.tend.getAllProcessHealth())
+    server("close")()
+    return total
+
+
+def _not_near_midnight(margin):
+    """`@daily`, unless the UTC or the local midnight is within `margin` s (then a noon job):
+    nothing may come due during the window."""
+    now = time.time()
+    for tm in (time.gmtime(now), time.localtime(now)):
+        secs = tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec
+        if secs < 60 or 86400 - secs < margin:
+            return "0 12 * * *"
+    return "@daily"
+
+
+def schedule_every(n, window, settle):
+    """N programs `schedule = @every 1s`, command /bin/true: tend starts N one-shot runs a
+    second. Once every program has run once and `settle` s passed: tend's CPU over `window` s
+    (fork/exec/reap and its log lines for N runs/s), the runs started (the main log's
+    `scheduled run of` lines), the runs skipped (tend.getAllProcessHealth) and the context
+    switches."""
+    def run(product, sb):
+        # autostart=false is a scheduled program's default; write_conf sets true otherwise
+        programs = [Program(f"j{i:04d}", "/bin/true", schedule="@every 1s", autostart="false")
+                    for i in range(n)]
+        r = product.start(sb, programs)
+        log = _LogTail(sb)
+        try:
+            log.wait("scheduled run of ", n, 60, r)
+        except (TimeoutError, RuntimeError):
+            if _unknown_keys(sb, ("schedule",)):
+                raise NotSupported("unknown key 'schedule': no schedule= in this build") from None
+            raise
+        time.sleep(settle)
+        try:
+            skip0 = _skipped_total(r)
+        except Exception:  # noqa: BLE001 - a tend without the tend.* methods
+            skip0 = None
+        time.sleep(0.2)  # the closed connection is behind us
+        dt, cpu, cs, counts = _window(r, log, ["scheduled run of ", "unable to start the scheduled"],
+                                      window)
+        runs = counts["scheduled run of "]
+        if runs == 0:
+            raise RuntimeError("no scheduled run during the window")
+        if counts["unable to start the scheduled"]:
+            raise RuntimeError(f"{counts['unable to start the scheduled']} scheduled runs failed to start")
+        out = {"cpu": cpu / dt * 100, "per_run": cpu / runs * 1e6, "runs": runs / dt,
+               "wakeups": cs / dt}
+        if skip0 is not None:
+            out["skipped"] = (_skipped_total(r) - skip0) / dt
+        return out
+    return run
+
+
+def schedule_idle(n, window, settle):
+    """N programs with a daily schedule, nothing due during the window: tend's context switches
+    and CPU over `window` s, as the idle scenario measures them (no XML-RPC connection open)."""
+    def run(product, sb):
+        when = _not_near_midnight(window + settle + 120)
+        programs = [Program(f"j{i:04d}", "/bin/true", schedule=when, autostart="false")
+                    for i in range(n)]
+        r = product.start(sb, programs)
+        _wait_loaded(r, n, 60)
+        if _unknown_keys(sb, ("schedule",)):
+            raise NotSupported("unknown key 'schedule': no schedule= in this build")
+        time.sleep(settle)
+        dt, cpu, cs, counts = _window(r, _LogTail(sb), ["scheduled run of "], window)
+        if counts["scheduled run of "]:
+            raise RuntimeError(f"{counts['scheduled run of ']} runs came due during the window")
+        return {"wakeups": cs, "cpu": cpu / dt * 100, "cpu_ms": cpu * 1000}
+    return run
+
+
+def _ramp(cap):
+    """Seconds until every wait of a crash loop is at `cap` (1, 2, 4... s, +10 % jitter)."""
+    total, wait = 0.0, 1.0
+    while wait < cap:
+        total += wait
+        wait *= 2
+    return total * 1.1
+
+
+def crashloop_backoff(n, cap, window, sv_window, sv_settle):
+    """N programs `/bin/false` (startsecs=0: each exit is a crash after a successful start,
+    autorestart=true). tend: `startretries=-1`, `backoff_max=cap`: the waits grow 1, 2, 4...
+    s to `cap`; measured once every program waits `cap` s. supervisord, which has no backoff:
+    the same programs with `startretries=1000000`, restarted at once after every exit, measured
+    after `sv_settle` s. CPU, restarts (the main log's `spawned:` lines), context switches, and
+    programs FATAL (`gave up:` lines, from the start)."""
+    def run(product, sb):
+        tend = product.name == "tend"
+        opts = {"startsecs": 0, "autorestart": "true", "stdout_logfile": "NONE"}
+        if tend:
+            opts.update(startretries=-1, backoff_max=cap, backoff_reset=60)
+        else:
+            opts.update(startretries=1000000)
+        programs = [Program(f"c{i:04d}", "/bin/false", **opts) for i in range(n)]
+        r = product.start(sb, programs)
+        log = _LogTail(sb)
+        log.wait("spawned: ", n, 120, r)
+        if tend and _unknown_keys(sb, ("backoff_max",)):
+            raise NotSupported("unknown key 'backoff_max': no backoff in this build")
+        time.sleep(max(0.0, r.t_launch + _ramp(cap) + 2 - time.monotonic()) if tend else sv_settle)
+        dt, cpu, cs, counts = _window(r, log, ["spawned: "], window if tend else sv_window)
+        restarts = counts["spawned: "]
+        fatal, _ = log.count(["gave up: "])
+        out = {"cpu": cpu / dt * 100, "restarts": restarts / dt, "wakeups": cs / dt,
+               "fatal": fatal["gave up: "]}
+        if restarts:
+            out["cpu_per"] = cpu / restarts * 1e6
+            out["wake_per"] = cs / restarts
+        return out
+    return run
+
+
 # ---- the plan ------------------------------------------------------------------------------
 
 def _cat_rate(report):
@@ -702,12 +907,15 @@ def build(quick):
         p = dict(start_n=10, shut_n=5, cap=30, mem=(1, 100), idle_n=10, idle_w=2.0, settle=0.5,
                  log=64 * MiB, rot=(4 * MiB, 3), ctl=(10, 100), calls=50, status_runs=2,
                  budget=5.0, spawn_w=1.0, crash_w=3.0, ev_w=1.0, ev_remote=20, ev_kill=5,
-                 dep_samples=20, graph=(40, 10), reps=1)
+                 dep_samples=20, graph=(40, 10), life_n=100, sched_w=3.0, sched_settle=1.0,
+                 crash_cap=4, crash_win=4.0, sv_crash=(4.0, 1.0), reps=1)
     else:
         p = dict(start_n=100, shut_n=100, cap=150, mem=(1, 100, 1000), idle_n=100, idle_w=20.0,
                  settle=1.0, log=1 << 30, rot=(50 * 1000 * 1000, 10), ctl=(100, 1000),
                  calls=200, status_runs=3, budget=15.0, spawn_w=3.0, crash_w=6.0, ev_w=5.0,
-                 ev_remote=100, ev_kill=20, dep_samples=50, graph=(200, 10), reps=3)
+                 ev_remote=100, ev_kill=20, dep_samples=50, graph=(200, 10), life_n=1000,
+                 sched_w=20.0, sched_settle=2.0, crash_cap=60, crash_win=120.0,
+                 sv_crash=(20.0, 3.0), reps=3)
     full = not quick
     R = p["reps"]
 
@@ -859,4 +1067,42 @@ def build(quick):
                 optional=True)],
         deps_graph(n, width, cap=60), reps=1 if quick else 5, products=("tend",),
         feature="depends_on", est=2 + n * 0.01))
+
+    n, w, settle = p["life_n"], p["sched_w"], p["sched_settle"]
+    no_sched = {"supervisord": "not expressible: supervisord has no schedule= (cron runs such jobs "
+                               "beside it)"}
+    cases.append(Case(
+        "lifecycle", f"lifecycle: schedule_every_1s, N={n} `@every 1s` /bin/true, {w:g} s",
+        [Metric("cpu", "tend CPU (fork/exec/reap + log lines of every run)", "% of a core",
+                digits=1, target=("<=", None, f"none set: {n} spawns/s")),
+         Metric("per_run", "tend CPU per run", "µs", digits=0),
+         Metric("runs", f"runs started (due: {n}/s)", "/s", digits=0, better="higher"),
+         Metric("skipped", "runs skipped (previous run still going)", "/s", digits=1,
+                optional=True),
+         Metric("wakeups", "context switches", "/s", digits=0)],
+        schedule_every(n, w, settle), reps=1, products=("tend",), not_for=no_sched,
+        feature="schedule", est={"tend": 3 + n * 0.005 + settle + w, "*": 0.0}))
+    cases.append(Case(
+        "lifecycle", f"lifecycle: schedule_idle, N={n} `@daily`, nothing due, {w:g} s",
+        [Metric("wakeups", "context switches in the window", "", digits=0, target=("<=", 0, "0")),
+         Metric("cpu", "tend CPU", "% of a core", digits=3),
+         Metric("cpu_ms", "tend CPU time in the window", "ms", digits=1)],
+        schedule_idle(n, w, settle), reps=1, products=("tend",), not_for=no_sched,
+        feature="schedule", est={"tend": 2 + n * 0.003 + settle + w, "*": 0.0}))
+    cap, win = p["crash_cap"], p["crash_win"]
+    sv_win, sv_settle = p["sv_crash"]
+    cases.append(Case(
+        "lifecycle", f"lifecycle: crashloop_backoff, N={n} /bin/false; tend backoff_max={cap}, "
+                     f"{win:g} s; supervisord (no backoff) {sv_win:g} s",
+        [Metric("cpu", "supervisor CPU", "% of a core", digits=2, target=("<=", 1.0, "≤ 1 %")),
+         Metric("restarts", f"restarts (tend expected: {n}/{cap} s ≈ {n / cap:.1f}/s)", "/s",
+                digits=1, better="lower"),
+         Metric("cpu_per", "CPU per restart", "µs", digits=0, optional=True),
+         Metric("wakeups", "context switches", "/s", digits=1),
+         Metric("wake_per", "context switches per restart", "", digits=2, optional=True),
+         Metric("fatal", "programs FATAL (`gave up:` lines since launch)", "", digits=0,
+                target=("<=", 0, "0"))],
+        crashloop_backoff(n, cap, win, sv_win, sv_settle), reps=1, feature="backoff_max",
+        est={"tend": 3 + n * 0.005 + _ramp(cap) + 2 + win,
+             "supervisord": 3 + n * 0.03 + sv_settle + sv_win, "*": 10.0}))
     return cases
