@@ -79,6 +79,8 @@ Result<ProbeSpec> parse_health_check(std::string_view s);
 // each name once; "" -> {}. Whether a name exists is the loader's business.
 Result<std::vector<Dependency>> parse_depends_on(std::string_view s);
 Result<HealthAction> parse_health_action(std::string_view s);  // restart stop shutdown none
+// The kind's word as ready=/healthcheck= write it ("" for none): "tcp", "notify"...
+const char* probe_kind_name(ProbeSpec::Kind kind);
 // The canonical text of each, which its parser reads back to the same value
 // (tend.getAllConfigInfo shows them so): "tcp:[::1]:80",
 // "http://localhost:8080/health", "exec:pg_isready", "fd:3", "running"...;

@@ -381,8 +381,8 @@ Result<HealthAction> parse_health_action(std::string_view s) {
   return make_error(fmt::format("expected restart, stop, shutdown or none, not {}", q(s)));
 }
 
-std::string format_probe(const ProbeSpec& probe) {
-  switch (probe.kind) {
+const char* probe_kind_name(ProbeSpec::Kind kind) {
+  switch (kind) {
     case ProbeSpec::Kind::None:
       return "";
     case ProbeSpec::Kind::Running:
@@ -390,18 +390,35 @@ std::string format_probe(const ProbeSpec& probe) {
     case ProbeSpec::Kind::Notify:
       return "notify";
     case ProbeSpec::Kind::Fd:
-      return fmt::format("fd:{}", probe.fd);
+      return "fd";
     case ProbeSpec::Kind::Tcp:
-      return "tcp:" + format_host_port(probe.host, probe.port);
+      return "tcp";
     case ProbeSpec::Kind::Http:
-      return fmt::format("http://{}{}", format_host_port(probe.host, probe.port),
-                         probe.target.empty() ? "/" : probe.target);
+      return "http";
     case ProbeSpec::Kind::Exec:
-      return "exec:" + probe.target;
+      return "exec";
     case ProbeSpec::Kind::File:
-      return "file:" + probe.target;
+      return "file";
   }
   return "";
+}
+
+std::string format_probe(const ProbeSpec& probe) {
+  const char* kind = probe_kind_name(probe.kind);
+  switch (probe.kind) {
+    case ProbeSpec::Kind::Fd:
+      return fmt::format("{}:{}", kind, probe.fd);
+    case ProbeSpec::Kind::Tcp:
+      return fmt::format("{}:{}", kind, format_host_port(probe.host, probe.port));
+    case ProbeSpec::Kind::Http:
+      return fmt::format("{}://{}{}", kind, format_host_port(probe.host, probe.port),
+                         probe.target.empty() ? "/" : probe.target);
+    case ProbeSpec::Kind::Exec:
+    case ProbeSpec::Kind::File:
+      return fmt::format("{}:{}", kind, probe.target);
+    default:
+      return kind;
+  }
 }
 
 std::string format_depends_on(const std::vector<Dependency>& deps) {

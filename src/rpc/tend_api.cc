@@ -1,5 +1,6 @@
 #include "rpc/tend_api.h"
 
+#include "config/datatypes.h"
 #include "core/dependencies.h"
 #include "rpc/config_info.h"
 #include "rpc/faults.h"
@@ -8,28 +9,6 @@
 namespace tend::rpc {
 
 namespace {
-
-const char* probe_kind_name(ProbeSpec::Kind k) {
-  switch (k) {
-    case ProbeSpec::Kind::None:
-      return "";
-    case ProbeSpec::Kind::Running:
-      return "running";
-    case ProbeSpec::Kind::Notify:
-      return "notify";
-    case ProbeSpec::Kind::Fd:
-      return "fd";
-    case ProbeSpec::Kind::Tcp:
-      return "tcp";
-    case ProbeSpec::Kind::Http:
-      return "http";
-    case ProbeSpec::Kind::Exec:
-      return "exec";
-    case ProbeSpec::Kind::File:
-      return "file";
-  }
-  return "";
-}
 
 const char* health_name(const Process& p) {
   if (p.config().healthcheck.kind == ProbeSpec::Kind::None) {

@@ -338,3 +338,14 @@ def tend_runs(spawn):
 def need(path, package):
     if not os.access(path, os.X_OK):
         pytest.skip(f"needs {path} (Debian package {package}; scripts/install-deps.sh)")
+
+
+def status_row(run, name):
+    """(state, description) of `name` in Debian's supervisorctl status."""
+    need(SUPERVISORCTL, "supervisor")
+    _, out = run.ctl("status", name)
+    for line in out.splitlines():
+        parts = line.split(None, 2)
+        if parts[:1] == [name]:
+            return parts[1], parts[2] if len(parts) > 2 else ""
+    return None, out

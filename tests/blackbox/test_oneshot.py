@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import read_text, wait_for
-from deplib import SUPERVISORCTL, need, node, sleep_window, spawn_count, tend_runs
+from deplib import SUPERVISORCTL, need, node, sleep_window, spawn_count, status_row, tend_runs
 
 # once.sh NAME FAILS FAILCODE DELAY [CODE]: counts its runs in count.NAME and records start/NAME;
 # sleeps DELAY; runs up to FAILS exit with FAILCODE, later ones write done/NAME (atomically,
@@ -65,17 +65,6 @@ def runs(run, name):
 
 def done_time(run, name):
     return float(Path(run.path("done", name)).read_text())
-
-
-def status_row(run, name):
-    """(state, description) of `name` in Debian's supervisorctl status."""
-    need(SUPERVISORCTL, "supervisor")
-    _, out = run.ctl("status", name)
-    for line in out.splitlines():
-        parts = line.split(None, 2)
-        if parts[:1] == [name]:
-            return parts[1], parts[2] if len(parts) > 2 else ""
-    return None, out
 
 
 def line_index(run, pattern):

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TEND, read_text, wait_for
-from deplib import SUPERVISORCTL, need, spawn_count, tend_runs
+from deplib import SUPERVISORCTL, need, spawn_count, status_row, tend_runs
 
 # tick.sh NAME DELAY CODE: appends its start instant to runs.NAME; takes the lock dir lock.NAME
 # (mkdir fails when another instance holds it: that overlap is appended to overlap.NAME); sleeps
@@ -104,17 +104,6 @@ def no_overlap(run, name):
 
 def health(run, name):
     return run.rpc().tend.getProcessHealth(name)
-
-
-def status_row(run, name):
-    """(state, description) of `name` in Debian's supervisorctl status."""
-    need(SUPERVISORCTL, "supervisor")
-    _, out = run.ctl("status", name)
-    for line in out.splitlines():
-        parts = line.split(None, 2)
-        if parts[:1] == [name]:
-            return parts[1], parts[2] if len(parts) > 2 else ""
-    return None, out
 
 
 def utc_text(t):
