@@ -424,6 +424,54 @@ TEST_F(HttpServerTest, IdleTimerRestartsAfterActivity) {
   EXPECT_TRUE(reader.at_eof());
 }
 
+// A slowloris: each byte is progress, so the idle timeout alone would keep
+// this connection open for as long as the client trickles; the request
+// deadline closes it.
+TEST_F(HttpServerTest, TricklingRequestIsClosedAtTheRequestDeadline) {
+  HttpLimits limits;
+  limits.idle_timeout = std::chrono::seconds(10);
+  limits.request_timeout = std::chrono::milliseconds(300);
+  start(limits);
+  Fd fd = connect_unix(sock);
+  auto begun = std::chrono::steady_clock::now();
+  ASSERT_TRUE(send_all(fd.get(), "GET /ok.html HTTP/1.1\r\n"));
+  bool closed = false;
+  int trickled = 0;
+  while (!closed && std::chrono::steady_clock::now() - begun < std::chrono::seconds(5)) {
+    struct pollfd p {fd.get(), POLLIN, 0};
+    if (poll(&p, 1, 50) > 0) {  // 50 ms: the trickle's pace, the behaviour under test
+      char c;
+      closed = recv(fd.get(), &c, 1, 0) <= 0;
+    } else if (!send_all(fd.get(), "X")) {
+      closed = true;
+    } else {
+      ++trickled;
+    }
+  }
+  auto lived = std::chrono::steady_clock::now() - begun;
+  EXPECT_TRUE(closed) << "still open after trickling " << trickled << " bytes";
+  EXPECT_GE(lived, std::chrono::milliseconds(250));  // not before the deadline
+  EXPECT_GE(trickled, 3);
+  EXPECT_TRUE(wait_until([this] { return connections() == 0; }));
+  EXPECT_EQ(roundtrip("GET /ok.html HTTP/1.1\r\n\r\n").body, "OK");
+}
+
+TEST_F(HttpServerTest, RequestDeadlineCountsFromEachRequest) {
+  HttpLimits limits;
+  limits.request_timeout = std::chrono::milliseconds(300);
+  start(limits);
+  Fd fd = connect_unix(sock);
+  ResponseReader reader(fd.get());
+  for (int i = 0; i < 4; ++i) {
+    // The behaviour under test: each request arrives in two halves 100 ms
+    // apart, 400 ms of keep-alive in all, longer than the deadline.
+    ASSERT_TRUE(send_all(fd.get(), "GET /ok.html HTTP/1.1\r\n"));
+    usleep(100 * 1000);
+    ASSERT_TRUE(send_all(fd.get(), "\r\n"));
+    ASSERT_EQ(reader.next().body, "OK") << i;
+  }
+}
+
 TEST_F(HttpServerTest, HalfSentRequestDoesNotBlockOthers) {
   start();
   Fd slow = connect_unix(sock);

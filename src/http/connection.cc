@@ -90,6 +90,11 @@ int Connection::cb_message_begin(llhttp_t* p) {
   c->m_value.clear();
   c->m_header_bytes = 0;
   c->m_reject_status = 0;
+  // The request deadline now applies: re-arm the timer for it (the caller of
+  // parse_input updates timers afterwards).
+  c->m_request_begun = c->m_loop.now();
+  c->m_loop.cancel_timer(c->m_timer);
+  c->m_timer = 0;
   return 0;
 }
 
@@ -331,6 +336,7 @@ void Connection::parse_input() {
 }
 
 void Connection::handle_request() {
+  m_request_begun.reset();
   m_state = State::Handling;
   ++m_seq;
   m_on_abort = nullptr;
@@ -355,6 +361,7 @@ void Connection::handle_request() {
 }
 
 void Connection::reject(int status) {
+  m_request_begun.reset();
   m_state = State::Handling;
   ++m_seq;  // any Response for an earlier request is now stale
   m_keep_alive = false;
@@ -536,8 +543,15 @@ bool Connection::waiting_on_client() const {
   return m_state == State::Reading || m_state == State::Closing || m_state == State::Lingering || out_pending() > 0;
 }
 
-Duration Connection::timeout() const {
-  return m_state == State::Lingering ? k_linger_timeout : m_limits.idle_timeout;
+MonoTime Connection::deadline() const {
+  if (m_state == State::Lingering) {
+    return m_last_activity + k_linger_timeout;
+  }
+  MonoTime idle = m_last_activity + m_limits.idle_timeout;
+  if (m_state == State::Reading && m_request_begun) {
+    return std::min(idle, *m_request_begun + m_limits.request_timeout);
+  }
+  return idle;
 }
 
 void Connection::update_timer() {
@@ -551,7 +565,7 @@ void Connection::update_timer() {
   }
   if (m_timer == 0) {
     std::weak_ptr<Connection> weak = weak_from_this();
-    m_timer = m_loop.add_timer(m_last_activity + timeout(), [weak] {
+    m_timer = m_loop.add_timer(deadline(), [weak] {
       if (std::shared_ptr<Connection> self = weak.lock()) {
         self->on_timer();
       }
@@ -564,7 +578,7 @@ void Connection::on_timer() {
   if (closed() || !waiting_on_client()) {
     return;
   }
-  if (m_loop.now() >= m_last_activity + timeout()) {
+  if (m_loop.now() >= deadline()) {
     close();
     return;
   }

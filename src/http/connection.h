@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -130,7 +131,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void update_interest();
   void update_timer();
   bool waiting_on_client() const;
-  Duration timeout() const;
+  // When the connection is closed unless the client makes progress: the idle
+  // (or linger) timeout after the last activity, and no later than the
+  // request deadline while a request is partly received.
+  MonoTime deadline() const;
   size_t out_pending() const { return m_out.size() - m_out_off + m_body.size() - m_body_off; }
 
   // Response entry points, all checking `seq`.
@@ -178,6 +182,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint32_t m_interest = 0;
   EventLoop::TimerId m_timer = 0;
   MonoTime m_last_activity{};
+  // When the first byte of the request being received arrived; unset
+  // between requests.
+  std::optional<MonoTime> m_request_begun;
 };
 
 }  // namespace tend::http

@@ -45,6 +45,11 @@ struct HttpLimits {
   size_t max_body_bytes = 2 * 1024 * 1024;    // announced or received; more -> 413, before reading it
   size_t max_stream_buffer = 1024 * 1024;     // unsent streamed bytes; more -> the client is dropped
   Duration idle_timeout = std::chrono::seconds(60);  // no progress while we wait on the client -> close
+  // A request's line, headers and body must all arrive within this of its
+  // first byte, or the connection is closed. The idle timeout alone lets a
+  // client that sends a byte a minute hold a connection for hours (a
+  // slowloris); this bounds what one such client costs.
+  Duration request_timeout = std::chrono::seconds(30);
   // Open connections per server. Beyond it a new connection is accepted and
   // closed at once (the client sees EOF), so the kernel backlog never fills
   // with clients that would wait for nothing.
