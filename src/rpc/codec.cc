@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
+#include "config/unicode.h"
 #include "util/base64.h"
 
 namespace tend::rpc {
@@ -41,6 +42,38 @@ std::string text_of(pugi::xml_node node) {
     }
   }
   return out;
+}
+
+// True when `s` is valid UTF-8 made only of characters XML 1.0 allows (tab,
+// LF, CR, U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF). pugixml checks
+// neither: raw bytes and references such as &#1; reach our strings as they
+// are, and a string a call carries can come back in its fault ("BAD_NAME:
+// ..."), which no XML parser would then read. expat refuses such documents,
+// so supervisord answers them 400, and so do we.
+bool is_xml_text(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    char32_t cp = 0;
+    size_t len = unicode::decode(s, i, &cp);
+    if (len == 0) {
+      return false;
+    }
+    bool allowed = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+                   (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000;
+    if (!allowed) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+// text_of(node), refused when it is not XML text (see is_xml_text).
+Result<std::string> checked_text_of(pugi::xml_node node) {
+  std::string text = text_of(node);
+  if (!is_xml_text(text)) {
+    return make_error("text that is not valid UTF-8 or holds a character XML does not allow");
+  }
+  return text;
 }
 
 pugi::xml_node first_element(pugi::xml_node node) {
@@ -101,11 +134,15 @@ Result<Value> parse_struct(pugi::xml_node node, int depth) {
     if (!name || !v) {
       return make_error("struct member without name or value");
     }
+    Result<std::string> key = checked_text_of(name);
+    if (!key.ok()) {
+      return make_error(key.error());
+    }
     Result<Value> item = parse_value(v, depth + 1);
     if (!item.ok()) {
       return item;
     }
-    out.emplace_back(text_of(name), std::move(*item));
+    out.emplace_back(std::move(*key), std::move(*item));
   }
   return Value(std::move(out));
 }
@@ -115,13 +152,14 @@ Result<Value> parse_value(pugi::xml_node value, int depth) {
     return make_error("values nested too deeply");
   }
   pugi::xml_node typed = first_element(value);
-  if (!typed) {
-    return Value(text_of(value));  // an untyped <value> is a string
+  if (!typed || std::string_view(typed.name()) == "string") {
+    Result<std::string> text = checked_text_of(typed ? typed : value);  // an untyped <value> is a string
+    if (!text.ok()) {
+      return make_error(text.error());
+    }
+    return Value(std::move(*text));
   }
   std::string_view type = typed.name();
-  if (type == "string") {
-    return Value(text_of(typed));
-  }
   if (type == "int" || type == "i4" || type == "i8") {
     return parse_int(text_of(typed));
   }
@@ -136,7 +174,11 @@ Result<Value> parse_value(pugi::xml_node value, int depth) {
     return parse_double(text_of(typed));
   }
   if (type == "dateTime.iso8601") {
-    return Value(DateTime{std::string(trim(text_of(typed)))});
+    Result<std::string> text = checked_text_of(typed);
+    if (!text.ok()) {
+      return make_error(text.error());
+    }
+    return Value(DateTime{std::string(trim(*text))});
   }
   if (type == "base64") {
     Result<std::string> bytes = base64_decode(text_of(typed));
@@ -377,8 +419,12 @@ Result<Call> parse_call(std::string_view xml) {
   if (!root.ok()) {
     return make_error(root.error());
   }
+  Result<std::string> method = checked_text_of(root->child("methodName"));
+  if (!method.ok()) {
+    return make_error("methodName: " + method.error());
+  }
   Call call;
-  call.method = std::string(trim(text_of(root->child("methodName"))));
+  call.method = std::string(trim(*method));
   if (call.method.empty()) {
     return make_error("methodCall without methodName");
   }

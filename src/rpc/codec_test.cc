@@ -98,6 +98,41 @@ TEST(CodecParse, Rejections) {
   EXPECT_TRUE(parse_fails(deep + std::string("x")));
 }
 
+// Strings must be XML text: a string we accept can come back in a fault
+// ("BAD_NAME: <name>"), so one that no XML reader accepts is refused (HTTP 400,
+// as expat makes supervisord answer) wherever a string can appear.
+TEST(CodecParse, TextThatIsNotXmlIsRefused) {
+  const char* bad[] = {
+      "\xff",              // never valid in UTF-8
+      "ok\xc3",            // truncated sequence
+      "\xed\xa0\x80",      // encoded surrogate
+      "\xc0\xaf",          // overlong '/'
+      "\xf4\x90\x80\x80",  // beyond U+10FFFF
+      "a\x01b",            // control character, raw
+      "&#1;",              // the same as a character reference
+      "&#xFFFE;",          // a non-character
+      "&#xD800;",          // a surrogate reference
+  };
+  for (const char* text : bad) {
+    std::string t = text;
+    EXPECT_TRUE(parse_fails("<value><string>" + t + "</string></value>")) << t;
+    EXPECT_TRUE(parse_fails("<value>" + t + "</value>")) << t;
+    EXPECT_TRUE(parse_fails("<value><struct><member><name>" + t + "</name><value>1</value></member></struct></value>"))
+        << t;
+    EXPECT_TRUE(parse_fails("<value><array><data><value>" + t + "</value></data></array></value>")) << t;
+    EXPECT_TRUE(parse_fails("<value><dateTime.iso8601>" + t + "</dateTime.iso8601></value>")) << t;
+    EXPECT_FALSE(parse_call("<methodCall><methodName>a" + t + "</methodName></methodCall>").ok()) << t;
+  }
+  // What XML does allow passes unchanged: tab, LF, the BMP edges, astral
+  // planes (a raw CR would be read as a line end; &#13; is one).
+  std::string fine = "\t\n \xed\x9f\xbf\xee\x80\x80\xef\xbf\xbd\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf";
+  EXPECT_EQ(parse_one("<value><string>" + fine + "</string></value>"), Value(fine));
+  EXPECT_EQ(parse_one("<value><string>a&#13;b</string></value>"), Value("a\rb"));
+  EXPECT_EQ(parse_one("<value><string>&#x10FFFF;&#9;</string></value>"), Value("\xf4\x8f\xbf\xbf\t"));
+  // Base64 carries bytes, not text: any byte goes.
+  EXPECT_EQ(parse_one("<value><base64>/wE=</base64></value>"), Value(Base64{"\xff\x01"}));
+}
+
 TEST(CodecParse, MissingParamsAllowed) {
   Result<Call> call = parse_call("<?xml version='1.0'?>\n<methodCall>\n<methodName>system.listMethods</methodName>\n</methodCall>\n");
   ASSERT_TRUE(call.ok()) << call.error();
