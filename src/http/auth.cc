@@ -10,15 +10,9 @@
 namespace tend::http {
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
-  // Walk the longer length always; a size mismatch still fails.
-  size_t n = a.size() > b.size() ? a.size() : b.size();
-  unsigned diff = a.size() == b.size() ? 0u : 1u;
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned>(x ^ y);
-  }
-  return diff == 0;
+  return detail::constant_time_equal_bytes(
+      a.size(), b.size(), [a](size_t i) { return static_cast<unsigned char>(a[i]); },
+      [b](size_t i) { return static_cast<unsigned char>(b[i]); });
 }
 
 namespace {
