@@ -44,11 +44,11 @@ TEST(ConstantTimeEqual, ReadsEveryByteWhereverTheDifferenceIs) {
   };
   const Case cases[] = {
       {secret, true},
-      {"X" + secret.substr(1), false},                  // wrong first byte
+      {"X" + secret.substr(1), false},                     // wrong first byte
       {secret.substr(0, secret.size() - 1) + "X", false},  // wrong last byte
-      {"XXXXXXXXXXXXXXX", false},                       // all wrong
-      {"s", false},                                     // a prefix
-      {secret + "-and-more", false},                    // longer
+      {"XXXXXXXXXXXXXXX", false},                          // all wrong
+      {"s", false},                                        // a prefix
+      {secret + "-and-more", false},                       // longer
       {"", false},
   };
   for (const Case& c : cases) {
