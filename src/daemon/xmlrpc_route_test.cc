@@ -373,6 +373,23 @@ TEST_F(AuthTest, WrongAndRightPasswords) {
   EXPECT_EQ(roundtrip(post_request("/RPC2", k_list_methods, right)).status, 200);
 }
 
+// Credentials are checked when the headers are complete: a client without
+// them is answered before it sends its body, which tend never holds.
+TEST_F(AuthTest, UnauthenticatedBodyIsNeverRead) {
+  start({}, Credentials{"user", "s3cret"});
+  Fd fd = connect_unix(sock);
+  ASSERT_TRUE(send_all(fd.get(), "POST /RPC2 HTTP/1.1\r\nContent-Length: 1000000\r\n\r\n"));
+  ResponseReader reader(fd.get());
+  ParsedResponse r = reader.next();  // no body byte sent yet
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.header("WWW-Authenticate"), "Basic realm=\"default\"");
+  EXPECT_EQ(r.header("Connection"), "close");
+  EXPECT_EQ(lt.run([this] { return server->request_bytes(); }), 0u);
+  ParsedResponse head = roundtrip("HEAD /ok.html HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(head.status, 401);
+  EXPECT_EQ(head.body, "");
+}
+
 TEST_F(AuthTest, EmptyHeaderBeforeCredentials) {
   start({}, Credentials{"user", "pw"});
   std::string req = "GET /ok.html HTTP/1.1\r\nX-Empty:\r\nAuthorization: Basic " + base64_encode("user:pw") +
@@ -470,6 +487,35 @@ TEST_F(HttpServerTest, RequestDeadlineCountsFromEachRequest) {
     ASSERT_TRUE(send_all(fd.get(), "\r\n"));
     ASSERT_EQ(reader.next().body, "OK") << i;
   }
+}
+
+// Many clients each sending a large body, never finishing, would each make
+// tend hold max_body_bytes; together they are held to
+// max_request_bytes_total and a request beyond it gets 503.
+TEST_F(HttpServerTest, RequestsBeingReceivedShareOneMemoryBound) {
+  HttpLimits limits;
+  limits.max_body_bytes = 128 * 1024;
+  limits.max_request_bytes_total = 256 * 1024;
+  start(limits);
+  std::string head = "POST /RPC2 HTTP/1.1\r\nContent-Length: 100000\r\n\r\n";
+  std::vector<Fd> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.push_back(connect_unix(sock));
+    ASSERT_TRUE(send_all(holders.back().get(), head + std::string(50000, 'x')));
+  }
+  ASSERT_TRUE(wait_until([this] { return lt.run([this] { return server->request_bytes(); }) >= 200000; }));
+  EXPECT_EQ(roundtrip(head + std::string(100000, 'x')).status, 503);  // a third does not fit
+  EXPECT_EQ(roundtrip(post_request("/RPC2", k_list_methods)).status, 200);  // a small one does
+  holders.clear();  // their memory is given back when they go
+  EXPECT_TRUE(wait_until([this] { return connections() == 0; }));
+  EXPECT_EQ(lt.run([this] { return server->request_bytes(); }), 0u);
+  std::string call = rpc::encode_call("system.methodHelp", {rpc::Value(std::string(90000, 'm'))});
+  EXPECT_EQ(roundtrip(post_request("/RPC2", call)).status, 200);
+  // Answered requests, chunked ones and refused ones give back what they took.
+  EXPECT_EQ(roundtrip("PUT /ok.html HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n").status,
+            200);
+  EXPECT_EQ(roundtrip("POST /RPC2 HTTP/1.1\r\nContent-Length: 999999\r\n\r\n").status, 413);
+  EXPECT_EQ(lt.run([this] { return server->request_bytes(); }), 0u);
 }
 
 TEST_F(HttpServerTest, HalfSentRequestDoesNotBlockOthers) {

@@ -80,11 +80,28 @@ bool Connection::count_header_bytes(size_t n) {
     m_reject_status = 431;
     return false;
   }
+  return charge(n);
+}
+
+bool Connection::charge(size_t n) {
+  if (!m_memory.charge(n)) {
+    m_reject_status = 503;
+    return false;
+  }
+  m_charged += n;
   return true;
+}
+
+void Connection::release_request_memory() {
+  m_memory.release(m_charged);
+  m_charged = 0;
+  m_body_charged = false;
+  std::string().swap(m_req.body);
 }
 
 int Connection::cb_message_begin(llhttp_t* p) {
   Connection* c = self_of(p);
+  c->release_request_memory();
   c->m_req = Request();
   c->m_field.clear();
   c->m_value.clear();
@@ -133,6 +150,12 @@ int Connection::cb_headers_complete(llhttp_t* p) {
   size_t q = r.target.find('?');
   r.path = r.target.substr(0, q);
   r.query = q == std::string::npos ? "" : r.target.substr(q + 1);
+  // Credentials are checked before any of the body is read, so a client
+  // without them makes tend hold no more than its headers.
+  if (!check_basic_auth(*c->m_creds, r.header("authorization"))) {
+    c->m_reject_status = 401;
+    return -1;
+  }
   bool has_length = (p->flags & F_CONTENT_LENGTH) != 0;
   if (p->method == HTTP_POST && !has_length) {
     c->m_reject_status = 411;
@@ -143,6 +166,10 @@ int Connection::cb_headers_complete(llhttp_t* p) {
     return -1;
   }
   if (has_length) {
+    if (!c->charge(p->content_length)) {
+      return -1;
+    }
+    c->m_body_charged = true;
     r.body.reserve(p->content_length);
   }
   const std::string* expect = r.header("expect");
@@ -158,6 +185,9 @@ int Connection::cb_body(llhttp_t* p, const char* at, size_t len) {
     c->m_reject_status = 413;
     return -1;
   }
+  if (!c->m_body_charged && !c->charge(len)) {
+    return -1;
+  }
   c->m_req.body.append(at, len);
   return 0;
 }
@@ -170,11 +200,13 @@ int Connection::cb_message_complete(llhttp_t* p) {
 
 // ---- lifecycle -------------------------------------------------------------
 
-Connection::Connection(EventLoop& loop, Fd fd, const HttpLimits& limits, std::shared_ptr<const Credentials> creds,
-                       const RequestHandler& route, std::function<void(Connection*)> on_closed)
+Connection::Connection(EventLoop& loop, Fd fd, const HttpLimits& limits, RequestMemory& memory,
+                       std::shared_ptr<const Credentials> creds, const RequestHandler& route,
+                       std::function<void(Connection*)> on_closed)
     : m_loop(loop),
       m_fd(std::move(fd)),
       m_limits(limits),
+      m_memory(memory),
       m_creds(std::move(creds)),
       m_route(route),
       m_on_closed(std::move(on_closed)) {
@@ -213,6 +245,7 @@ void Connection::close() {
   m_loop.cancel_timer(m_timer);
   m_timer = 0;
   m_fd.close();
+  release_request_memory();
   bool unanswered = m_state == State::Handling || m_state == State::Streaming;
   m_state = State::Closed;
   std::function<void()> abort = std::move(m_on_abort);
@@ -344,12 +377,6 @@ void Connection::handle_request() {
   if (m_peer_eof) {
     m_keep_alive = false;
   }
-  if (!check_basic_auth(*m_creds, m_req.header("authorization"))) {
-    m_keep_alive = false;
-    queue_response(401, "text/html", error_body(401), {{"WWW-Authenticate", "Basic realm=\"default\""}}, false);
-    finish_response();
-    return;
-  }
   Response response(weak_from_this(), m_seq);
   try {
     m_route(m_req, response);
@@ -358,15 +385,23 @@ void Connection::handle_request() {
   } catch (...) {
     response.send_error(500);
   }
+  // Handlers read the body while they run, never later (a Response does not
+  // reach the Request), so its memory can go back now.
+  release_request_memory();
 }
 
 void Connection::reject(int status) {
+  release_request_memory();
   m_request_begun.reset();
   m_state = State::Handling;
   ++m_seq;  // any Response for an earlier request is now stale
   m_keep_alive = false;
-  m_head_only = false;
-  queue_response(status, "text/html", error_body(status), {}, false);
+  m_head_only = m_req.method == "HEAD";  // set once the headers are complete
+  Headers extra;
+  if (status == 401) {
+    extra.emplace_back("WWW-Authenticate", "Basic realm=\"default\"");
+  }
+  queue_response(status, "text/html", error_body(status), extra, false);
   finish_response();
 }
 

@@ -73,10 +73,12 @@ using RequestHandler = std::function<void(const Request&, const Response&)>;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  // `route` and `on_closed` must stay valid for the connection's life; the
-  // server guarantees it by closing every connection before it goes away.
-  Connection(EventLoop& loop, Fd fd, const HttpLimits& limits, std::shared_ptr<const Credentials> creds,
-             const RequestHandler& route, std::function<void(Connection*)> on_closed);
+  // `limits`, `memory`, `route` and `on_closed` must stay valid until the
+  // connection is closed; the server guarantees it by closing every
+  // connection before it goes away.
+  Connection(EventLoop& loop, Fd fd, const HttpLimits& limits, RequestMemory& memory,
+             std::shared_ptr<const Credentials> creds, const RequestHandler& route,
+             std::function<void(Connection*)> on_closed);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -105,6 +107,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static int cb_message_complete(llhttp_t* p);
   static const llhttp_settings_t& settings();
   bool count_header_bytes(size_t n);
+  // Takes `n` bytes of the server's RequestMemory for the request being
+  // received; when they do not fit, sets 503 as the answer and returns false.
+  bool charge(size_t n);
+  // Gives back what the request charged and frees its body.
+  void release_request_memory();
 
   void on_event(uint32_t events);
   void on_timer();
@@ -147,6 +154,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   EventLoop& m_loop;
   Fd m_fd;
   const HttpLimits& m_limits;
+  RequestMemory& m_memory;
+  size_t m_charged = 0;       // of m_memory, by the request being received
+  bool m_body_charged = false;  // its Content-Length was charged in full
   std::shared_ptr<const Credentials> m_creds;
   const RequestHandler& m_route;
   std::function<void(Connection*)> m_on_closed;

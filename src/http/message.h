@@ -43,6 +43,11 @@ struct Request {
 struct HttpLimits {
   size_t max_header_bytes = 32 * 1024;        // request line + headers; more -> 431
   size_t max_body_bytes = 2 * 1024 * 1024;    // announced or received; more -> 413, before reading it
+  // Request lines, headers and bodies being received, all connections
+  // together: a request that would take more gets 503 (a body announced by
+  // Content-Length counts in full from its headers on). Without it, each of
+  // max_connections clients could make tend hold max_body_bytes.
+  size_t max_request_bytes_total = 32 * 1024 * 1024;
   size_t max_stream_buffer = 1024 * 1024;     // unsent streamed bytes; more -> the client is dropped
   Duration idle_timeout = std::chrono::seconds(60);  // no progress while we wait on the client -> close
   // A request's line, headers and body must all arrive within this of its
@@ -54,6 +59,27 @@ struct HttpLimits {
   // closed at once (the client sees EOF), so the kernel backlog never fills
   // with clients that would wait for nothing.
   size_t max_connections = 1024;
+};
+
+// Bytes of requests being received, summed over one server's connections,
+// bounded by HttpLimits::max_request_bytes_total.
+class RequestMemory {
+ public:
+  explicit RequestMemory(size_t limit) : m_limit(limit) {}
+  // Takes `n` bytes of the budget; false (and nothing taken) when they do not fit.
+  bool charge(size_t n) {
+    if (n > m_limit - m_used) {
+      return false;
+    }
+    m_used += n;
+    return true;
+  }
+  void release(size_t n) { m_used -= n; }
+  size_t used() const { return m_used; }
+
+ private:
+  size_t m_limit;
+  size_t m_used = 0;
 };
 
 // "OK", "Not Found", ... ("Unknown" for codes we never send).

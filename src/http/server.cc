@@ -15,7 +15,10 @@ constexpr Duration k_accept_pause = std::chrono::milliseconds(100);
 }  // namespace
 
 HttpServer::HttpServer(EventLoop& loop, HttpLimits limits)
-    : m_loop(loop), m_limits(limits), m_spare_fd(open("/dev/null", O_RDONLY | O_CLOEXEC)) {
+    : m_loop(loop),
+      m_limits(limits),
+      m_request_memory(limits.max_request_bytes_total),
+      m_spare_fd(open("/dev/null", O_RDONLY | O_CLOEXEC)) {
   m_dispatch = [this](const Request& request, const Response& response) { dispatch(request, response); };
 }
 
@@ -143,8 +146,8 @@ void HttpServer::accept_one(Listener* listener, Fd fd) {
   if (m_connections.size() >= m_limits.max_connections) {
     return;  // `fd` closes here: the client sees EOF
   }
-  auto conn = std::make_shared<Connection>(m_loop, std::move(fd), m_limits, listener->credentials, m_dispatch,
-                                           [this](Connection* c) { m_connections.erase(c); });
+  auto conn = std::make_shared<Connection>(m_loop, std::move(fd), m_limits, m_request_memory, listener->credentials,
+                                           m_dispatch, [this](Connection* c) { m_connections.erase(c); });
   m_connections.emplace(conn.get(), conn);
   Status st = conn->start();
   if (!st.ok()) {

@@ -51,6 +51,8 @@ class HttpServer {
   void close_all();
 
   size_t connection_count() const { return m_connections.size(); }
+  // Bytes of requests being received now (see HttpLimits::max_request_bytes_total).
+  size_t request_bytes() const { return m_request_memory.used(); }
   // TCP port of the most recently opened TCP listener (for port 0), else 0.
   int last_tcp_port() const { return m_last_tcp_port; }
   const HttpLimits& limits() const { return m_limits; }
@@ -70,6 +72,7 @@ class HttpServer {
 
   EventLoop& m_loop;
   HttpLimits m_limits;
+  RequestMemory m_request_memory;  // shared by the connections
   std::vector<std::pair<std::string, RequestHandler>> m_routes;
   RequestHandler m_dispatch;  // what connections call: routes the request
   std::vector<std::unique_ptr<Listener>> m_listeners;
