@@ -495,12 +495,10 @@ class UserDaemon(Daemon):
 
 
 def test_spawn_fails_for_nproc(request):
-    """The spawn itself fails: tend runs as an unprivileged user with RLIMIT_NPROC 2 (itself and the
-    sleeper), so the clone for `doomed` fails with EAGAIN. (A program's own user= and rlimit_nproc
-    cannot do this: tend clones as root, which the limit never stops, and since Linux 5.17 a
-    setuid by a process with CAP_SYS_RESOURCE/CAP_SYS_ADMIN no longer marks the child, so its
-    execve succeeds too.) `doomed` must go BACKOFF, then FATAL after startretries, with the reason
-    in the log and in spawnerr; tend and the sleeper run on."""
+    """The clone itself fails: tend runs as an unprivileged user with RLIMIT_NPROC 2 (itself and the
+    sleeper), so the clone for `doomed` fails with EAGAIN (as root, tend's clones are never
+    limited; the exec-time failure is the next test). `doomed` must go BACKOFF, then FATAL after
+    startretries, with the reason in the log and in spawnerr; tend and the sleeper run on."""
     user = idle_user()
     if user is None:
         pytest.skip(f"needs one of {SPARE_USERS} with no process")
@@ -531,6 +529,49 @@ def test_spawn_fails_for_nproc(request):
     assert d.rpc().supervisor.getState()["statename"] == "RUNNING"
     print(f"\nFIGURE nproc: {main.count('spawnerr: ' + reason)} spawn failures (EAGAIN), BACKOFF then FATAL; "
           "tend alive, sleeper untouched")
+
+
+PROGRAM_NPROC = """
+[program:sleeper]
+command=/bin/sleep 1000
+user=nobody
+priority=1
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+
+[program:doomed]
+command=/bin/sleep 1000
+user=nobody
+rlimit_nproc=0
+priority=2
+startsecs=0
+startretries=1
+stdout_logfile=NONE
+stderr_logfile=NONE
+"""
+
+
+def test_exec_fails_for_a_programs_nproc(request):
+    """The program's own user=nobody and rlimit_nproc=0: tend clones as root (never limited), sets the
+    limit and calls setuid(nobody). The kernel then marks the child if nobody already has more
+    processes than the limit (counted without the child: hence a sleeper running as nobody first),
+    and the child's execve fails with EAGAIN. BACKOFF, then FATAL, with the errno text in the log
+    and in spawnerr; tend and the sleeper run on."""
+    d = Daemon("tend", programs=PROGRAM_NPROC)
+    request.addfinalizer(d.stop)
+    d.wait_ready()
+    sleeper_pid = wait_state(d, "sleeper", "RUNNING")["pid"]
+    backoff = wait_state(d, "doomed", "BACKOFF")
+    fatal = wait_state(d, "doomed", "FATAL")
+    reason = "couldn't exec /bin/sleep: Resource temporarily unavailable"
+    main = read_text(Path(d.dir, "main.log"))
+    assert main.count(f"spawnerr: {reason}") == 2, main  # the first try and startretries=1
+    assert "gave up: doomed entered FATAL state, too many start retries too quickly" in main, main
+    assert backoff["spawnerr"] == reason and fatal["spawnerr"] == reason, (backoff, fatal)
+    assert d.proc.poll() is None
+    assert info(d, "sleeper")["pid"] == sleeper_pid and info(d, "sleeper")["statename"] == "RUNNING"
+    print(f"\nFIGURE program-nproc: {main.count('spawnerr: ' + reason)} x '{reason}', BACKOFF then FATAL")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -712,6 +753,12 @@ stderr_logfile=%(here)s/closer.err
         fds = os.listdir(f"/proc/{pid}/fd")
         return "1" not in fds and "2" not in fds
     wait_for(stdio_closed, what="the program closing its stdout and stderr")
+    # The window under test: a hung-up pipe left in epoll would make tend spin (a core's worth).
+    cpu0, t0 = cpu_seconds(d.proc.pid), time.monotonic()
+    while time.monotonic() - t0 < 1.0:
+        time.sleep(0.1)
+    cpu = (cpu_seconds(d.proc.pid) - cpu0) / (time.monotonic() - t0)
+    assert cpu < STORM_CPU_BOUND, cpu
     assert info(d, "closer")["statename"] == "RUNNING"
     state, took = timed_rpc(d, lambda s: s.supervisor.getState())
     assert took < PROMPT_S
@@ -719,3 +766,4 @@ stderr_logfile=%(here)s/closer.err
     final = wait_state(d, "closer", "EXITED")
     assert final["exitstatus"] == 0 and final["pid"] == 0, final
     assert read_text(Path(d.dir, "closer.out")) == "before\n"
+    print(f"\nFIGURE closed-stdout: RUNNING after both pipes closed, tend cpu={cpu * 100:.1f}% of a core, clean exit")
