@@ -207,8 +207,9 @@ void OutputChannel::write_file(std::string_view data) {
   } else if (m_file_failing) {
     m_file_failing = false;
     if (m_sinks.logger != nullptr) {
-      m_sinks.logger->log(Level::Warn, fmt::format("resumed writing {}: {} bytes were dropped while it could not be written",
-                                                   m_file->path(), m_dropped_bytes));
+      m_sinks.logger->log(Level::Warn,
+                          fmt::format("resumed writing {}: {} bytes were dropped while it could not be written",
+                                      m_file->path(), m_dropped_bytes));
     }
     m_dropped_bytes = 0;
   }

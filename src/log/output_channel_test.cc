@@ -262,7 +262,8 @@ TEST(OutputChannel, CountsWhatAFullDiskDroppedAndSaysSoWhenWritingResumes) {
   size_t failed = main.find(" ERRO unable to write " + o.logfile + ": No space left on device\n");
   ASSERT_NE(failed, std::string::npos) << main;
   EXPECT_EQ(main.find("unable to write", failed + 20), std::string::npos) << main;
-  std::string resumed = " WARN resumed writing " + o.logfile + ": 24 bytes were dropped while it could not be written\n";
+  std::string resumed =
+      " WARN resumed writing " + o.logfile + ": 24 bytes were dropped while it could not be written\n";
   size_t at = main.find(resumed);
   ASSERT_NE(at, std::string::npos) << main;
   EXPECT_EQ(main.find("resumed", at + 20), std::string::npos) << main;  // once, not per later write

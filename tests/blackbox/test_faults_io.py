@@ -412,7 +412,9 @@ def test_fd_storm(request, nofile):
     peak_fds = fd_count(pid)
     assert cpu < STORM_CPU_BOUND, cpu
     assert held.call("supervisor.getState")["statename"] == "RUNNING"
-    wait_for(lambda: info_on(held, "flapper")["pid"] not in (0, flapper), what=lambda: f"flapper restarting in the storm: {info_on(held, 'flapper')}\n{read_text(Path(d.dir, 'main.log'))[-3000:]}")
+    wait_for(lambda: info_on(held, "flapper")["pid"] not in (0, flapper),
+             what=lambda: f"flapper restarting in the storm: {info_on(held, 'flapper')}\n"
+                          f"{read_text(Path(d.dir, 'main.log'))[-3000:]}")
     assert info_on(held, "sleeper")["statename"] == "RUNNING"
     main = read_text(Path(d.dir, "main.log"))
     assert "spawnerr" not in main and "unable to" not in main.split("CRIT Server")[-1], main[-3000:]
@@ -711,7 +713,8 @@ def test_output_in_the_pipe_while_tend_was_stopped(request, writer_py, variant):
         assert Path(d.dir, "gated.err").read_text() == records(range(1, count, 2))
     how = "terminated by SIGKILL" if mode == "kill" else "exit status 0"
     assert f"exited: gated ({how}; " in read_text(Path(d.dir, "main.log"))
-    print(f"\nFIGURE pipe-while-stopped[{variant}]: {len(records(range(count)))} bytes left in the pipes, all logged once")
+    print(f"\nFIGURE pipe-while-stopped[{variant}]: {len(records(range(count)))} bytes left in the pipes, "
+          "all logged once")
 
 
 def test_hundred_megabytes_without_a_newline(request, writer_py):
