@@ -52,9 +52,15 @@ std::string where(const HttpServerConfig& s) {
 
 // Connections may use what the fd limit leaves after a reserve for the
 // processes' pipes and logs, so that idle clients can never make spawning
-// fail for lack of descriptors.
+// fail for lack of descriptors. Under a low limit (where the reserve leaves
+// less than the floor of 16 connections) the check at accept time keeps the
+// last k_spawn_fd_reserve descriptors free: a few spawns' worth (each takes
+// three pipes, two log files and maybe a notification socket).
+constexpr size_t k_spawn_fd_reserve = 32;
+
 http::HttpLimits limits_for_fd_budget() {
   http::HttpLimits limits;
+  limits.fd_reserve = k_spawn_fd_reserve;
   struct rlimit rl {};
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
     int64_t total = static_cast<int64_t>(rl.rlim_cur);

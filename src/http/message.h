@@ -59,6 +59,11 @@ struct HttpLimits {
   // closed at once (the client sees EOF), so the kernel backlog never fills
   // with clients that would wait for nothing.
   size_t max_connections = 1024;
+  // Descriptors a new connection must leave free under RLIMIT_NOFILE (for
+  // spawning: pipes, log files). Where it would not, it is accepted and
+  // closed at once, like one over max_connections, unless it is the only
+  // connection (so one client can always get in). 0: no such check.
+  size_t fd_reserve = 0;
 };
 
 // Bytes of requests being received, summed over one server's connections,

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <fmt/format.h>
@@ -12,7 +13,23 @@ namespace tend::http {
 namespace {
 constexpr int k_accepts_per_event = 64;  // then let the loop serve others
 constexpr Duration k_accept_pause = std::chrono::milliseconds(100);
+
+// RLIMIT_NOFILE's soft value; UINT64_MAX when unlimited or unknown.
+uint64_t fd_limit() {
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) {
+    return UINT64_MAX;
+  }
+  return static_cast<uint64_t>(rl.rlim_cur);
+}
 }  // namespace
+
+bool leaves_fd_reserve(int fd, uint64_t limit, size_t reserve) {
+  if (fd < 0 || static_cast<uint64_t>(fd) >= limit) {
+    return false;
+  }
+  return limit - 1 - static_cast<uint64_t>(fd) >= reserve;
+}
 
 HttpServer::HttpServer(EventLoop& loop, HttpLimits limits)
     : m_loop(loop),
@@ -145,6 +162,10 @@ bool HttpServer::accept_without_fds(Listener* listener) {
 void HttpServer::accept_one(Listener* listener, Fd fd) {
   if (m_connections.size() >= m_limits.max_connections) {
     return;  // `fd` closes here: the client sees EOF
+  }
+  if (m_limits.fd_reserve > 0 && !m_connections.empty() &&
+      !leaves_fd_reserve(fd.get(), fd_limit(), m_limits.fd_reserve)) {
+    return;  // the same: idle clients must not take what a spawn needs
   }
   auto conn = std::make_shared<Connection>(m_loop, std::move(fd), m_limits, m_request_memory, listener->credentials,
                                            m_dispatch, [this](Connection* c) { m_connections.erase(c); });

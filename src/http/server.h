@@ -8,6 +8,7 @@
 // has its own credentials) and is checked before any handler runs.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,6 +24,12 @@
 #include "util/result.h"
 
 namespace tend::http {
+
+// Whether keeping a connection accepted on `fd` leaves at least `reserve` of
+// `limit` descriptors (RLIMIT_NOFILE's soft value) free. accept() gives the
+// lowest free number, so every fd below it is taken and at most limit - 1 - fd
+// remain.
+bool leaves_fd_reserve(int fd, uint64_t limit, size_t reserve);
 
 class HttpServer {
  public:

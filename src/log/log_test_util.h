@@ -64,6 +64,27 @@ inline std::vector<std::string> list_dir(const std::string& dir) {
   return names;
 }
 
+// While alive, `fd` is /dev/full (every write fails with ENOSPC, like a full
+// disk); destruction puts the original file back on the same fd number.
+class DiskFull {
+ public:
+  explicit DiskFull(int fd) : m_fd(fd), m_saved(::dup(fd)) {
+    int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+    ::dup2(full, fd);
+    ::close(full);
+  }
+  ~DiskFull() {
+    ::dup2(m_saved, m_fd);
+    ::close(m_saved);
+  }
+  DiskFull(const DiskFull&) = delete;
+  DiskFull& operator=(const DiskFull&) = delete;
+
+ private:
+  int m_fd;
+  int m_saved;
+};
+
 // Reads everything currently available from a non-blocking fd.
 inline std::string drain(int fd) {
   std::string out;

@@ -102,6 +102,8 @@ Status Logger::open(const LoggerOptions& opts) {
   m_echo = opts.echo_stdout && !(m_file && same_file(m_file->fd(), opts.echo_fd));
   m_open = true;
   m_failing = false;
+  m_dropped_lines = 0;
+  m_dropped_bytes = 0;
   std::deque<Pending> queued = std::move(m_pending);
   m_pending.clear();
   for (const Pending& p : queued) {
@@ -148,11 +150,22 @@ void Logger::emit(WallTime t, Level level, std::string_view msg) {
     write_all(m_opts.echo_fd, line);
   }
   if (m_file) {
-    Status st = m_file->write(line);
+    size_t written = 0;
+    Status st = m_file->write(line, &written);
     if (!st) {
+      if (written < line.size()) {
+        ++m_dropped_lines;
+        m_dropped_bytes += line.size() - written;
+      }
       report_failure(st.error());
-    } else {
+    } else if (m_failing) {
       m_failing = false;
+      std::string notice = fmt::format(
+          "resumed writing {}: {} lines ({} bytes) were dropped while it could not be written", m_file->path(),
+          m_dropped_lines, m_dropped_bytes);
+      m_dropped_lines = 0;
+      m_dropped_bytes = 0;
+      emit(t, Level::Warn, notice);
     }
   }
 }

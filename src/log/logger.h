@@ -16,7 +16,10 @@
 //    (1) in one write() (waiting, not dropping, if the fd is full). Deliberate fix: when the log file *is* that same open
 //    target (logfile=/dev/stdout), the line is written once, not twice.
 //  - A failing write is reported once on stderr ("tend: unable to write ...")
-//    until a write succeeds again; logging never fails the caller.
+//    until a write succeeds again; logging never fails the caller. The lines
+//    the file did not take are counted, and the first line written again is
+//    followed by a WARN line (whatever the level): "resumed writing <path>: <n>
+//    lines (<b> bytes) were dropped while it could not be written".
 //  - Single-threaded, like the rest of the daemon.
 #pragma once
 
@@ -138,6 +141,9 @@ class Logger {
   std::optional<RotatingFile> m_file;
   std::deque<Pending> m_pending;
   bool m_failing = false;  // a write error was reported and none succeeded since
+  // What the file did not take while m_failing: lines not wholly written, bytes.
+  uint64_t m_dropped_lines = 0;
+  uint64_t m_dropped_bytes = 0;
 };
 
 // The one process-wide main logger (the daemon is single-threaded).

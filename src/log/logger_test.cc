@@ -112,6 +112,36 @@ TEST(Logger, WritesLinesAtOrAboveThreshold) {
   EXPECT_EQ(log.path(), o.logfile);
 }
 
+TEST(Logger, CountsLinesAFullDiskDroppedAndLogsThemWhenWritingResumes) {
+  TempDir dir;
+  Logger log;
+  LoggerOptions o;
+  o.logfile = dir.file("main.log");
+  o.level = Level::Error;  // the resume notice is written whatever the level
+  ASSERT_TRUE(log.open(o).ok());
+  log.log_at(at(0), Level::Error, "before");
+  size_t dropped_bytes = 0;
+  {
+    logtest::DiskFull full(log.file()->fd());
+    for (const char* msg : {"lost one", "lost two", "lost three"}) {
+      log.log_at(at(1000), Level::Error, msg);
+      dropped_bytes += format_log_line(at(1000), Level::Error, msg).size();
+    }
+  }
+  log.log_at(at(2000), Level::Error, "after");
+  log.log_at(at(3000), Level::Error, "later");
+  std::string text = slurp(o.logfile);
+  EXPECT_EQ(text.find("lost"), std::string::npos) << text;
+  std::string expected = format_log_line(at(0), Level::Error, "before") +
+                         format_log_line(at(2000), Level::Error, "after") +
+                         format_log_line(at(2000), Level::Warn,
+                                         fmt::format("resumed writing {}: 3 lines ({} bytes) were dropped while it "
+                                                     "could not be written",
+                                                     o.logfile, dropped_bytes)) +
+                         format_log_line(at(3000), Level::Error, "later");
+  EXPECT_EQ(text, expected);
+}
+
 TEST(Logger, QueuesBeforeOpenAndFlushesWithNewThreshold) {
   TempDir dir;
   ScopedTz tz("UTC");

@@ -109,7 +109,6 @@ Status OutputChannel::open() {
     return make_error(f.error());
   }
   m_file.emplace(std::move(*f));
-  m_file_failing = false;
   return ok_status();
 }
 
@@ -185,15 +184,7 @@ void OutputChannel::deliver(std::string_view data) {
     return;
   }
   if (m_file) {
-    Status st = m_file->write(data);
-    if (!st && !m_file_failing) {
-      m_file_failing = true;
-      if (m_sinks.logger != nullptr) {
-        m_sinks.logger->log(Level::Error, st.error());
-      }
-    } else if (st) {
-      m_file_failing = false;
-    }
+    write_file(data);
   }
   if (m_opts.console && m_sinks.console != nullptr) {
     m_sinks.console->write(m_opts.process_name, m_opts.stream, data);
@@ -201,6 +192,26 @@ void OutputChannel::deliver(std::string_view data) {
   debug_copy(data);
   if (m_opts.syslog) {
     to_syslog(data);
+  }
+}
+
+void OutputChannel::write_file(std::string_view data) {
+  size_t written = 0;
+  Status st = m_file->write(data, &written);
+  if (!st) {
+    m_dropped_bytes += data.size() - written;
+    if (!m_file_failing && m_sinks.logger != nullptr) {
+      m_sinks.logger->log(Level::Error, st.error());
+    }
+    m_file_failing = true;
+  } else if (m_file_failing) {
+    m_file_failing = false;
+    if (m_sinks.logger != nullptr) {
+      m_sinks.logger->log(Level::Warn,
+                          fmt::format("resumed writing {}: {} bytes were dropped while it could not be written",
+                                      m_file->path(), m_dropped_bytes));
+    }
+    m_dropped_bytes = 0;
   }
 }
 

@@ -18,7 +18,11 @@
 //     PROCESS_LOG payloads are stripped per chunk where they are rendered).
 // Steps 2-5 all see the same (stripped) data. A failing log file write is
 // reported on the main log at ERRO once, until a write succeeds again; it never
-// stops the other steps.
+// stops the other steps. The bytes the file did not take are counted, and the
+// first write that succeeds again logs at WARN "resumed writing <path>: <n>
+// bytes were dropped while it could not be written". That state outlives
+// open(), so a program that respawns while its disk is full is not reported
+// again.
 //
 // Capture mode (capture_maxbytes > 0, log/capture.h) looks for the tokens in
 // the raw bytes first, as supervisord does, and the hook gets the pieces
@@ -119,6 +123,8 @@ class OutputChannel {
   void take_captured(std::string_view chunk);
   void end_block();
   void deliver(std::string_view data);
+  // Step 2: the log file, with the failure report and the drop count.
+  void write_file(std::string_view data);
   void debug_copy(std::string_view data);
   void to_syslog(std::string_view data);
 
@@ -145,6 +151,7 @@ class OutputChannel {
   std::unique_ptr<Capture> m_capture;  // only in capture mode
   AnsiStripper m_stripper;
   bool m_file_failing = false;
+  uint64_t m_dropped_bytes = 0;  // not written since m_file_failing was set
 };
 
 }  // namespace tend

@@ -237,6 +237,38 @@ TEST(OutputChannel, WriteFailureLoggedOnceAtError) {
   EXPECT_EQ(main.find("unable to write", first + 20), std::string::npos);
 }
 
+TEST(OutputChannel, CountsWhatAFullDiskDroppedAndSaysSoWhenWritingResumes) {
+  Fixture fx;
+  fx.open_logger(Level::Info);
+  OutputChannelOptions o;
+  o.process_name = "p";
+  o.logfile = fx.dir.file("p.log");
+  OutputChannel ch(o, fx.sinks());
+  ASSERT_TRUE(ch.open().ok());
+  ch.on_data("before\n");
+  {
+    logtest::DiskFull full(ch.file()->fd());
+    ch.on_data("lost-1\n");
+    // A respawn reopens the file, which keeps failing: still one report.
+    ASSERT_TRUE(ch.open().ok());
+    logtest::DiskFull still_full(ch.file()->fd());
+    ch.on_data("lost-22\n");
+    ch.on_data("lost-333\n");
+  }
+  ch.on_data("after\n");
+  ch.on_data("more\n");
+  EXPECT_EQ(slurp(o.logfile), "before\nafter\nmore\n");
+  std::string main = slurp(fx.dir.file("main.log"));
+  size_t failed = main.find(" ERRO unable to write " + o.logfile + ": No space left on device\n");
+  ASSERT_NE(failed, std::string::npos) << main;
+  EXPECT_EQ(main.find("unable to write", failed + 20), std::string::npos) << main;
+  std::string resumed =
+      " WARN resumed writing " + o.logfile + ": 24 bytes were dropped while it could not be written\n";
+  size_t at = main.find(resumed);
+  ASSERT_NE(at, std::string::npos) << main;
+  EXPECT_EQ(main.find("resumed", at + 20), std::string::npos) << main;  // once, not per later write
+}
+
 TEST(OutputChannel, ClearAndReopen) {
   Fixture fx;
   OutputChannelOptions o;

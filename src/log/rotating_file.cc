@@ -109,18 +109,23 @@ std::optional<Status> RotatingFile::swap_in_fresh_file(const std::string& backup
   return adopt(std::move(fd));
 }
 
-Status RotatingFile::write(std::string_view data) {
+Status RotatingFile::write(std::string_view data, size_t* written) {
+  size_t ignored = 0;
+  size_t& done = written != nullptr ? *written : ignored;
+  done = 0;
   if (data.empty()) {
     return ok_status();
   }
   if (!m_fd) {
     return make_error(fmt::format("unable to write {}: file is not open", m_path));
   }
-  if (!write_all(m_fd.get(), data)) {
-    return make_error(fmt::format("unable to write {}: {}", m_path, errno_text(errno)));
-  }
+  bool ok = write_all(m_fd.get(), data, &done);
+  int err = errno;
   if (m_regular) {
-    m_size += static_cast<int64_t>(data.size());
+    m_size += static_cast<int64_t>(done);
+  }
+  if (!ok) {
+    return make_error(fmt::format("unable to write {}: {}", m_path, errno_text(err)));
   }
   return rotate_if_due();
 }

@@ -43,8 +43,9 @@ class RotatingFile {
 
   // Writes all of data, then rotates if due. On a write error some bytes may be
   // lost (that is what the error says); a rotation error leaves the current file
-  // open and appends to it.
-  Status write(std::string_view data);
+  // open and appends to it. `written`, when given, gets how many bytes of data
+  // reached the file, whatever the result.
+  Status write(std::string_view data, size_t* written = nullptr);
 
   // Closes and reopens the path in append mode (external rotation, SIGUSR2).
   // On failure the old descriptor stays in use.

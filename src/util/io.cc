@@ -11,11 +11,15 @@
 
 namespace tend {
 
-bool write_all(int fd, std::string_view data) {
+bool write_all(int fd, std::string_view data, size_t* written) {
+  size_t ignored = 0;
+  size_t& done = written != nullptr ? *written : ignored;
+  done = 0;
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n > 0) {
       data.remove_prefix(static_cast<size_t>(n));
+      done += static_cast<size_t>(n);
       continue;
     }
     if (n < 0 && errno == EINTR) {
