@@ -98,9 +98,17 @@ def storm(pool):
     return random.Random(SEED).choices(sorted(pool), k=STORM_SIZE)
 
 
-def send_all(pid, sigs):
-    for s in sigs:
-        os.kill(pid, s)
+def send_all(pid, sigs, may_end=False):
+    """Sends `sigs` to `pid` in order; returns how many were sent. With `may_end` the target may
+    exit part-way (the storm holds a stop signal): the rest is not sent."""
+    for i, s in enumerate(sigs):
+        try:
+            os.kill(pid, s)
+        except ProcessLookupError:
+            if not may_end:
+                raise
+            return i
+    return len(sigs)
 
 
 def direct_children(pid):
@@ -196,6 +204,42 @@ def test_config_mode_stops_with_status_0(tend_run, ns_run, pid1, sig):
     assert not [k for k in kids if tl.running(k)]
 
 
+@pytest.mark.parametrize("pid1", [False, True], ids=["not-pid1", "pid1"])
+def test_config_mode_storm_with_the_stop_signals_mixed_in(tend_run, ns_run, pid1):
+    # The same storm with TERM, INT and QUIT among it: tend shuts down once, with status 0;
+    # HUPs that arrive during the shutdown are refused, not acted on.
+    r = (ns_run if pid1 else tend_run)(CONFIG_PROGRAMS)
+    r.start()
+    r.wait_all_running(["a", "b"])
+    host = r.host_pid() if pid1 else r.p.pid
+    kids = direct_children(host)
+    sent = storm(set(range(1, 65)) - UNCATCHABLE)
+    n = send_all(host, sent, may_end=True)
+    print(f"\nconfig mode {'PID 1' if pid1 else 'not PID 1'}, stop signals mixed in: {n} of {STORM_SIZE} sent before tend exited")
+    assert r.p.wait(30) == 0, seeded(r.context())
+    assert len(r.log_lines(r"tend exiting with status 0")) == 1, seeded(r.context())
+    for name in ("a", "b"):
+        assert len(r.log_lines(rf"stopped: {name} \(terminated by SIGTERM\)")) == 1, seeded(r.context())
+    assert len(r.log_lines(r"spawned: .* with pid")) == 2, seeded("a program was started again")
+    assert not [k for k in kids if tl.running(k)]
+
+
+@pytest.mark.parametrize("pid1", [False, True], ids=["not-pid1", "pid1"])
+def test_init_mode_storm_with_the_stop_signals_mixed_in(bins, tmp_path, pid1):
+    # TERM and INT among the storm: the child (siglog, exits 0 on TERM) gets a TERM, tend exits
+    # with its status, and nothing is left.
+    log = tmp_path / "siglog.log"
+    with il.Run(il.tend(), [str(bins["siglog"]), str(log)], ["--grace", "10"], tmp=tmp_path, pid1=pid1) as r:
+        wait_for(lambda: il.lines(log)[:1], 5, what="siglog ready")
+        host = r.host_pid()
+        kids = direct_children(host)
+        n = send_all(host, storm(set(range(1, 65)) - UNCATCHABLE), may_end=True)
+        assert r.wait(30) == 0, seeded(r.stderr())
+        print(f"\ninit mode {'PID 1' if pid1 else 'not PID 1'}, stop signals mixed in: {n} of {STORM_SIZE} sent before tend exited")
+    assert il.lines(log)[-1] == str(int(signal.SIGTERM)), seeded(il.lines(log)[-5:])
+    assert not [k for k in kids if tl.running(k)]
+
+
 def siglog_counts(log):
     return counts(int(x) for x in il.lines(log)[1:])
 
@@ -214,12 +258,14 @@ def test_init_mode_signal_storm(bins, tmp_path, pid1):
         elapsed = time.monotonic() - t0
         want = counts(sent)
         forwarded = {s: n for s, n in want.items() if s not in INIT_DROPS and s != signal.SIGCHLD}
+        last_cont_or_stop = [s for s in sent if s in CONT_OR_STOP | INIT_DROPS][-1]
 
         def all_seen():
             got = siglog_counts(log)
             # A stop signal discards a pending CONT and a CONT pending stop signals (kernel rule,
-            # at tend and at the child): of the two, the one generated last is sure to arrive.
-            if not any(got.get(s) for s in CONT_OR_STOP if s in forwarded):
+            # at tend and at the child): only the last sent of CONT, TSTP, TTIN and TTOU is sure
+            # to arrive, and TTIN/TTOU are dropped.
+            if last_cont_or_stop in CONT_OR_STOP and not got.get(last_cont_or_stop):
                 return False
             return all(got.get(s, 0) >= (n if s >= RT_FIRST else 1) for s, n in forwarded.items()
                        if s not in CONT_OR_STOP)
@@ -335,6 +381,34 @@ def test_ten_thousand_orphans(tend_run, ns_run, bins, pid1):
     # Generous bound for a loaded 2-core machine: the loop must never stall for seconds.
     assert lat[-1] < 5.0, f"an XML-RPC call took {lat[-1]:.2f}s during the burst"
     assert r.stop(30) == 0, r.context()
+
+
+@pytest.mark.parametrize("pid1", [False, True], ids=["subreaper", "pid1"])
+def test_init_mode_ten_thousand_orphans(bins, tmp_path, pid1):
+    # `tend -w -- orphan_burst`: -w prints one line per orphan reaped; then TERM ends the child
+    # (exit 143) and nothing is left.
+    log = tmp_path / "burst.log"
+    with il.Run(il.tend(), [str(bins["orphan_burst"]), str(ORPHANS), str(log)], ["-w"], tmp=tmp_path,
+                pid1=pid1) as r:
+        host = r.host_pid()
+        t0 = time.monotonic()
+        max_zombies = 0
+
+        def reaped():
+            return r.stderr().count("reaped orphan")
+
+        def done():
+            nonlocal max_zombies
+            max_zombies = max(max_zombies, len(zombies_of(host)))
+            return il.lines(log) and reaped() >= ORPHANS
+        wait_for(done, 60, what=lambda: f"{ORPHANS} orphans reaped (so far {reaped()})\n{r.stderr()[-2000:]}")
+        total = time.monotonic() - t0
+        wait_for(lambda: not zombies_of(host), 10, what=lambda: f"no zombie below tend: {zombies_of(host)}")
+        assert reaped() == ORPHANS
+        r.kill(signal.SIGTERM)
+        assert r.wait(15) == 128 + signal.SIGTERM, r.stderr()[-2000:]
+    print(f"\ninit mode, {ORPHANS} orphans ({'PID 1' if pid1 else 'subreaper'}): all reaped within "
+          f"{total:.2f}s of the start; max zombies seen {max_zombies}")
 
 
 def ns_to_host(host_init, ns_pid):
