@@ -1,11 +1,11 @@
 """Fault injection: the wall clock stepped an hour forwards or backwards (issue 14, item 2).
 
 tend's timers run on CLOCK_MONOTONIC (sys/event_loop.cc), so a step of CLOCK_REALTIME during a
-`startsecs` wait, a `stopwaitsecs` wait or a backoff wait must change none of them: RUNNING comes
-startsecs after the spawn, SIGKILL stopwaitsecs after the stop signal, the retry one second after
-the first failed start; neither at once (a timer on the stepped-forward wall clock) nor an hour
-late (stepped back). Durations are measured on CLOCK_MONOTONIC, which is shared by all processes:
-the programs write their own monotonic instants.
+`startsecs` wait, a `stopwaitsecs` wait, a backoff wait or init mode's `--grace` must change none
+of them: RUNNING comes startsecs after the spawn, SIGKILL stopwaitsecs (or the grace) after the
+stop signal, the retry one second after the first failed start; neither at once (a timer on the
+stepped-forward wall clock) nor an hour late (stepped back). Durations are measured on
+CLOCK_MONOTONIC, which all processes share: the programs write their own monotonic instants.
 
 These tests set the machine's clock (root only). Each step is undone in a `finally`, to the
 saved wall time plus the monotonic time elapsed, and lasts only until the timer under test has
@@ -15,6 +15,8 @@ other test of the suite runs during a step.
 """
 import fcntl
 import os
+import signal
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,9 @@ import pytest
 
 from conftest import wait_for
 from deplib import PY, tend_runs
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures_init"))
+import initlib as il  # noqa: E402
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (clock_settime)")
 
@@ -143,3 +148,22 @@ def test_clock_is_restored():
         assert time.clock_gettime(time.CLOCK_REALTIME) - wall_before > HOUR - 1
     drift = (time.clock_gettime(time.CLOCK_REALTIME) - wall_before) - (time.monotonic() - mono_before)
     assert abs(drift) < 0.05, f"wall clock off by {drift:.3f}s after the restore"
+
+
+@STEPS
+def test_init_mode_grace_wait(tmp_path, step):
+    # `tend --grace 2 -- CMD` with a CMD that ignores TERM: SIGKILL (exit 137) two seconds
+    # after the TERM, whichever way the wall clock moved meanwhile.
+    up = tmp_path / "up"
+    prog = (f"import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            f"open({str(up)!r}, 'w').close(); time.sleep(1000)")
+    with il.Run(il.tend(), [PY, "-c", prog], ["--grace", "2"], tmp=tmp_path, pid1=False) as r:
+        wait_for(up.exists, 10, what="TERM ignored from now on")
+        t0 = time.monotonic()
+        r.kill(signal.SIGTERM)
+        with stepped_clock(step):
+            rc = r.wait(10)
+            took = time.monotonic() - t0
+    print(f"\nclock stepped {step:+d} s: init mode SIGKILL {took:.2f} s after TERM (--grace 2)")
+    assert rc == 137, r.stderr()
+    assert 1.8 <= took <= 6.0, f"SIGKILL {took:.2f}s after TERM, --grace 2"

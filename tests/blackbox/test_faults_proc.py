@@ -215,7 +215,8 @@ def test_config_mode_storm_with_the_stop_signals_mixed_in(tend_run, ns_run, pid1
     kids = direct_children(host)
     sent = storm(set(range(1, 65)) - UNCATCHABLE)
     n = send_all(host, sent, may_end=True)
-    print(f"\nconfig mode {'PID 1' if pid1 else 'not PID 1'}, stop signals mixed in: {n} of {STORM_SIZE} sent before tend exited")
+    print(f"\nconfig mode {'PID 1' if pid1 else 'not PID 1'}, stop signals mixed in: "
+          f"{n} of {STORM_SIZE} sent before tend exited")
     assert r.p.wait(30) == 0, seeded(r.context())
     assert len(r.log_lines(r"tend exiting with status 0")) == 1, seeded(r.context())
     for name in ("a", "b"):
@@ -235,9 +236,41 @@ def test_init_mode_storm_with_the_stop_signals_mixed_in(bins, tmp_path, pid1):
         kids = direct_children(host)
         n = send_all(host, storm(set(range(1, 65)) - UNCATCHABLE), may_end=True)
         assert r.wait(30) == 0, seeded(r.stderr())
-        print(f"\ninit mode {'PID 1' if pid1 else 'not PID 1'}, stop signals mixed in: {n} of {STORM_SIZE} sent before tend exited")
+        print(f"\ninit mode {'PID 1' if pid1 else 'not PID 1'}, stop signals mixed in: "
+              f"{n} of {STORM_SIZE} sent before tend exited")
     assert il.lines(log)[-1] == str(int(signal.SIGTERM)), seeded(il.lines(log)[-5:])
     assert not [k for k in kids if tl.running(k)]
+
+
+def test_config_mode_hup_storm_during_an_update(tend_run):
+    # 100 HUPs while a changed program is still stopping (it ignores TERM), the file changed
+    # again half-way: the program is restarted once, with the last configuration; the unchanged
+    # one is not touched.
+    need(SUPERVISORCTL, "supervisor")
+    programs = f"""\
+        [program:changed]
+        command={TERM_IGNORING} @ARG@
+        startsecs=0
+        stopwaitsecs=2
+
+        [program:same]
+        command=sleep 1000
+        startsecs=0
+        """
+    r = tend_run(programs.replace("@ARG@", "v1")).start()
+    r.wait_all_running(["changed", "same"])
+    wait_for(lambda: os.path.exists(r.path("changed.up")), 10, what="TERM ignored from now on")
+    old = {n: i["pid"] for n, i in r.infos().items()}
+    r.write_conf(programs.replace("@ARG@", "v2"))
+    send_all(r.p.pid, [signal.SIGHUP] * 50)
+    r.wait_state("changed", "STOPPING")
+    r.write_conf(programs.replace("@ARG@", "v3"))
+    send_all(r.p.pid, [signal.SIGHUP] * 50)
+    final = assert_settled(r, "changed", "RUNNING", old_pid=old["changed"])
+    assert "v3" in Path(f"/proc/{final['pid']}/cmdline").read_text(), r.context()
+    assert len(r.log_lines(r"spawned: 'changed'")) == 2, r.context()
+    assert r.info("same")["pid"] == old["same"]
+    assert r.p.alive()
 
 
 def siglog_counts(log):
@@ -519,7 +552,8 @@ def test_kill9_during_the_backoff_start_attempt(tend_run):
     # Attempt 1 fails at once; attempt 2 is killed while STARTING; attempt 3 runs.
     r = tend_run("""\
         [program:flaky]
-        command=sh -c 'n=$(cat @DIR@/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > @DIR@/count; [ $n -eq 1 ] && exit 1; exec sleep 1000'
+        command=sh -c 'n=$(cat @DIR@/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > @DIR@/count;
+            [ $n -eq 1 ] && exit 1; exec sleep 1000'
         startsecs=1
         startretries=3
         """).start()
