@@ -273,6 +273,38 @@ def test_config_mode_hup_storm_during_an_update(tend_run):
     assert r.p.alive()
 
 
+def test_config_mode_signals_while_the_config_is_read(spawn, tmp_path):
+    # Regression: tend used to take over signals only once the configuration was loaded, so a
+    # stray signal during a slow load (here: the config file is a FIFO nobody writes yet) ended
+    # it with the signal's default action (USR1: killed). Now the storm waits in the pending
+    # set and is read by the loop once it runs.
+    fifo = tmp_path / "tend.conf"
+    os.mkfifo(fifo)
+    log = tmp_path / "main.log"
+    p = spawn([TEND, "-n", "-c", fifo], cwd=tmp_path)
+
+    def reading():
+        if not p.alive():
+            raise AssertionError(f"tend exited (rc {p.popen.returncode})\n{p.describe()}")
+        return Path(f"/proc/{p.pid}/wchan").read_text() == "wait_for_partner"
+    wait_for(reading, 10, what="tend blocked opening its config FIFO")
+    # Not HUP: its update would read the FIFO again, and nobody would write it.
+    sent = storm(set(range(1, 65)) - UNCATCHABLE - set(CONFIG_STOPS) - {signal.SIGHUP})
+    send_all(p.pid, sent)
+    with open(fifo, "w") as f:
+        f.write(f"[supervisord]\nlogfile={log}\npidfile={tmp_path / 'tend.pid'}\n"
+                f"[program:a]\ncommand=sleep 1000\nstartsecs=0\n")
+    wait_for(lambda: "success: a entered RUNNING state" in il.read(log) or not p.alive(), 10,
+             what=lambda: f"a RUNNING\n{il.read(log)}\n{p.describe()}")
+    assert p.alive(), seeded(f"tend died of a signal sent while it read its config: rc {p.popen.returncode}")
+    # The signals were not lost either: each queued one is read once the loop runs.
+    rt_sent = sum(1 for s in sent if s >= RT_FIRST)
+    wait_for(lambda: il.read(log).count(", ignored\n") >= rt_sent, 10,
+             what=lambda: f"{rt_sent} pending signals read\n{il.read(log)[-3000:]}")
+    p.send(signal.SIGTERM)
+    assert p.wait(15) == 0, p.describe()
+
+
 def siglog_counts(log):
     return counts(int(x) for x in il.lines(log)[1:])
 
