@@ -7,10 +7,13 @@
   signal exactly once (config mode: one "received ..., ignored" line each; init mode: the child
   gets each one), and must then still stop with the documented status. The terminating signals
   (config: TERM, INT, QUIT -> 0; init: TERM, INT forwarded, exit 128+N) are checked apart.
-  test_signals_survive.py sends each signal once; this is the storm on top of it.
+  test_signals_survive.py sends each signal once; this is the storm on top of it. Also: the storm
+  with the stop signals mixed in (one clean shutdown), 100 HUPs during a pending update (one
+  restart, with the last file), and a storm while tend is still reading its config (a FIFO).
 * 10,000 orphans handed to tend (subreaper, and PID 1) in one burst: every one reaped (one
   "reaped unknown pid" line each), no zombie left, XML-RPC keeps answering (latency reported),
-  a killed program is still restarted during the burst.
+  a killed program is still restarted during the burst; the same in init mode (`-w` counts); and
+  10,000 live orphans at shutdown, all signalled and reaped.
 * kill -9 of a program in STARTING, RUNNING, STOPPING and during a backoff's start attempt, and of
   all of tend's children during an update: the state machine reaches the expected state, no
   zombie stays, supervisorctl's status agrees with XML-RPC.
@@ -446,6 +449,34 @@ def test_ten_thousand_orphans(tend_run, ns_run, bins, pid1):
     # Generous bound for a loaded 2-core machine: the loop must never stall for seconds.
     assert lat[-1] < 5.0, f"an XML-RPC call took {lat[-1]:.2f}s during the burst"
     assert r.stop(30) == 0, r.context()
+
+
+def burst_procs():
+    return [p for p, (state, _, comm) in all_procs().items() if comm == "orphan_burst" and state != "Z"]
+
+
+def test_ten_thousand_live_orphans_at_shutdown(tend_run, bins):
+    # The orphans stay alive (they sleep until a signal): on TERM, tend's shutdown must signal
+    # and reap all of them, exit 0, and leave nothing behind.
+    r = tend_run(f"""\
+        [program:burst]
+        command={bins['orphan_burst']} {ORPHANS} @DIR@/burst.log live
+        startsecs=0
+        autorestart=false
+        """).start()
+    wait_for(lambda: il.lines(r.path("burst.log")), 60, what="the burst done")
+    live = len(burst_procs())
+    assert live == ORPHANS + 1, live  # the orphans and the program itself
+    t0 = time.monotonic()
+    assert r.stop(60) == 0, r.context()
+    took = time.monotonic() - t0
+    left = burst_procs()
+    reaped = len(r.log_lines(r"reaped unknown pid \d+ \(terminated by SIGTERM\)"))
+    print(f"\n{ORPHANS} live orphans at shutdown: tend exited 0 after {took:.2f}s, {reaped} reaped, "
+          f"{len(left)} left")
+    assert not left, f"{len(left)} orphans survived tend"
+    assert reaped == ORPHANS
+    assert took < 30, f"shutdown took {took:.1f}s (shutdown_grace is 5 s)"
 
 
 @pytest.mark.parametrize("pid1", [False, True], ids=["subreaper", "pid1"])
