@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEND, all_procs, wait_for
+from conftest import TEND, all_procs, kill_session, wait_for
 from deplib import PY, SUPERVISORCTL, TendRun, need, status_row, tend_runs
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures_init"))
@@ -87,6 +87,8 @@ def ns_run(spawn):
         return r
     yield make
     for r in runs:
+        if r.p is not None and r.p.alive():
+            kill_session(r.p.popen)  # unshare, and with it the namespace
         r.close()
 
 
