@@ -22,6 +22,14 @@ int main(int argc, char** argv) {
   if (init::wants_init_mode(argc, argv)) {
     return init::init_main(argc, argv);  // tend [options] -- CMD ARGS...
   }
+  // Signals before anything slow: reading the configuration can take a while
+  // (includes, env files, a file on a slow disk or a FIFO), and a stray signal
+  // then would end tend with its default action. From here on it stays pending
+  // for the loop.
+  if (Status st = take_over_daemon_signals(); !st) {
+    fmt::print(stderr, "Error: {}\n", st.error());
+    return 2;
+  }
   Result<ServerCli> cli = parse_server_cli(argc, argv);
   if (!cli) {
     return usage_error(argv0, cli.error());

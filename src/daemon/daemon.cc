@@ -13,10 +13,10 @@
 #include <fmt/format.h>
 
 #include "sys/event_loop.h"
+#include "sys/signal_takeover.h"
 #include "util/fd.h"
 #include "log/auto_log.h"
 #include "log/logger.h"
-#include "sys/signal_takeover.h"
 #include "daemon/config_remarks.h"
 #include "daemon/control_plane.h"
 #include "events/listener_pools.h"
@@ -125,17 +125,17 @@ Status write_pidfile(const std::string& path) {
 
 }  // namespace
 
+Status take_over_daemon_signals() {
+  if (Result<OriginalSignalState> taken = take_over_signals(); !taken) {
+    return make_error(fmt::format("unable to take over signals: {}", taken.error()));
+  }
+  return ok_status();
+}
+
 int run_daemon(Config cfg, Supervisor::ConfigLoader reload) {
   SupervisordConfig& sc = cfg.supervisord;
   bool pid1 = getpid() == 1;
   bool nodaemon = sc.nodaemon || pid1;
-  // First, before any fork: from here on no signal can end or stop tend; the
-  // loop reads them all (a write to a closed client then fails with EPIPE and
-  // its SIGPIPE is dropped as self-inflicted).
-  if (Result<OriginalSignalState> taken = take_over_signals(); !taken) {
-    return startup_error(taken.error());
-  }
-
   std::optional<Level> level = parse_level(sc.loglevel);
   LoggerOptions lo;
   lo.logfile = sc.logfile;
