@@ -248,6 +248,8 @@ class Soak:
         self.updates = []           # (t, seconds, added, changed, removed)
         self.tail_bytes = 0
         self.tail_breaks = 0
+        self.tail_lines = 0
+        self.tail_gaps = 0          # lines of a /logtail stream out of sequence
         self.lingering_zombies = set()
         self.gen = 0
         self.t0 = None
@@ -372,9 +374,13 @@ class Soak:
         rpc.close()
 
     def tailer(self, name):
-        """Streams /logtail/<name> (a flood program, never removed) for the whole run."""
+        """Streams /logtail/<name> (a flood program, never removed) for the whole run, and checks
+        that the stream has every line once, across the file's rotations: each process's
+        sequence numbers go up by one (the stream starts mid-file, so the first line seen of a
+        process sets its start)."""
         while not self.stop.is_set():
             conn = UnixHTTPConnection(self.sock, timeout=15)
+            partial, first, last = b"", True, {}
             try:
                 conn.request("GET", f"/logtail/{name}")
                 resp = conn.getresponse()
@@ -386,6 +392,26 @@ class Soak:
                         raise ValueError("stream ended")
                     with self.lock:
                         self.tail_bytes += len(chunk)
+                    lines = (partial + chunk).split(b"\n")
+                    partial = lines.pop()
+                    if first and lines:  # the stream's first bytes may start mid-line
+                        lines, first = lines[1:], False
+                    for line in lines:
+                        f = line.split(b" ")
+                        if len(f) < 3 or f[0].decode(errors="replace") != name:
+                            self.fail(f"{self.now():.1f}s /logtail/{name}: unexpected line {line[:80]!r}")
+                            continue
+                        if f[2] == b"END":
+                            continue
+                        pid, seq = int(f[1]), int(f[2])
+                        if pid in last and seq != last[pid] + 1:
+                            with self.lock:
+                                self.tail_gaps += 1
+                            self.fail(f"{self.now():.1f}s /logtail/{name}: process {pid} line {seq} "
+                                      f"after {last[pid]}")
+                        last[pid] = seq
+                        with self.lock:
+                            self.tail_lines += 1
             except Exception as e:
                 if not self.stop.is_set():
                     with self.lock:
@@ -671,7 +697,8 @@ def evaluate(soak):
                f"each program); SIGKILLs after stopwaitsecs: {main['sigkill']}")
     out.append(f"calls: {ncalls} answered ({sum(soak.faults.values())} of them faults), {soak.call_errors} "
                f"unanswered; {len(soak.calls)} methods; probe {len(lat)} round trips, {soak.probe_errors} unanswered; "
-               f"/logtail {soak.tail_bytes} bytes, {soak.tail_breaks} breaks")
+               f"/logtail {soak.tail_bytes} bytes, {soak.tail_lines} lines checked, {soak.tail_gaps} out of sequence, "
+               f"{soak.tail_breaks} breaks")
     # The programs' stderr goes to stdout (redirect_stderr), so reading a stderr log is NO_FILE;
     # no other call may fault.
     for (m, c), k in soak.faults.items():
