@@ -7,6 +7,7 @@ the expected updates and SIGKILLs) and exits 1 listing what failed; its summary 
 """
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 from conftest import BUILD, REPO, TEND
 
@@ -20,7 +21,10 @@ def test_soak_60s(tmp_path):
     assert p.returncode == 0, f"soak failed:\n{p.stdout[-6000:]}\n{p.stderr[-4000:]}"
     summary = (tmp_path / "summary.txt").read_text()
     assert summary.rstrip().endswith("PASS")
-    # The plot and the per-second samples are written (the CSV has a row a second).
-    assert (tmp_path / "soak.svg").read_text().startswith("<svg")
+    # The plot (well-formed SVG, one curve per panel: RSS, fds, CPU, latency) and the
+    # per-second samples are written (the CSV has a row a second).
+    svg = ET.fromstring((tmp_path / "soak.svg").read_text())
+    curves = svg.findall("{http://www.w3.org/2000/svg}polyline")
+    assert len(curves) == 4 and all(len(c.get("points").split()) >= 50 for c in curves)
     rows = (tmp_path / "soak.csv").read_text().splitlines()
     assert len(rows) >= 50, rows[:3]
