@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 PYTEST ?= /usr/bin/python3 -m pytest
 DEMO ?= examples/demo.conf
 
-.PHONY: all deps configure run test unit asan blackbox bench compare-inits clean format layers unicode-tables
+.PHONY: all deps configure run test unit asan blackbox bench compare-inits clean format layers unicode-tables soak
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS) --target tend tendctl
@@ -56,6 +56,15 @@ bench: all
 # tend, tini and dumb-init through the init-mode scenarios: a report (bench/README.md), not a test.
 compare-inits: all
 	/usr/bin/python3 bench/init_compare.py --build $(abspath $(BUILD))
+
+# The soak (tests/soak/soak.py): 500 programs, 20 clients, updates and log rotation for SOAK_SECONDS
+# (default 10 minutes); writes soak.csv, summary.txt and soak.svg to SOAK_OUT. make test runs a
+# 60-second one (tests/blackbox/test_soak.py).
+SOAK_SECONDS ?= 600
+SOAK_OUT ?= $(BUILD)/soak
+soak: all
+	mkdir -p $(SOAK_OUT)
+	/usr/bin/python3 tests/soak/soak.py --build $(abspath $(BUILD)) --seconds $(SOAK_SECONDS) --out $(abspath $(SOAK_OUT))
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -176,13 +176,20 @@ class LogTailService::Stream {
   const Response& response() const { return m_response; }
 
  private:
-  // A new file at the path (rotation): follow it from its start.
+  // A new file at the path (rotation): follow it from its start, once the rest of the old
+  // file has been sent. The old file (renamed to a backup) is still read through m_fd, so a
+  // client loses none of what was written to it after the last poll, nor what waited while
+  // the client was slow.
   void follow_rotation() {
     struct stat st {};
     if (::stat(m_path.c_str(), &st) != 0) {
       return;  // removed: keep the old file until a new one appears
     }
     if (st.st_ino != m_ino || st.st_dev != m_dev) {
+      struct stat old_st {};
+      if (m_regular && fstat(m_fd.get(), &old_st) == 0 && old_st.st_size > m_offset) {
+        return;  // pump() sends more of the old file first
+      }
       Fd old = std::move(m_fd);
       if (!open()) {
         m_fd = std::move(old);

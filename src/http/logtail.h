@@ -5,9 +5,11 @@
 // 1.0) starting with the last 1024 bytes of the file, then whatever is
 // appended. The file is re-checked every 100 ms, but only while a client is
 // connected: each stream has its own timer, gone with the client. A rotated
-// file (new inode at the path) is followed from its start; a truncated one
-// gets "==> File truncated <==\n" and is followed from its start. A slow
-// client is not read for: at most k_max_unsent bytes wait for it at a time.
+// file (new inode at the path) is followed from its start once the rest of
+// the old one has been sent, so nothing written before the rotation is lost;
+// a truncated one gets "==> File truncated <==\n" and is followed from its
+// start. A slow client is not read for: at most k_max_unsent bytes wait for
+// it at a time.
 #pragma once
 
 #include <chrono>
