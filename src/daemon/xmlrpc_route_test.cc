@@ -257,6 +257,27 @@ TEST_F(HttpServerTest, LargeBodyArrivesWholeAndItsBufferIsReused) {
   EXPECT_GE(taken_capacity.load(), k_huge_size);  // the first body's memory came back
 }
 
+// The reused answer memory belongs to the server, not to a connection: the
+// next client gets it, and idle keep-alive clients hold none (with one buffer
+// each, 500 idle clients that once fetched a big answer held gigabytes).
+TEST_F(HttpServerTest, AnswerBufferIsSharedByConnections) {
+  start();
+  std::vector<Fd> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(connect_unix(sock));
+    ResponseReader reader(clients.back().get());
+    ASSERT_TRUE(send_all(clients.back().get(), "GET /huge HTTP/1.1\r\n\r\n"));
+    ParsedResponse r = reader.next();
+    ASSERT_TRUE(r.ok) << i;
+    EXPECT_TRUE(is_huge_body(r.body)) << i;
+    if (i == 0) {
+      EXPECT_LT(taken_capacity.load(), k_huge_size);  // a fresh server has nothing to lend
+    } else {
+      EXPECT_GE(taken_capacity.load(), k_huge_size) << i;  // a new connection reuses the last answer's memory
+    }
+  }
+}
+
 TEST_F(HttpServerTest, HeadAnswersLengthWithoutBody) {
   start();
   Fd fd = connect_unix(sock);

@@ -31,9 +31,6 @@ constexpr Duration k_linger_timeout = std::chrono::seconds(2);
 // net.core.wmem_max and charges only bytes actually queued), up to the max.
 constexpr size_t k_sndbuf_floor = 192 * 1024;
 constexpr size_t k_sndbuf_max = 4 * 1024 * 1024;
-// Largest body buffer a connection keeps for reuse (getAllProcessInfo with
-// 1000 programs is about 1.1 MB); bigger ones are rare, their memory goes back.
-constexpr size_t k_max_spare = 8 * 1024 * 1024;
 
 Connection* self_of(llhttp_t* p) { return static_cast<Connection*>(p->data); }
 
@@ -201,12 +198,13 @@ int Connection::cb_message_complete(llhttp_t* p) {
 // ---- lifecycle -------------------------------------------------------------
 
 Connection::Connection(EventLoop& loop, Fd fd, const HttpLimits& limits, RequestMemory& memory,
-                       std::shared_ptr<const Credentials> creds, const RequestHandler& route,
+                       SpareBuffer& spare, std::shared_ptr<const Credentials> creds, const RequestHandler& route,
                        std::function<void(Connection*)> on_closed)
     : m_loop(loop),
       m_fd(std::move(fd)),
       m_limits(limits),
       m_memory(memory),
+      m_spare(spare),
       m_creds(std::move(creds)),
       m_route(route),
       m_on_closed(std::move(on_closed)) {
@@ -479,12 +477,7 @@ void Connection::recycle_body() {
   m_body_off = 0;
 }
 
-void Connection::keep_spare(std::string buf) {
-  if (buf.capacity() > m_spare.capacity() && buf.capacity() <= k_max_spare) {
-    m_spare = std::move(buf);
-    m_spare.clear();
-  }
-}
+void Connection::keep_spare(std::string buf) { m_spare.give(std::move(buf)); }
 
 void Connection::finish_response() {
   m_on_abort = nullptr;

@@ -73,10 +73,10 @@ using RequestHandler = std::function<void(const Request&, const Response&)>;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  // `limits`, `memory`, `route` and `on_closed` must stay valid until the
+  // `limits`, `memory`, `spare`, `route` and `on_closed` must stay valid until the
   // connection is closed; the server guarantees it by closing every
   // connection before it goes away.
-  Connection(EventLoop& loop, Fd fd, const HttpLimits& limits, RequestMemory& memory,
+  Connection(EventLoop& loop, Fd fd, const HttpLimits& limits, RequestMemory& memory, SpareBuffer& spare,
              std::shared_ptr<const Credentials> creds, const RequestHandler& route,
              std::function<void(Connection*)> on_closed);
   ~Connection();
@@ -127,8 +127,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string& out_queue();
   // Empties m_body, keeping its memory for take_buffer().
   void recycle_body();
-  // Keeps `buf`'s memory as m_spare when it is larger than the current
-  // spare and not too big.
+  // Gives `buf`'s memory to the server's spare buffer.
   void keep_spare(std::string buf);
   // Unix sockets only: raises SO_SNDBUF so that a large queued answer can be
   // handed to the kernel in one sendmsg (see k_sndbuf_floor).
@@ -155,6 +154,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Fd m_fd;
   const HttpLimits& m_limits;
   RequestMemory& m_memory;
+  SpareBuffer& m_spare;  // the server's, lent by take_buffer()
   size_t m_charged = 0;       // of m_memory, by the request being received
   bool m_body_charged = false;  // its Content-Length was charged in full
   std::shared_ptr<const Credentials> m_creds;
@@ -185,7 +185,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t m_out_off = 0;
   std::string m_body;
   size_t m_body_off = 0;
-  std::string m_spare;  // empty; capacity kept for take_buffer()
   size_t m_sndbuf = 0;  // SO_SNDBUF we asked for; 0: the default; k_sndbuf_max: leave it
   size_t m_discarded = 0;  // lingering: bytes thrown away
 

@@ -17,10 +17,7 @@ std::string Response::take_buffer() const {
   if (!c) {
     return {};
   }
-  std::string buf = std::move(c->m_spare);
-  c->m_spare = std::string();
-  buf.clear();
-  return buf;
+  return c->m_spare.take();
 }
 
 void Response::send_error(int status) const { send(status, "text/html", error_body(status)); }

@@ -13,6 +13,9 @@ namespace tend::http {
 namespace {
 constexpr int k_accepts_per_event = 64;  // then let the loop serve others
 constexpr Duration k_accept_pause = std::chrono::milliseconds(100);
+// Largest answer buffer kept for reuse (getAllProcessInfo with 1000 programs
+// is about 1.1 MB); bigger ones are rare, their memory goes back.
+constexpr size_t k_max_spare_answer = 8 * 1024 * 1024;
 
 // RLIMIT_NOFILE's soft value; UINT64_MAX when unlimited or unknown.
 uint64_t fd_limit() {
@@ -35,6 +38,7 @@ HttpServer::HttpServer(EventLoop& loop, HttpLimits limits)
     : m_loop(loop),
       m_limits(limits),
       m_request_memory(limits.max_request_bytes_total),
+      m_spare_answer(k_max_spare_answer),
       m_spare_fd(open("/dev/null", O_RDONLY | O_CLOEXEC)) {
   m_dispatch = [this](const Request& request, const Response& response) { dispatch(request, response); };
 }
@@ -167,7 +171,8 @@ void HttpServer::accept_one(Listener* listener, Fd fd) {
       !leaves_fd_reserve(fd.get(), fd_limit(), m_limits.fd_reserve)) {
     return;  // the same: idle clients must not take what a spawn needs
   }
-  auto conn = std::make_shared<Connection>(m_loop, std::move(fd), m_limits, m_request_memory, listener->credentials,
+  auto conn = std::make_shared<Connection>(m_loop, std::move(fd), m_limits, m_request_memory, m_spare_answer,
+                                           listener->credentials,
                                            m_dispatch, [this](Connection* c) { m_connections.erase(c); });
   m_connections.emplace(conn.get(), conn);
   Status st = conn->start();

@@ -80,6 +80,7 @@ class HttpServer {
   EventLoop& m_loop;
   HttpLimits m_limits;
   RequestMemory m_request_memory;  // shared by the connections
+  SpareBuffer m_spare_answer;      // likewise
   std::vector<std::pair<std::string, RequestHandler>> m_routes;
   RequestHandler m_dispatch;  // what connections call: routes the request
   std::vector<std::unique_ptr<Listener>> m_listeners;
