@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""Runs tend's libFuzzer targets and prints what they did (see fuzz/README.md).
+
+Each target runs for --seconds on its committed seed corpus (fuzz/corpus/<t>,
+read only) plus a scratch corpus that receives the new entries, with its
+dictionary fuzz/<t>.dict when there is one, at most --jobs at a time. The
+table gives, per target: seconds, executions, exec/s, corpus size (entries
+loaded and found), coverage (libFuzzer's cov and ft), and findings: crash,
+timeout, leak or oom artifacts and a non-zero exit status. Exit status 1 when
+any target found something, 2 on a usage error.
+"""
+import argparse
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TARGETS = ["ini", "config", "xmlrpc", "http", "notify", "listener", "cron", "dotenv"]
+# A single input taking longer than this is a finding (libFuzzer writes timeout-*).
+TIMEOUT_S = 10
+RSS_LIMIT_MB = 2048
+
+
+def command(build, target, seconds, scratch):
+    corpus = scratch / "corpus" / target
+    corpus.mkdir(parents=True, exist_ok=True)
+    art = scratch / "artifacts" / target
+    art.mkdir(parents=True, exist_ok=True)
+    cmd = [str(build / "fuzz" / f"fuzz_{target}"), f"-max_total_time={seconds}", f"-timeout={TIMEOUT_S}",
+           f"-rss_limit_mb={RSS_LIMIT_MB}", f"-artifact_prefix={art}/", "-print_final_stats=1",
+           "-close_fd_mask=1"]
+    d = ROOT / "fuzz" / f"{target}.dict"
+    if d.exists():
+        cmd.append(f"-dict={d}")
+    return cmd + [str(corpus), str(ROOT / "fuzz" / "corpus" / target)]
+
+
+def summarize(target, rc, log, art, elapsed):
+    text = log.read_text(errors="replace")
+    stat = dict(re.findall(r"^stat::(\w+):\s+(\d+)", text, re.M))
+    cov = re.findall(r"cov: (\d+) ft: (\d+) corp: (\d+)/", text)
+    findings = sorted(p.name.split("-")[0] for p in art.iterdir() if not p.name.startswith("slow-unit"))
+    return {
+        "target": target, "seconds": round(elapsed), "execs": int(stat.get("number_of_executed_units", 0)),
+        "exec_s": int(stat.get("average_exec_per_sec", 0)), "cov": cov[-1][0] if cov else "?",
+        "ft": cov[-1][1] if cov else "?", "corpus": cov[-1][2] if cov else "?", "rc": rc,
+        "findings": findings, "log": log,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=str(ROOT / "build-fuzz"), help="the TEND_FUZZ=ON build directory")
+    ap.add_argument("--seconds", type=int, default=60, help="per target")
+    ap.add_argument("--jobs", type=int, default=2, help="targets run at once")
+    ap.add_argument("--scratch", help="where new corpus entries, artifacts and logs go (default: a new temp dir)")
+    ap.add_argument("targets", nargs="*", default=TARGETS)
+    args = ap.parse_args()
+    unknown = [t for t in args.targets if t not in TARGETS]
+    if unknown:
+        print(f"fuzz/run.py: unknown target {', '.join(unknown)} (targets: {' '.join(TARGETS)})", file=sys.stderr)
+        return 2
+    build = pathlib.Path(args.build).resolve()
+    scratch = pathlib.Path(args.scratch or tempfile.mkdtemp(prefix="tend-fuzz-")).resolve()
+    (scratch / "logs").mkdir(parents=True, exist_ok=True)
+    pending = list(args.targets)
+    running = {}
+    results = []
+    while pending or running:
+        while pending and len(running) < args.jobs:
+            t = pending.pop(0)
+            log = scratch / "logs" / f"{t}.log"
+            with open(log, "wb") as f:
+                proc = subprocess.Popen(command(build, t, args.seconds, scratch), stdout=f, stderr=subprocess.STDOUT,
+                                        cwd=scratch)
+            running[t] = (proc, log, time.monotonic())
+        time.sleep(0.5)
+        for t, (proc, log, start) in list(running.items()):
+            if proc.poll() is not None:
+                results.append(summarize(t, proc.returncode, log, scratch / "artifacts" / t,
+                                         time.monotonic() - start))
+                del running[t]
+    results.sort(key=lambda r: TARGETS.index(r["target"]))
+    print(f"{'target':<9} {'seconds':>7} {'execs':>10} {'exec/s':>7} {'corpus':>6} {'cov':>5} {'ft':>6}  findings")
+    bad = False
+    for r in results:
+        found = ", ".join(r["findings"]) or ("exit %d" % r["rc"] if r["rc"] else "none")
+        if r["findings"] or r["rc"]:
+            bad = True
+            found += f"  (log: {r['log']})"
+        print(f"{r['target']:<9} {r['seconds']:>7} {r['execs']:>10} {r['exec_s']:>7} {r['corpus']:>6} {r['cov']:>5} "
+              f"{r['ft']:>6}  {found}")
+    print(f"scratch: {scratch}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
