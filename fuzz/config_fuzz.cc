@@ -20,12 +20,21 @@
 #include <set>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "config/loader.h"
 #include "fuzz_check.h"
 
 namespace {
 
+std::string g_dir;
 std::string g_path;
+
+// Leaves /tmp as it was found (make test runs this fuzzer every time).
+void remove_temp_dir() {
+  unlink(g_path.c_str());
+  rmdir(g_dir.c_str());
+}
 
 tend::Result<tend::Config> load(bool for_client) {
   tend::LoadOptions opts;
@@ -39,12 +48,17 @@ tend::Result<tend::Config> load(bool for_client) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  char dir[] = "/tmp/tend-fuzz-config.XXXXXX";
-  if (mkdtemp(dir) == nullptr) {
+  // $TMPDIR when set: run.py points it into its scratch directory, since an
+  // interrupted run (SIGINT) ends with _Exit and never reaches the atexit.
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir = fmt::format("{}/tend-fuzz-config.XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
+  if (mkdtemp(dir.data()) == nullptr) {
     std::perror("unable to create a temporary directory");
     std::abort();
   }
-  g_path = std::string(dir) + "/supervisord.conf";
+  g_dir = dir;
+  g_path = g_dir + "/supervisord.conf";
+  std::atexit(remove_temp_dir);
   return 0;
 }
 

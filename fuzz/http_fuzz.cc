@@ -45,6 +45,15 @@ std::unique_ptr<tend::EventLoop> g_loop;
 std::unique_ptr<tend::http::HttpServer> g_server;
 std::string g_paths[k_listeners];
 std::optional<tend::http::Response> g_later;
+std::string g_dir;
+
+// Leaves /tmp as it was found (make test runs this fuzzer every time): the
+// server removes its socket files as it goes, then the directory can go.
+void remove_temp_dir() {
+  g_server.reset();
+  g_loop.reset();
+  rmdir(g_dir.c_str());
+}
 
 void add_routes(tend::http::HttpServer& server) {
   server.route("/RPC2", [](const tend::http::Request& req, const tend::http::Response& res) {
@@ -73,8 +82,13 @@ void add_routes(tend::http::HttpServer& server) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  char dir[] = "/tmp/tend-fuzz-http.XXXXXX";
-  FUZZ_CHECK(mkdtemp(dir) != nullptr);
+  // $TMPDIR when set: run.py points it into its scratch directory, since an
+  // interrupted run (SIGINT) ends with _Exit and never reaches the atexit.
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir = fmt::format("{}/tend-fuzz-http.XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
+  FUZZ_CHECK(mkdtemp(dir.data()) != nullptr);
+  g_dir = dir;
+  std::atexit(remove_temp_dir);
   tend::Result<std::unique_ptr<tend::EventLoop>> loop = tend::EventLoop::create();
   FUZZ_CHECK(loop.ok());
   g_loop = std::move(*loop);

@@ -14,7 +14,9 @@ during the run is reported as "timeout not reproduced", not as a finding. Exit s
 any target found something, 2 on a usage error.
 """
 import argparse
+import os
 import pathlib
+import shutil
 import re
 import signal
 import subprocess
@@ -83,7 +85,8 @@ def main():
     ap.add_argument("--build", default=str(ROOT / "build-fuzz"), help="the TEND_FUZZ=ON build directory")
     ap.add_argument("--seconds", type=int, default=60, help="per target")
     ap.add_argument("--jobs", type=int, default=2, help="targets run at once")
-    ap.add_argument("--scratch", help="where new corpus entries, artifacts and logs go (default: a new temp dir)")
+    ap.add_argument("--scratch", help="where new corpus entries, artifacts, logs and the fuzzers' temporary "
+                    "files go (default: a new temp dir, removed again when nothing was found)")
     ap.add_argument("targets", nargs="*", default=TARGETS)
     args = ap.parse_args()
     unknown = [t for t in args.targets if t not in TARGETS]
@@ -93,6 +96,8 @@ def main():
     build = pathlib.Path(args.build).resolve()
     scratch = pathlib.Path(args.scratch or tempfile.mkdtemp(prefix="tend-fuzz-")).resolve()
     (scratch / "logs").mkdir(parents=True, exist_ok=True)
+    (scratch / "tmp").mkdir(exist_ok=True)
+    env = dict(os.environ, TMPDIR=str(scratch / "tmp"))  # config and http make their files there
     pending = list(args.targets)
     running = {}
     results = []
@@ -101,7 +106,8 @@ def main():
             t = pending.pop(0)
             log = scratch / "logs" / f"{t}.log"
             with open(log, "wb") as f:
-                proc = subprocess.Popen(command(build, t, scratch), stdout=f, stderr=subprocess.STDOUT, cwd=scratch)
+                proc = subprocess.Popen(command(build, t, scratch), stdout=f, stderr=subprocess.STDOUT, cwd=scratch,
+                                        env=env)
             running[t] = (proc, log, time.monotonic(), time.time())
         time.sleep(0.5)
         for t, (proc, log, start, wall_start) in list(running.items()):
@@ -128,7 +134,10 @@ def main():
             found += f"  (log: {r['log']})"
         print(f"{r['target']:<9} {r['seconds']:>7} {r['execs']:>10} {r['exec_s']:>7} {r['corpus']:>6} {r['cov']:>5} "
               f"{r['ft']:>6}  {found}")
-    print(f"scratch: {scratch}")
+    if bad or args.scratch:
+        print(f"scratch: {scratch}")
+    else:
+        shutil.rmtree(scratch, ignore_errors=True)
     return 1 if bad else 0
 
 
