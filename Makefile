@@ -39,7 +39,8 @@ blackbox: configure
 
 # libFuzzer targets (fuzz/README.md), built with Debian's clang-14 in $(FUZZ_BUILD). `make fuzz` runs
 # each for FUZZ_SECONDS (`make fuzz FUZZ_SECONDS=3600`), two at a time on a 2-core machine; new corpus
-# entries and findings go to a scratch directory that run.py prints, never into the repo.
+# entries and findings go to a scratch directory (kept and printed when something was found), never
+# into the repo.
 fuzz-build: deps
 	@[ -f $(FUZZ_BUILD)/CMakeCache.txt ] || cmake -S . -B $(FUZZ_BUILD) -DTEND_FUZZ=ON -DCMAKE_BUILD_TYPE=Release \
 	  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
