@@ -3,10 +3,14 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+CCACHE := $(shell command -v ccache 2>/dev/null)
 PYTEST ?= /usr/bin/python3 -m pytest
 DEMO ?= examples/demo.conf
 
-.PHONY: all deps configure run test unit asan blackbox bench compare-inits clean format layers unicode-tables soak
+.PHONY: all deps configure run test unit asan blackbox bench compare-inits clean format layers unicode-tables \
+        fuzz-build fuzz fuzz-smoke soak
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS) --target tend tendctl
@@ -33,6 +37,22 @@ blackbox: configure
 	cmake --build $(BUILD) -j$(JOBS)
 	TEND_BUILD=$(abspath $(BUILD)) $(PYTEST) -q tests/blackbox
 
+# libFuzzer targets (fuzz/README.md), built with Debian's clang-14 in $(FUZZ_BUILD). `make fuzz` runs
+# each for FUZZ_SECONDS (`make fuzz FUZZ_SECONDS=3600`), two at a time on a 2-core machine; new corpus
+# entries and findings go to a scratch directory (kept and printed when something was found), never
+# into the repo.
+fuzz-build: deps
+	@[ -f $(FUZZ_BUILD)/CMakeCache.txt ] || cmake -S . -B $(FUZZ_BUILD) -DTEND_FUZZ=ON -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+	  $(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache,) >/dev/null
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	/usr/bin/python3 fuzz/run.py --build $(abspath $(FUZZ_BUILD)) --seconds $(FUZZ_SECONDS) --jobs $(JOBS)
+
+fuzz-smoke: fuzz-build
+	/usr/bin/python3 fuzz/run.py --build $(abspath $(FUZZ_BUILD)) --seconds 10 --jobs $(JOBS)
+
 layers:
 	/usr/bin/python3 tools/check_layers.py
 
@@ -46,7 +66,7 @@ unicode-tables:
 # (tests/fakes/missing_tool.h, tests/blackbox/conftest.py). Set it yourself for a single target:
 # `make unit TEND_STRICT=1`.
 test: export TEND_STRICT = 1
-test: layers unit asan blackbox
+test: layers unit asan fuzz-smoke blackbox
 	$(MAKE) --no-print-directory bench QUICK=1 BENCH_REQUIRE=tend
 
 BENCH_REQUIRE ?=
@@ -67,4 +87,4 @@ soak: all
 	/usr/bin/python3 tests/soak/soak.py --build $(abspath $(BUILD)) --seconds $(SOAK_SECONDS) --out $(abspath $(SOAK_OUT))
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

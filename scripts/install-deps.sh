@@ -9,10 +9,11 @@ set -euo pipefail
 # check), procps and psmisc; tini and dumb-init for the benchmarks and the init comparison;
 # systemd (systemd-notify) and s6 (s6-notifyoncheck): the real readiness clients in the tests;
 # python3-dotenv: the reference reader of environment_file's dotenv format (test_env_file.py
-# checks that a program gets the values it reads from the same file).
+# checks that a program gets the values it reads from the same file); clang-14 and libclang-rt-14-dev:
+# libFuzzer and the sanitizer runtimes of the fuzzers (make fuzz, fuzz-smoke in make test).
 pkgs=(cmake g++ gcc make pkg-config libpugixml-dev libfmt-dev node-llhttp googletest libgtest-dev libgmock-dev
       python3 python3-pytest supervisor tini dumb-init procps psmisc util-linux mount valgrind
-      systemd s6 python3-dotenv)
+      systemd s6 python3-dotenv clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -154,7 +154,6 @@ constexpr const char* k_api_version = "3.0";
 // The supervisord release whose API this one reproduces (supervisorctl and
 // tools compare it); tend's own version is in its log and --version.
 constexpr const char* k_supervisor_version = "4.2.5";
-constexpr double k_stop_report_interval_s = 2.0;
 
 double wall_now() {
   struct timespec ts {};
