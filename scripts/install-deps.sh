@@ -11,9 +11,15 @@ set -euo pipefail
 # python3-dotenv: the reference reader of environment_file's dotenv format (test_env_file.py
 # checks that a program gets the values it reads from the same file); clang-14 and libclang-rt-14-dev:
 # libFuzzer and the sanitizer runtimes of the fuzzers (make fuzz, fuzz-smoke in make test).
+# The release (make dist, test-arm64, deb, man): g++-aarch64-linux-gnu and the arm64 builds of the
+# libraries through multiarch (the :arm64 packages install beside the amd64 ones), qemu-user-static to
+# run the arm64 binaries and tests, pandoc for the man pages, lintian to check the .deb, man-db for
+# `man --warnings`.
 pkgs=(cmake g++ gcc make pkg-config libpugixml-dev libfmt-dev node-llhttp googletest libgtest-dev libgmock-dev
       python3 python3-pytest supervisor tini dumb-init procps psmisc util-linux mount valgrind
-      systemd s6 python3-dotenv clang-14 libclang-rt-14-dev)
+      systemd s6 python3-dotenv clang-14 libclang-rt-14-dev
+      g++-aarch64-linux-gnu qemu-user-static libpugixml-dev:arm64 libgtest-dev:arm64 libgmock-dev:arm64
+      pandoc lintian man-db)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,5 +28,8 @@ done
 echo "install-deps: installing ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 export DEBIAN_FRONTEND=noninteractive
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  $SUDO dpkg --add-architecture arm64
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
