@@ -10,7 +10,7 @@ PYTEST ?= /usr/bin/python3 -m pytest
 DEMO ?= examples/demo.conf
 
 .PHONY: all deps configure run test unit asan blackbox bench compare-inits clean format layers unicode-tables \
-        fuzz-build fuzz fuzz-smoke soak
+        fuzz-build fuzz fuzz-smoke soak man
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS) --target tend tendctl
@@ -85,6 +85,13 @@ SOAK_OUT ?= $(BUILD)/soak
 soak: all
 	mkdir -p $(SOAK_OUT)
 	/usr/bin/python3 tests/soak/soak.py --build $(abspath $(BUILD)) --seconds $(SOAK_SECONDS) --out $(abspath $(SOAK_OUT))
+
+# Man pages from the docs (scripts/man.sh; pandoc): tend.8 from docs/tend.md, tendctl.1 from
+# docs/tendctl.md, tend.conf.5 from docs/config.md. VERSION, when set, goes in the footer (else
+# git describe); the date is SOURCE_DATE_EPOCH's or the last commit's, so the pages are reproducible.
+MAN_OUT ?= $(BUILD)/man
+man:
+	bash scripts/man.sh $(MAN_OUT) $(VERSION)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
