@@ -10,7 +10,7 @@ PYTEST ?= /usr/bin/python3 -m pytest
 DEMO ?= examples/demo.conf
 
 .PHONY: all deps configure run test unit asan blackbox bench compare-inits clean format layers unicode-tables \
-        fuzz-build fuzz fuzz-smoke soak
+        fuzz-build fuzz fuzz-smoke soak install install-compat uninstall deb
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS) --target tend tendctl
@@ -85,6 +85,40 @@ SOAK_OUT ?= $(BUILD)/soak
 soak: all
 	mkdir -p $(SOAK_OUT)
 	/usr/bin/python3 tests/soak/soak.py --build $(abspath $(BUILD)) --seconds $(SOAK_SECONDS) --out $(abspath $(SOAK_OUT))
+
+# Installing (scripts/install.sh): `make install PREFIX=/usr/local DESTDIR=` puts bin/tend, bin/tendctl
+# and, when $(MAN_OUT) holds them (make man), their man pages under share/man (GZIP_MAN=1: gzipped).
+# install-compat adds bin/supervisord and bin/supervisorctl as links to them (and their man pages); it
+# refuses to replace a real supervisord there. uninstall removes exactly what these two install.
+PREFIX ?= /usr/local
+DESTDIR ?=
+MAN_OUT ?= $(BUILD)/man
+GZIP_MAN ?= 0
+INSTALL_ARGS = --bin $(BUILD) --prefix $(PREFIX) --destdir "$(DESTDIR)" \
+  $(if $(wildcard $(MAN_OUT)/tend.8),--man $(MAN_OUT),) $(if $(filter 1,$(GZIP_MAN)),--gzip-man,)
+install: all
+	bash scripts/install.sh install $(INSTALL_ARGS)
+
+install-compat: all
+	bash scripts/install.sh install --compat $(INSTALL_ARGS)
+
+uninstall:
+	bash scripts/install.sh uninstall --prefix $(PREFIX) --destdir "$(DESTDIR)"
+
+# One .deb per architecture of DEB_ARCHES into DIST_OUT (scripts/deb.sh): dist/tend_<debver>_<arch>.deb
+# from make dist's static, stripped binaries in DIST_BUILD_<arch> and the man pages in MAN_OUT,
+# checked with lintian. Reproducible: the same commit gives the same bytes.
+DIST_OUT ?= dist
+DIST_BUILD_amd64 ?= build-dist-amd64
+DIST_BUILD_arm64 ?= build-dist-arm64
+DEB_ARCHES ?= amd64 arm64
+VERSION ?= $(shell if [ -f scripts/version.sh ]; then bash scripts/version.sh; else git describe --tags --always; fi)
+deb:
+	@for arch in $(DEB_ARCHES); do \
+	  case $$arch in amd64) bin=$(DIST_BUILD_amd64) ;; arm64) bin=$(DIST_BUILD_arm64) ;; *) bin= ;; esac; \
+	  bash scripts/deb.sh --bin "$$bin" --arch $$arch --out $(DIST_OUT) --man $(MAN_OUT) \
+	    --version "$(VERSION)" --lintian || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
