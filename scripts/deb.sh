@@ -11,7 +11,8 @@
 # time stamp is SOURCE_DATE_EPOCH (default: the commit's time; dpkg-deb uses it for the archive
 # members), owners are root (--root-owner-group), modes are set explicitly, gzip runs with -n.
 # --version defaults to scripts/version.sh (or git describe); scripts/debversion.sh maps it.
-# DEB_MAINTAINER overrides the Maintainer field (default: the commit's author). --lintian runs lintian and fails on a warning.
+# DEB_MAINTAINER overrides the Maintainer field (default: the commit's author); DEB_COMPRESS the
+# compressor (default xz; the tests use gzip where the bytes do not matter, as it is faster). --lintian runs lintian and fails on a warning.
 set -euo pipefail
 
 die() { echo "deb.sh: $*" >&2; exit 1; }
@@ -136,7 +137,7 @@ find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
 mkdir -p "$out_dir"
 deb="$out_dir/tend_${debver}_${arch}.deb"
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Z"${DEB_COMPRESS:-xz}" --build "$root" "$deb" >/dev/null
 if [ "$run_lintian" = 1 ]; then
   lintian --fail-on error,warning --tag-display-limit 0 "$deb" >&2
 fi

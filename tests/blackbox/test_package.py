@@ -63,8 +63,8 @@ def man_dir(tmp_path_factory):
     return d
 
 
-def build_deb(man_dir, out, bin_dir=BUILD, extra=()):
-    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "DEB_MAINTAINER": MAINTAINER}
+def build_deb(man_dir, out, bin_dir=BUILD, extra=(), compress="xz"):
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "DEB_MAINTAINER": MAINTAINER, "DEB_COMPRESS": compress}
     r = run(["bash", DEB_SH, "--bin", bin_dir, "--arch", "amd64", "--out", out, "--man", man_dir,
              "--version", VERSION, *extra], env=env)
     return Path(r.stdout.strip().splitlines()[-1])
@@ -75,6 +75,19 @@ def deb(man_dir, tmp_path_factory):
     need_binaries()
     need("dpkg-deb", "readelf", "strip", "dpkg-shlibdeps")
     return build_deb(man_dir, tmp_path_factory.mktemp("deb"))
+
+
+@pytest.fixture(scope="module")
+def static_deb(man_dir, tmp_path_factory):
+    """A package whose binaries are both static, as make dist's are (tend's file in both places:
+    only the packaging is under test here)."""
+    need_binaries()
+    if not is_static(BUILD / "tend"):
+        pytest.skip(f"{BUILD / 'tend'} is not static (TEND_STATIC=ON is the default)")
+    bin_dir = tmp_path_factory.mktemp("static-bin")
+    for b in ("tend", "tendctl"):
+        shutil.copy2(BUILD / "tend", bin_dir / b)
+    return build_deb(man_dir, tmp_path_factory.mktemp("static-deb"), bin_dir=bin_dir, compress="gzip")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,9 +220,21 @@ def test_deb_is_reproducible_from_another_directory(deb, man_dir, tmp_path):
     assert again.read_bytes() == deb.read_bytes()
 
 
-def test_deb_is_lintian_clean(deb):
+def test_static_deb_depends_on_nothing(static_deb):
+    r = subprocess.run(["dpkg-deb", "-f", str(static_deb), "Depends"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == ""
+    with tempfile.TemporaryDirectory() as d:
+        run(["dpkg-deb", "-x", static_deb, d])
+        overrides = Path(d, "usr/share/lintian/overrides/tend").read_text()
+    assert "tend: statically-linked-binary [usr/bin/tend]\n" in overrides
+    assert "tend: statically-linked-binary [usr/bin/tendctl]\n" in overrides
+
+
+def test_deb_is_lintian_clean(static_deb):
+    """The release's shape (static binaries): no error or warning, overrides included."""
     need("lintian")
-    r = subprocess.run(["lintian", "--fail-on", "error,warning", "--tag-display-limit 0", str(deb)],
+    deb = static_deb
+    r = subprocess.run(["lintian", "--fail-on", "error,warning", "--tag-display-limit", "0", str(deb)],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     tags = [line for line in r.stdout.splitlines() if line[:2] in ("E:", "W:")]
@@ -262,7 +287,9 @@ def installed_conf(root, sock, logdir):
     return text
 
 
-def test_dpkg_install_replaces_supervisor_and_the_compat_names_work(deb, tmp_path, spawn):
+def install_over_stand_in(deb, tmp_path, edit_conf):
+    """A clean dpkg root with the stand-in supervisor installed (its conffile edited when edit_conf),
+    then tend's package installed over it non-interactively; returns (root, dpkg argv, log)."""
     need("dpkg", "dpkg-query")
     if os.geteuid() != 0:
         pytest.skip("needs root: dpkg --root installs root-owned files")
@@ -274,15 +301,36 @@ def test_dpkg_install_replaces_supervisor_and_the_compat_names_work(deb, tmp_pat
     dpkg = ["dpkg", f"--root={root}", "--force-script-chrootless", f"--log={log}"]
     run(dpkg + ["-i", make_stand_in_supervisor(tmp_path)], env=DPKG_ENV)
     assert dpkg_status(root, "supervisor") == "ii"
-
-    # Non-interactive, so the edited config is kept (interactively dpkg asks); ours lands beside it.
-    run(dpkg + ["--force-confold", "-i", deb], env=DPKG_ENV)
+    if edit_conf:
+        with open(root / "etc/supervisor/supervisord.conf", "a") as f:
+            f.write(EDITED)
+    # --force-confold: an edited conffile is kept without asking (interactively dpkg asks).
+    # A developer build's dynamic tendctl makes the package depend on libc6 and libstdc++6, which
+    # this empty root lacks (the host has them); make dist's static binaries depend on nothing.
+    depends = run(["dpkg-deb", "-f", deb, "Depends"]).stdout.strip()
+    run(dpkg + ["--force-confold", *(["--force-depends"] if depends else []), "-i", deb], env=DPKG_ENV)
     assert dpkg_status(root, "tend") == "ii"
-    assert dpkg_status(root, "supervisor") in ("rc", "un", "not-installed")
-    assert "remove supervisor" in log.read_text()
+    # Removed, its conffile left in "config-files" state (the second letter is the package's state).
+    assert dpkg_status(root, "supervisor")[1:2] in ("c", "n"), dpkg_status(root, "supervisor")
+    assert "status config-files supervisor:all 4.2.5-1" in log.read_text()
+    return root, dpkg, log
+
+
+EDITED = "; a line its user added\n"
+
+
+def test_dpkg_install_takes_over_an_untouched_supervisor_conf(deb, tmp_path):
+    root, _, _ = install_over_stand_in(deb, tmp_path, edit_conf=False)
+    packaged = (REPO / "packaging/deb/supervisord.conf").read_text()
+    assert (root / "etc/supervisor/supervisord.conf").read_text() == packaged
+    assert not (root / "etc/supervisor/supervisord.conf.dpkg-dist").exists()
+
+
+def test_dpkg_install_replaces_supervisor_and_the_compat_names_work(deb, tmp_path, spawn):
+    root, dpkg, _ = install_over_stand_in(deb, tmp_path, edit_conf=True)
     assert os.readlink(root / "usr/bin/supervisord") == "tend"
     assert os.readlink(root / "usr/bin/supervisorctl") == "tendctl"
-    assert (root / "etc/supervisor/supervisord.conf").read_text() == STAND_IN_CONF
+    assert (root / "etc/supervisor/supervisord.conf").read_text() == STAND_IN_CONF + EDITED
     assert "Alias=tend.service" in (root / "lib/systemd/system/supervisor.service").read_text()
     owned = run(["dpkg-query", f"--admindir={root}/var/lib/dpkg", "-S", "/usr/bin/supervisord"]).stdout
     assert owned.startswith("tend:")
