@@ -39,7 +39,7 @@ esac
 for b in tend tendctl; do
   [ -x "$bin_dir/$b" ] || die "unable to package $b: $bin_dir/$b is missing"
   # A binary of the other architecture would install and then fail with "Exec format error".
-  readelf -h "$bin_dir/$b" | grep -q "Machine:.*$elf_machine" ||
+  readelf -h "$bin_dir/$b" | grep "Machine:.*$elf_machine" >/dev/null ||
     die "unable to package $bin_dir/$b: it is not an $arch ($elf_machine) binary"
 done
 
@@ -91,7 +91,7 @@ overrides=$root/usr/share/lintian/overrides/tend
 install -D -m 0644 "$repo/packaging/deb/lintian-overrides" "$overrides"
 dynamic=()
 for b in tend tendctl; do
-  if readelf -l "$root/usr/bin/$b" | grep -q "Requesting program interpreter"; then
+  if readelf -l "$root/usr/bin/$b" | grep "Requesting program interpreter" >/dev/null; then
     dynamic+=("$root/usr/bin/$b")
   else
     printf '# Static on purpose: runs in images without a libc (scratch, distroless) and as PID 1.\n' >>"$overrides"
@@ -110,13 +110,20 @@ if [ ${#dynamic[@]} -gt 0 ]; then
   [ -n "$depends" ] || die "unable to find the dependencies of ${dynamic[*]##*/}: $(cat "$work/shlibdeps.err")"
 fi
 
+# KiB as dpkg-gencontrol counts them: each file rounded up, 1 per directory and symlink. Not du: the
+# size it gives a directory depends on the file system the tree was built on.
+installed_size() {
+  (cd "$root" && find . -path ./DEBIAN -prune -o -printf '%y %s\n') |
+    awk '$1 == "f" { kib += int(($2 + 1023) / 1024); next } { kib += 1 } END { print kib }'
+}
+
 mkdir -p "$root/DEBIAN"
 {
   echo "Package: tend"
   echo "Version: $debver"
   echo "Architecture: $arch"
   echo "Maintainer: $maintainer"
-  echo "Installed-Size: $(du -s -k --apparent-size --exclude=DEBIAN "$root" | cut -f1)"
+  echo "Installed-Size: $(installed_size)"
   [ -n "$depends" ] && echo "Depends: $depends"
   echo "Provides: supervisor"
   echo "Conflicts: supervisor"

@@ -372,9 +372,12 @@ def test_dpkg_install_replaces_supervisor_and_the_compat_names_work(deb, tmp_pat
 # make install / install-compat / uninstall
 
 def make(target, destdir, man_dir, *extra):
+    """Runs a make target of the repo on $TEND_BUILD (up to date: `all` only checks it). Under make test
+    the parent's jobserver is not ours to use, so its variables are dropped."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     return subprocess.run(["make", "--no-print-directory", "-C", REPO, target, f"BUILD={BUILD}",
                            f"DESTDIR={destdir}", "PREFIX=/usr/local", f"MAN_OUT={man_dir}", *extra],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
 
 
 def tree_files(top):
