@@ -12,7 +12,8 @@
 # members), owners are root (--root-owner-group), modes are set explicitly, gzip runs with -n.
 # --version defaults to scripts/version.sh (or git describe); scripts/debversion.sh maps it.
 # DEB_MAINTAINER overrides the Maintainer field (default: the commit's author); DEB_COMPRESS the
-# compressor (default xz; the tests use gzip where the bytes do not matter, as it is faster). --lintian runs lintian and fails on a warning.
+# compressor (default xz; the tests use gzip where the bytes do not matter, as it is faster).
+# --lintian runs lintian on the result and fails on an error or a warning.
 set -euo pipefail
 
 die() { echo "deb.sh: $*" >&2; exit 1; }
@@ -133,7 +134,7 @@ mkdir -p "$root/DEBIAN"
   echo "Description: $(cat "$repo/packaging/deb/description")"
 } >"$root/DEBIAN/control"
 echo /etc/supervisor/supervisord.conf >"$root/DEBIAN/conffiles"
-# md5sums of every shipped file except the conffiles (dpkg records those itself), sorted by path.
+# md5sums of every shipped file except the conffile, /etc's only file (dpkg records its hash itself).
 (cd "$root" && find . -path ./DEBIAN -prune -o -path ./etc -prune -o -type f -print | LC_ALL=C sort |
   sed 's|^\./||' | xargs md5sum) >"$root/DEBIAN/md5sums"
 

@@ -5,8 +5,8 @@
 #   0.1.0-g1a2b3c4        -> 0.1.0+g1a2b3c4-1   no tag yet (version.sh's base version and commit)
 #   1a2b3c4 (bare commit) -> 0~g1a2b3c4-1       git describe --always with no tag: before any release
 #   1.2.3-rc1             -> 1.2.3~rc1-1        a pre-release sorts before its release
-# A "-dirty" suffix becomes "+dirty", any other hyphen a dot. The "-1" revision marks the package as built outside Debian's
-# archive; dpkg needs one whenever the upstream part could contain a hyphen.
+# A "-dirty" suffix becomes "+dirty", any other hyphen a dot (only the revision may follow a hyphen).
+# The "-1" is the Debian revision: the first package of that upstream version.
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: debversion.sh VERSION" >&2; exit 2; }
 v=${1#v}
