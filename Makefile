@@ -10,7 +10,7 @@ PYTEST ?= /usr/bin/python3 -m pytest
 DEMO ?= examples/demo.conf
 
 .PHONY: all deps configure run test unit asan blackbox bench compare-inits clean format layers unicode-tables \
-        fuzz-build fuzz fuzz-smoke soak man
+        fuzz-build fuzz fuzz-smoke soak man install install-compat uninstall deb
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS) --target tend tendctl
@@ -92,6 +92,39 @@ soak: all
 MAN_OUT ?= $(BUILD)/man
 man:
 	bash scripts/man.sh $(MAN_OUT) $(VERSION)
+
+# Installing (scripts/install.sh): `make install PREFIX=/usr/local DESTDIR=` puts bin/tend, bin/tendctl
+# and their man pages (make man) under share/man (GZIP_MAN=1: gzipped).
+# install-compat adds bin/supervisord and bin/supervisorctl as links to them (and their man pages); it
+# refuses to replace a real supervisord there. uninstall removes exactly what these two install.
+PREFIX ?= /usr/local
+DESTDIR ?=
+GZIP_MAN ?= 0
+INSTALL_ARGS = --bin $(BUILD) --prefix $(PREFIX) --destdir "$(DESTDIR)" \
+  --man $(MAN_OUT) $(if $(filter 1,$(GZIP_MAN)),--gzip-man,)
+install: all man
+	bash scripts/install.sh install $(INSTALL_ARGS)
+
+install-compat: all man
+	bash scripts/install.sh install --compat $(INSTALL_ARGS)
+
+uninstall:
+	bash scripts/install.sh uninstall --prefix $(PREFIX) --destdir "$(DESTDIR)"
+
+# One .deb per architecture of DEB_ARCHES into DIST_OUT (scripts/deb.sh): dist/tend_<debver>_<arch>.deb
+# from make dist's static, stripped binaries in DIST_BUILD_<arch> and the man pages in MAN_OUT,
+# checked with lintian. Reproducible: the same commit gives the same bytes.
+DIST_OUT ?= dist
+DIST_BUILD_amd64 ?= build-dist-amd64
+DIST_BUILD_arm64 ?= build-dist-arm64
+DEB_ARCHES ?= amd64 arm64
+VERSION ?= $(shell if [ -f scripts/version.sh ]; then bash scripts/version.sh; else git describe --tags --always; fi)
+deb: man
+	@for arch in $(DEB_ARCHES); do \
+	  case $$arch in amd64) bin=$(DIST_BUILD_amd64) ;; arm64) bin=$(DIST_BUILD_arm64) ;; *) bin= ;; esac; \
+	  bash scripts/deb.sh --bin "$$bin" --arch $$arch --out $(DIST_OUT) --man $(MAN_OUT) \
+	    --version "$(VERSION)" --lintian || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
