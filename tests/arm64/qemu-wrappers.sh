@@ -8,9 +8,6 @@ set -euo pipefail
 build=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 qemu=$(command -v qemu-aarch64-static) || { echo "unable to find qemu-aarch64-static: run scripts/install-deps.sh" >&2; exit 1; }
-# Dynamically linked arm64 programs (tendctl, unit_tests) find ld-linux-aarch64.so.1 and the
-# libraries here: Debian's cross toolchain runtime.
-sysroot=${QEMU_SYSROOT:-/usr/aarch64-linux-gnu}
 mkdir -p "$build/qemu"
 for name in tend tendctl; do
   out="$build/qemu/$name"
@@ -18,6 +15,6 @@ for name in tend tendctl; do
     continue
   fi
   cc -O1 -Wall -Wextra -Werror -o "$out.tmp" "$here/qemu_exec.c" \
-    -DQEMU="\"$qemu\"" -DSYSROOT="\"$sysroot\"" -DTARGET="\"$build/$name\""
+    -DQEMU="\"$qemu\"" -DTARGET="\"$build/$name\""
   mv "$out.tmp" "$out"
 done

@@ -7,7 +7,10 @@
 // signals sent to it and waits for it reach the program (qemu forwards them).
 // -0 keeps the caller's argv[0], which tend and tendctl print in messages.
 //
-// Built by qemu-wrappers.sh with QEMU, SYSROOT and TARGET defined as strings.
+// No -L: the dynamically linked tendctl takes its loader and libraries from the multiarch
+// libc6:arm64 (/lib/aarch64-linux-gnu), one glibc (tests/arm64/run-unit.sh says why).
+//
+// Built by qemu-wrappers.sh with QEMU and TARGET defined as strings.
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,15 +18,13 @@
 #include <unistd.h>
 
 int main(int argc, char** argv) {
-  char** args = calloc((size_t)argc + 6, sizeof *args);
+  char** args = calloc((size_t)argc + 4, sizeof *args);
   if (args == NULL) {
     fputs("qemu_exec: unable to allocate the argument list: out of memory\n", stderr);
     return 127;
   }
   int n = 0;
   args[n++] = QEMU;
-  args[n++] = "-L";
-  args[n++] = SYSROOT;
   args[n++] = "-0";
   args[n++] = argc > 0 ? argv[0] : TARGET;
   args[n++] = TARGET;

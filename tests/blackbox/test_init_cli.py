@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures_init"))
 import initlib as il  # noqa: E402
-from conftest import EMULATOR  # noqa: E402
+from conftest import EMULATOR, native_only  # noqa: E402
 
 
 @pytest.fixture
@@ -125,6 +125,7 @@ def test_listen_pid_naming_tend_is_rewritten_to_the_child(tend, tmp_path):
     assert r["listen_pid"] == str(r["child_pid"])
 
 
+@native_only("valgrind runs programs of the host's architecture only")
 @pytest.mark.skipif(not Path("/usr/bin/valgrind").exists(), reason="valgrind not installed")
 def test_valgrind_clean_through_spawn_reap_and_sweep(tend, tmp_path):
     # PID 1 under valgrind: spawn, orphans swept after main exits, exit.
