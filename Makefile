@@ -87,7 +87,7 @@ soak: all
 	/usr/bin/python3 tests/soak/soak.py --build $(abspath $(BUILD)) --seconds $(SOAK_SECONDS) --out $(abspath $(SOAK_OUT))
 
 # linux/arm64, cross-built here and tested under qemu-aarch64-static (tests/arm64/README.md).
-# `make arm64` builds the static arm64 tend and tendctl in ARM64_BUILD, plus native wrappers in
+# `make arm64` builds the arm64 tend (static) and tendctl in ARM64_BUILD, plus native wrappers in
 # ARM64_BUILD/qemu that run them under qemu (the black-box tests' TEND_BUILD and PATH).
 # `make test-arm64` also builds the arm64 unit tests (a cold build: about 15 minutes) and runs
 # them, less tests/arm64/qemu-unit-exclusions.txt, then the black-box suites that matter for an
