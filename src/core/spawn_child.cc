@@ -16,11 +16,14 @@
 
 #include <fmt/format.h>
 
+#include "util/fd.h"
+
 namespace tend {
 
 namespace {
 
-constexpr int k_clone_flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+constexpr int k_vfork_flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+constexpr int k_fork_flags = SIGCHLD;
 
 // For the functions the child runs. The child executes on a stack ASan does
 // not know, in memory it shares with tend: instrumented code there makes ASan
@@ -36,7 +39,7 @@ constexpr size_t k_child_stack_size = 64 * 1024;
 // child's stack, and a page holding the failure report. The calling thread is
 // suspended while its child runs, so one area per thread is never shared.
 // MAP_SHARED so the report also arrives where CLONE_VM is not honoured:
-// valgrind, for one, gives such a child a copy of tend's memory.
+// valgrind and qemu-user give such a child a copy of tend's memory.
 struct ChildArea {
   char* stack_top = nullptr;
   ChildFailure* report = nullptr;
@@ -68,6 +71,9 @@ ChildArea* child_area() {
 struct ChildContext {
   const ChildPlan* plan;
   ChildFailure* report;
+  // The write end of the parent's done pipe (O_CLOEXEC): open in the child
+  // until its execve succeeds or it exits, whichever comes first.
+  int done_fd;
 };
 
 // The kernel's signal mask is 64 bits wide on every Linux architecture we build for.
@@ -107,12 +113,31 @@ TEND_CHILD_CODE void close_fd_range(unsigned first, unsigned last) {
   }
 }
 
+// The lowest fd above every fd the child is to end up with.
+TEND_CHILD_CODE int above_targets(const ChildPlan& p) {
+  return p.extra_count > 0 ? p.extra_child_fd[p.extra_count - 1] + 1 : 3;
+}
+
+// Closes [first, last] except `keep`.
+TEND_CHILD_CODE void close_fd_range_except(unsigned first, unsigned last, unsigned keep) {
+  if (keep < first || keep > last) {
+    close_fd_range(first, last);
+    return;
+  }
+  if (keep > first) {
+    close_fd_range(first, keep - 1);
+  }
+  if (keep < last) {
+    close_fd_range(keep + 1, last);
+  }
+}
+
 // Makes the plan's extra fds the child's (above 2) and closes every other fd
-// from 3 on. Sources first go above every target, so that no dup2 can
-// overwrite a source still to be moved.
-TEND_CHILD_CODE bool place_extra_fds_and_close_rest(const ChildPlan& p) {
+// from 3 on, except `keep` (already above every target). Sources first go
+// above every target, so that no dup2 can overwrite a source still to be moved.
+TEND_CHILD_CODE bool place_extra_fds_and_close_rest(const ChildPlan& p, int keep) {
   int moved[ChildPlan::k_max_extra_fds];
-  int above = p.extra_count > 0 ? p.extra_child_fd[p.extra_count - 1] + 1 : 3;
+  int above = above_targets(p);
   for (size_t i = 0; i < p.extra_count; ++i) {
     moved[i] = fcntl(p.extra_fd[i], F_DUPFD, above);
     if (moved[i] < 0) {
@@ -129,7 +154,7 @@ TEND_CHILD_CODE bool place_extra_fds_and_close_rest(const ChildPlan& p) {
     close_fd_range(next, static_cast<unsigned>(p.extra_child_fd[i]) - 1);
     next = static_cast<unsigned>(p.extra_child_fd[i]) + 1;
   }
-  close_fd_range(next, ~0U);
+  close_fd_range_except(next, ~0U, static_cast<unsigned>(keep));
   return true;
 }
 
@@ -159,8 +184,15 @@ TEND_CHILD_CODE int child_main(void* arg) {
   if (setpgid(0, 0) != 0) {
     child_fail(ctx.report, ChildStep::Setpgid);
   }
+  // The done fd goes above every fd the child is to have, where no dup2 below
+  // replaces it and the closing of the rest spares it. Should the move fail,
+  // the original still holds the pipe open until this child exits.
+  int done = fcntl(ctx.done_fd, F_DUPFD_CLOEXEC, above_targets(p));
+  if (done < 0) {
+    child_fail(ctx.report, ChildStep::Dup);
+  }
   if (dup2(p.stdin_fd, 0) < 0 || dup2(p.stdout_fd, 1) < 0 || dup2(p.stderr_fd, 2) < 0 ||
-      !place_extra_fds_and_close_rest(p)) {
+      !place_extra_fds_and_close_rest(p, done)) {
     child_fail(ctx.report, ChildStep::Dup);
   }
   for (size_t i = 0; i < p.limit_count; ++i) {
@@ -198,24 +230,46 @@ TEND_CHILD_CODE int child_main(void* arg) {
   child_fail(ctx.report, ChildStep::Exec);
 }
 
+// Returns once every copy of the pipe's write end is closed: the child has
+// exec'd (O_CLOEXEC) or exited. The child never writes to it.
+void wait_for_close(int read_fd) {
+  char byte = 0;
+  for (;;) {
+    ssize_t n = read(read_fd, &byte, 1);
+    if (n == 0 || (n < 0 && errno != EINTR)) {
+      return;
+    }
+  }
+}
+
 }  // namespace
 
-Result<LaunchResult> launch_child(const ChildPlan& plan) {
+Result<LaunchResult> launch_child(const ChildPlan& plan, CloneMode mode) {
   ChildArea* area = child_area();
   if (area == nullptr) {
     return make_error(fmt::format("unable to map a stack for the child: {}", strerror(errno)));
   }
   *area->report = ChildFailure{};
-  ChildContext ctx{&plan, area->report};
+  // CLONE_VFORK alone would make the report ready when clone returns, but
+  // qemu-user runs such a clone as a plain fork and returns at once; the done
+  // pipe makes the report ready under both.
+  int done_pipe[2];
+  if (pipe2(done_pipe, O_CLOEXEC) != 0) {
+    return make_error(fmt::format("unable to create the child's done pipe: {}", strerror(errno)));
+  }
+  Fd done_r(done_pipe[0]);
+  Fd done_w(done_pipe[1]);
+  ChildContext ctx{&plan, area->report, done_w.get()};
 
   // Blocked from before the clone until the child has reset its dispositions:
   // a handler running in the child would run on tend's memory.
   KernelSigset old_mask = 0;
   set_kernel_mask(~KernelSigset{0}, &old_mask);
-  // With CLONE_VFORK this returns once the child has exec'd or exited.
-  pid_t pid = clone(child_main, area->stack_top, k_clone_flags, &ctx);
+  int flags = mode == CloneMode::Vfork ? k_vfork_flags : k_fork_flags;
+  pid_t pid = clone(child_main, area->stack_top, flags, &ctx);
   int clone_errno = errno;
   set_kernel_mask(old_mask, nullptr);
+  done_w.close();
   if (pid < 0) {
     if (clone_errno == EAGAIN) {
       return make_error("Too many processes in process table to spawn");
@@ -223,6 +277,7 @@ Result<LaunchResult> launch_child(const ChildPlan& plan) {
     return make_error(fmt::format("unable to fork: {}", strerror(clone_errno)));
   }
 
+  wait_for_close(done_r.get());
   LaunchResult out;
   out.pid = pid;
   out.failure = *area->report;

@@ -3,8 +3,12 @@
 //
 // The child is started with clone(CLONE_VM | CLONE_VFORK) on a stack of its
 // own: no page tables are copied, and the calling thread resumes only once the
-// child has exec'd or exited. A failing child records the step and errno in
-// memory the parent reads afterwards, so no report pipe is needed.
+// child has exec'd or exited. A failing child records the step and errno in a
+// shared page the parent reads afterwards. Where clone's flags are not
+// honoured (qemu-user makes this a plain fork and returns at once), the parent
+// still reads the page only when the child is done: the child holds the write
+// end of an O_CLOEXEC pipe open until its execve succeeds or it exits, and the
+// parent waits for the pipe's end of file.
 #pragma once
 
 #include <sys/types.h>
@@ -75,6 +79,10 @@ struct LaunchResult {
 // uid; the directory; the umask; every signal disposition reset to default
 // (32 and 33 included) and an empty signal mask; then execve. An error means no child
 // was created (the message names the reason, e.g. the process table is full).
-Result<LaunchResult> launch_child(const ChildPlan& plan);
+// Vfork: CLONE_VM | CLONE_VFORK. Fork: a plain fork, as qemu-user runs the
+// former; for tests, which check that the failure report survives it.
+enum class CloneMode { Vfork, Fork };
+
+Result<LaunchResult> launch_child(const ChildPlan& plan, CloneMode mode = CloneMode::Vfork);
 
 }  // namespace tend

@@ -55,7 +55,8 @@ std::string where(const HttpServerConfig& s) {
 // fail for lack of descriptors. Under a low limit (where the reserve leaves
 // less than the floor of 16 connections) the check at accept time keeps the
 // last k_spawn_fd_reserve descriptors free: a few spawns' worth (each takes
-// three pipes, two log files and maybe a notification socket).
+// three pipes, two log files and maybe a notification socket, and while the
+// child starts, one more pipe: launch_child's done pipe, core/spawn_child.h).
 constexpr size_t k_spawn_fd_reserve = 32;
 
 http::HttpLimits limits_for_fd_budget() {

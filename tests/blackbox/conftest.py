@@ -32,11 +32,20 @@ TEND = BUILD / "tend"
 SUPERVISORD = "/usr/bin/supervisord"
 STRICT = os.environ.get("TEND_STRICT") == "1"
 BY_DESIGN = "by design: "
+# Set when the binaries under TEND_BUILD run under an emulator (make test-arm64: qemu-aarch64-static,
+# through the native wrappers of tests/arm64/qemu-wrappers.sh); empty for native binaries.
+EMULATOR = os.environ.get("TEND_EMULATOR", "")
 
 
 def skip_by_design(reason):
     """Skips the current test for a reason no installation can change (stays a skip when strict)."""
     pytest.skip(BY_DESIGN + reason)
+
+
+def native_only(reason):
+    """Marks a test that cannot pass with the binaries under TEND_EMULATOR, for `reason` (a limit
+    of the emulator, tests/arm64/README.md): there it is a skip by design, natively it runs."""
+    return pytest.mark.skipif(bool(EMULATOR), reason=f"{BY_DESIGN}not under {EMULATOR}: {reason}")
 
 
 @pytest.hookimpl(hookwrapper=True)

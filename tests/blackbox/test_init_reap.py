@@ -7,6 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures_init"))
 import initlib as il  # noqa: E402
+from conftest import native_only  # noqa: E402
 
 
 @pytest.fixture
@@ -22,6 +23,7 @@ def test_hundred_orphans_leave_no_zombie_as_pid1(tend, tmp_path):
     assert r == {"rc": 0, "out": "zombies=0"}
 
 
+@native_only("qemu-user refuses PR_SET_CHILD_SUBREAPER")
 def test_subreaper_by_default_when_not_pid1(tend, tmp_path):
     r = il.scenario_zombies_below_pid1(tend, tmp_path)
     assert r["rc"] == 0, r

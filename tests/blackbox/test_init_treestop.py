@@ -9,6 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures_init"))
 import initlib as il  # noqa: E402
+from conftest import native_only  # noqa: E402
 
 ALL_CLEAN = {name: {"term": 1, "clean": True} for name in ("bgchild", "orphan", "daemon")}
 
@@ -54,6 +55,7 @@ def test_main_exit_sweeps_the_rest_by_default(tend, tmp_path):
     assert r["elapsed"] < 4.0
 
 
+@native_only("qemu-user refuses PR_SET_CHILD_SUBREAPER: the orphans are not tend's to stop")
 def test_main_exit_sweeps_without_a_pid_namespace(tend, tmp_path):
     # No kernel kill-all at PID 1 exit to hide anything: tend must do it.
     r = il.scenario_tree_stop(tend, tmp_path, main_exits=True, pid1=False)
