@@ -7,6 +7,9 @@
 # they first run) contiguously at the start of .text; cmake/tend-hot-symbols.txt is that list,
 # regenerated with `make hot-symbols` (tools/text_trace.c, tools/hot_symbols.py).
 # Only `tend` gets this: tendctl, the tests, ASan and fuzz builds link as before.
+# --icf=all folds functions with identical code (lld folds read-only data only when told to):
+# 37 KB and 0.15 MiB RSS. Its one contract: nothing in tend compares function addresses for identity
+# (no such comparison exists; a table of handlers compares what it stores, never &fn == &other).
 
 set(TEND_HOT_SYMBOLS ${CMAKE_SOURCE_DIR}/cmake/tend-hot-symbols.txt)
 set(TEND_EARLY_TEXT ${CMAKE_SOURCE_DIR}/cmake/tend-early-text.ld)
