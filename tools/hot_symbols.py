@@ -99,7 +99,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tend", required=True)
     ap.add_argument("--tracer", required=True)
-    ap.add_argument("--out", default=os.path.join(HERE, "..", "cmake", "tend-hot-symbols.txt"))
+    ap.add_argument("--out", default=os.path.normpath(os.path.join(HERE, "..", "cmake",
+                                                                   "tend-hot-symbols.txt")))
     args = ap.parse_args()
     by_addr = functions(args.tend)
     with tempfile.TemporaryDirectory(prefix="tend-hot-") as work:
