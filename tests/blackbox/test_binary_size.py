@@ -2,11 +2,9 @@
 (cmake/release_link.cmake), and under 2 MiB RSS running one program (bench/run.py reports the
 same figures as "Binary size" and "memory N=1")."""
 
-import os
 import shutil
 import signal
 import subprocess
-import time
 
 import pytest
 
