@@ -11,7 +11,7 @@ DEMO ?= examples/demo.conf
 
 .PHONY: all deps configure run test unit asan blackbox bench compare-inits clean format layers unicode-tables \
         fuzz-build fuzz fuzz-smoke soak man install install-compat uninstall deb \
-        arm64 test-arm64 test-arm64-smoke
+        arm64 test-arm64 test-arm64-smoke hot-symbols
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS) --target tend tendctl
@@ -53,6 +53,13 @@ fuzz: fuzz-build
 
 fuzz-smoke: fuzz-build
 	/usr/bin/python3 fuzz/run.py --build $(abspath $(FUZZ_BUILD)) --seconds 10 --jobs $(JOBS)
+
+# Regenerates cmake/tend-hot-symbols.txt, the order lld lays out tend's functions in (what keeps a
+# running tend under 2 MiB RSS: cmake/release_link.cmake), by tracing one start of $(BUILD)/tend
+# with tools/text_trace.c (x86-64). Run `make` again afterwards to relink with the new list.
+hot-symbols: all
+	cc -O2 -Wall -Wextra -Werror -o $(BUILD)/text_trace tools/text_trace.c
+	/usr/bin/python3 tools/hot_symbols.py --tend $(BUILD)/tend --tracer $(BUILD)/text_trace
 
 layers:
 	/usr/bin/python3 tools/check_layers.py

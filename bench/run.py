@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from benchlib import procs, products, report, scenarios  # noqa: E402
+from benchlib import binsize, procs, products, report, scenarios  # noqa: E402
 
 BASELINES = ("supervisord", "tini", "dumb-init")
 
@@ -71,6 +71,10 @@ def main():
     ap.add_argument("--products", default="tend,supervisord,tini,dumb-init",
                     help="comma-separated products to include")
     ap.add_argument("--reps", type=int, help="override the repetitions of every scenario")
+    ap.add_argument("--arm64-build", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                          "..", "build-arm64"),
+                    help="directory of an arm64 build (cmake/aarch64-linux-gnu.cmake), for the "
+                         "Binary size table; skipped when absent")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                   "results"))
     ap.add_argument("--keep", action="store_true", help="keep the per-run temp dirs")
@@ -230,6 +234,10 @@ def main():
               "times, memory and CPU; higher for rates). Targets apply to tend only."
               + (" **Interrupted: partial results.**" if interrupted else "")]
     md = rep.markdown(header, limits_rows)
+    sizes = binsize.measure([build] + ([os.path.abspath(args.arm64_build)]
+                                       if os.path.isdir(args.arm64_build) else []))
+    rss_1 = rep.median("memory N=1", "rss", "tend")
+    md += binsize.markdown(sizes, rss_1)
 
     # The "cannot rot" check: a product that started must produce every number.
     lacking = []
@@ -268,7 +276,10 @@ def main():
             "failures": failures, "interrupted": interrupted,
             "git": _git_head(os.path.dirname(os.path.abspath(__file__)))}
     with open(os.path.join(args.out, "latest.json"), "w") as f:
-        json.dump(rep.as_json(meta, limits_rows), f, indent=1)
+        data = rep.as_json(meta, limits_rows)
+        data["binary_size"] = {"rows": sizes, "tend_rss_1_program_mib": rss_1,
+                               "goals": {"stripped_bytes": binsize.SIZE_GOAL, "rss_mib": 2.0}}
+        json.dump(data, f, indent=1)
     print()
     print(md)
     print(f"written: {md_path} and {os.path.join(args.out, 'latest.json')}")

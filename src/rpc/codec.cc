@@ -377,24 +377,16 @@ std::string format_double(double d) {
     return d < 0 ? "-inf" : "inf";
   }
   // Shortest round-trip digits, laid out like Python's repr(float): plain
-  // notation for exponents in [-4, 16), else d.ddde+XX.
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-  (void)ec;
-  std::string_view sci(buf, static_cast<size_t>(end - buf));
-  size_t epos = sci.find('e');
-  std::string_view mant = sci.substr(0, epos);
-  int exp = std::atoi(std::string(sci.substr(epos + 1)).c_str());
-  std::string sign;
-  if (!mant.empty() && mant.front() == '-') {
-    sign = "-";
-    mant.remove_prefix(1);
-  }
-  std::string digits;
-  for (char c : mant) {
-    if (c != '.') {
-      digits += c;
-    }
+  // notation for exponents in [-4, 16), else d.ddde+XX. The digits come from
+  // fmt's Dragonbox (compiled once in util/fmt_impl.cc): std::to_chars for a
+  // double would link libstdc++'s Ryu tables, 129 KB of the static binary.
+  std::string sign = std::signbit(d) ? "-" : "";
+  std::string digits = "0";
+  int exp = 0;
+  if (d != 0) {
+    auto dec = fmt::detail::dragonbox::to_decimal(std::fabs(d));
+    digits = std::to_string(dec.significand);
+    exp = dec.exponent + static_cast<int>(digits.size()) - 1;
   }
   if (exp < -4 || exp >= 16) {
     std::string out = sign + digits.substr(0, 1);
