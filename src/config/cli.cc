@@ -265,7 +265,7 @@ std::string server_help_text(const std::string& argv0) {
       "  -n/--nodaemon             stay in the foreground\n"
       "  -s/--silent               in the foreground, do not echo the main log to stdout\n"
       "  -h/--help                 show this text and exit\n"
-      "  -v/--version              show the supervisord version tend is compatible with and exit\n"
+      "  -v/--version              show tend's version and exit\n"
       "  -u/--user USER            switch to this user (name or uid) after starting\n"
       "  -m/--umask UMASK          octal umask applied when daemonizing (e.g. 022)\n"
       "  -d/--directory DIR        change to this directory when daemonizing\n"
