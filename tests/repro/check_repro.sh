@@ -78,8 +78,9 @@ if [ "$quick" = 1 ]; then
   checkout "$two"
   version=$(bash "$one/scripts/version.sh" "$one")
   for d in "$one" "$two"; do
+    # The build's output (static glibc's getaddrinfo warnings included) only when it fails.
     SOURCE_DATE_EPOCH=$epoch bash "$d/scripts/dist-build.sh" amd64 "$d/build-dist-amd64" \
-      "$d/build-dist-amd64/release" "$version" tend >/dev/null
+      "$d/build-dist-amd64/release" "$version" tend >"$d.log" 2>&1 || { tail -n 30 "$d.log" >&2; exit 1; }
   done
   a="$one/build-dist-amd64/release/tend" b="$two/build-dist-amd64/release/tend"
   if ! cmp -s "$a" "$b"; then
