@@ -40,12 +40,9 @@ checkout() {
     rm -rf "$dir"
     git clone -q --no-checkout "$top" "$dir"
   fi
-  git -C "$dir" fetch -q "$top" HEAD
-  git -C "$dir" checkout -q --force --detach FETCH_HEAD
-  if [ "$(git -C "$dir" rev-parse HEAD)" != "$sha" ]; then
-    echo "unable to check out $sha in $dir: HEAD moved while the check ran" >&2
-    exit 1
-  fi
+  # By commit id, not by HEAD: a commit made while the check runs must not reach the second clone.
+  git -C "$dir" fetch -q "$top" "$sha"
+  git -C "$dir" checkout -q --force --detach "$sha"
 }
 
 # Prints what may explain why files A and B differ.
@@ -91,8 +88,9 @@ if [ "$quick" = 1 ]; then
   exit $failed
 fi
 
+checkout "$one"
+checkout "$two"
 for d in "$one" "$two"; do
-  checkout "$d"
   echo "check-repro: make dist in $d"
   make -C "$d" --no-print-directory dist >"$d.log" 2>&1 || { tail -n 30 "$d.log" >&2; exit 1; }
 done
