@@ -8,10 +8,14 @@ FUZZ_SECONDS ?= 60
 CCACHE := $(shell command -v ccache 2>/dev/null)
 PYTEST ?= /usr/bin/python3 -m pytest
 DEMO ?= examples/demo.conf
+# The version compiled in (scripts/version.sh: from `git describe`). `configure` re-runs cmake when
+# it changes; only util/version.cc recompiles then.
+VERSION := $(shell bash scripts/version.sh)
+MAN_OUT ?= $(BUILD)/man
 
 .PHONY: all deps configure run test unit asan blackbox bench compare-inits clean format layers unicode-tables \
-        fuzz-build fuzz fuzz-smoke soak man install install-compat uninstall deb \
-        arm64 test-arm64 test-arm64-smoke hot-symbols
+        fuzz-build fuzz fuzz-smoke soak man install install-compat uninstall deb dist check-repro \
+        check-repro-quick arm64 test-arm64 test-arm64-smoke hot-symbols
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS) --target tend tendctl
@@ -20,7 +24,10 @@ deps:
 	@bash scripts/install-deps.sh
 
 configure: deps
-	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release \
+	  -DTEND_VERSION_STRING='$(VERSION)' >/dev/null
+	@grep -qxF 'TEND_VERSION_STRING:STRING=$(VERSION)' $(BUILD)/CMakeCache.txt || \
+	  cmake -S . -B $(BUILD) -DTEND_VERSION_STRING='$(VERSION)' >/dev/null
 
 run: all
 	@bash examples/run-demo.sh $(BUILD)/tend $(DEMO)
@@ -74,7 +81,7 @@ unicode-tables:
 # (tests/fakes/missing_tool.h, tests/blackbox/conftest.py). Set it yourself for a single target:
 # `make unit TEND_STRICT=1`.
 test: export TEND_STRICT = 1
-test: layers unit asan fuzz-smoke blackbox test-arm64-smoke
+test: layers unit asan fuzz-smoke blackbox test-arm64-smoke check-repro-quick
 	$(MAKE) --no-print-directory bench QUICK=1 BENCH_REQUIRE=tend
 
 BENCH_REQUIRE ?=
@@ -97,7 +104,6 @@ soak: all
 # Man pages from the docs (scripts/man.sh; pandoc): tend.8 from docs/tend.md, tendctl.1 from
 # docs/tendctl.md, tend.conf.5 from docs/config.md. VERSION, when set, goes in the footer (else
 # git describe); the date is SOURCE_DATE_EPOCH's or the last commit's, so the pages are reproducible.
-MAN_OUT ?= $(BUILD)/man
 man:
 	bash scripts/man.sh $(MAN_OUT) $(VERSION)
 
@@ -120,17 +126,16 @@ uninstall:
 	bash scripts/install.sh uninstall --prefix $(PREFIX) --destdir "$(DESTDIR)"
 
 # One .deb per architecture of DEB_ARCHES into DIST_OUT (scripts/deb.sh): dist/tend_<debver>_<arch>.deb
-# from make dist's static, stripped binaries in DIST_BUILD_<arch> and the man pages in MAN_OUT,
+# from make dist's static, stripped binaries in DIST_BUILD_<arch> and its man pages (DIST_MAN),
 # checked with lintian. Reproducible: the same commit gives the same bytes.
 DIST_OUT ?= dist
-DIST_BUILD_amd64 ?= build-dist-amd64
-DIST_BUILD_arm64 ?= build-dist-arm64
+DIST_BUILD_amd64 ?= build-dist-amd64/release
+DIST_BUILD_arm64 ?= build-dist-arm64/release
 DEB_ARCHES ?= amd64 arm64
-VERSION ?= $(shell if [ -f scripts/version.sh ]; then bash scripts/version.sh; else git describe --tags --always; fi)
-deb: man
+deb: dist
 	@for arch in $(DEB_ARCHES); do \
 	  case $$arch in amd64) bin=$(DIST_BUILD_amd64) ;; arm64) bin=$(DIST_BUILD_arm64) ;; *) bin= ;; esac; \
-	  bash scripts/deb.sh --bin "$$bin" --arch $$arch --out $(DIST_OUT) --man $(MAN_OUT) \
+	  bash scripts/deb.sh --bin "$$bin" --arch $$arch --out $(DIST_OUT) --man $(abspath $(DIST_MAN)) \
 	    --version "$(VERSION)" --lintian || exit 1; \
 	done
 
@@ -170,5 +175,23 @@ test-arm64-smoke: arm64
 	bash tests/arm64/check-version.sh $(ARM64_BUILD)
 	$(ARM64_ENV) $(PYTEST) -q -p no:cacheprovider $(ARM64_SMOKE)
 
+# Release archives (scripts/dist.sh): static, stripped tend and tendctl for each of DIST_ARCHES,
+# built in build-dist-<arch>/ from this checkout, packed with the man pages, LICENSE and README into
+# dist/tend-<version>-linux-<arch>.tar.gz, plus dist/SHA256SUMS. Reproducible: `make check-repro`.
+DIST_ARCHES ?= amd64 arm64
+DIST_MAN ?= build-dist-man
+dist: deps
+	@$(MAKE) --no-print-directory man MAN_OUT=$(abspath $(DIST_MAN))
+	JOBS=$(JOBS) bash scripts/dist.sh --man $(abspath $(DIST_MAN)) --out $(abspath dist) $(DIST_ARCHES)
+
+# Clones HEAD twice into two different temporary directories, runs make dist in each and compares
+# the results byte for byte (tests/repro/check_repro.sh). Slow: four cold release builds.
+# check-repro-quick (in make test): only amd64 tend, in two clones kept under $(BUILD)/repro, so
+# that a second run rebuilds only what changed.
+check-repro: deps
+	bash tests/repro/check_repro.sh
+check-repro-quick: deps
+	JOBS=$(JOBS) bash tests/repro/check_repro.sh --quick --keep $(abspath $(BUILD))/repro
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(ARM64_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(ARM64_BUILD) build-dist-* $(DIST_MAN) dist

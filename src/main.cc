@@ -6,6 +6,7 @@
 #include "config/loader.h"
 #include "daemon/daemon.h"
 #include "init/init_main.h"
+#include "util/version.h"
 
 namespace {
 
@@ -39,7 +40,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cli->action == ServerCli::Action::Version) {
-    fmt::print("{}\n", TEND_VERSION);
+    fmt::print("{}\n", tend::version());
     return 0;
   }
   Result<std::string> path = locate_config(*cli, argv0);

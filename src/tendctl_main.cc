@@ -16,6 +16,7 @@
 #include "ctl/controller.h"
 #include "ctl/interrupt.h"
 #include "ctl/options.h"
+#include "util/version.h"
 
 namespace {
 
@@ -83,6 +84,10 @@ int main(int argc, char** argv) {
   }
   if (cli->help) {
     std::fputs(tend::ctl::usage_text(progname).c_str(), stdout);
+    return tend::ctl::k_exit_success;
+  }
+  if (cli->version) {
+    fmt::print("{}\n", tend::version());
     return tend::ctl::k_exit_success;
   }
   tend::Result<tend::ctl::CtlSettings> settings = tend::ctl::resolve_settings(*cli, progname);

@@ -1,6 +1,5 @@
 #include "ctl/options.h"
 
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,18 +11,21 @@
 #include <set>
 
 #include "config/loader.h"
+#include "util/passwd.h"
 
 namespace tend::ctl {
 
 namespace {
 
 struct OptionSpec {
-  char short_name;         // '\0' when there is none
+  char short_name;         // also the key apply_option switches on
   const char* long_name;   // nullptr when there is none
   bool takes_arg;
+  bool long_only = false;  // short_name is only a key: "-<short_name>" is not accepted
 };
 
-constexpr std::array<OptionSpec, 8> k_options{{
+// --version is tendctl's own (supervisorctl has no -v): long only, so "-v" stays an error.
+constexpr std::array<OptionSpec, 9> k_options{{
     {'h', "help", false},
     {'?', nullptr, false},
     {'c', "configuration", true},
@@ -32,6 +34,7 @@ constexpr std::array<OptionSpec, 8> k_options{{
     {'u', "username", true},
     {'p', "password", true},
     {'r', "history_file", true},
+    {'V', "version", false, true},
 }};
 
 // Python's repr() of a str, for messages that quote a value the way
@@ -78,6 +81,10 @@ Status apply_option(CliOptions& o, char name, const std::string& shown, const st
     o.help = true;
     return ok_status();
   }
+  if (name == 'V') {
+    o.version = true;
+    return ok_status();
+  }
   if (name == 's' && !looks_like_url(arg)) {
     return make_error(fmt::format("invalid value for {} {}: value {} is not a URL", shown,
                                   py_repr(arg), py_repr(arg)));
@@ -112,7 +119,7 @@ Status apply_option(CliOptions& o, char name, const std::string& shown, const st
 
 const OptionSpec* find_short(char c) {
   for (const OptionSpec& s : k_options) {
-    if (s.short_name == c) {
+    if (s.short_name == c && !s.long_only) {
       return &s;
     }
   }
@@ -150,11 +157,11 @@ std::string home_of(const std::string& user) {
     if (const char* h = std::getenv("HOME"); h != nullptr) {
       return h;
     }
-    struct passwd* pw = ::getpwuid(::getuid());
-    return pw != nullptr ? pw->pw_dir : "";
+    std::optional<UserEntry> me = find_user(::getuid());
+    return me ? me->home : "";
   }
-  struct passwd* pw = ::getpwnam(user.c_str());
-  return pw != nullptr ? pw->pw_dir : "";
+  std::optional<UserEntry> entry = find_user(user);
+  return entry ? entry->home : "";
 }
 
 bool path_exists(const std::string& p) {
@@ -278,7 +285,7 @@ Result<CliOptions> parse_cli(const std::vector<std::string>& argv) {
     if (!st) {
       return make_error(st.error());
     }
-    if (o.help) {
+    if (o.help || o.version) {
       break;
     }
   }
@@ -401,6 +408,7 @@ std::string usage_text(const std::string& progname) {
       "  -i, --interactive         open the command shell after running the command\n"
       "  -r, --history_file FILE   accepted for compatibility; no history is kept\n"
       "  -h, --help                show this text and exit\n"
+      "      --version             print tendctl's version and exit\n"
       "\n"
       "Without a command, an interactive shell starts. Type \"help\" there, or run\n"
       "\"{} help\", for the list of commands.\n",

@@ -21,6 +21,7 @@ struct CliOptions {
   std::optional<std::string> history_file; // -r/--history_file (accepted, unused)
   bool interactive = false;                // -i/--interactive
   bool help = false;                       // -h/--help/-?
+  bool version = false;                    // --version
   std::vector<std::string> args;           // the command and its arguments
 };
 

@@ -47,6 +47,24 @@ TEST(CtlCliOptions, HelpWinsOverLaterConflicts) {
   EXPECT_FALSE(parse_cli({"-h", "-z"}));
 }
 
+TEST(CtlCliOptions, VersionIsLongOnly) {
+  Result<CliOptions> o = parse_cli({"--version", "-c", "a", "-c", "b"});
+  ASSERT_TRUE(o) << o.error();
+  EXPECT_TRUE(o->version);
+  EXPECT_FALSE(o->help);
+  EXPECT_TRUE(parse_cli({"--vers"})->version);
+  // supervisorctl has no -v; neither has tendctl.
+  EXPECT_EQ(parse_cli({"-v"}).error(), "option -v not recognized");
+  EXPECT_EQ(parse_cli({"-V"}).error(), "option -V not recognized");
+}
+
+// ~user comes from /etc/passwd (util/passwd.h), never from NSS: tendctl may be static.
+TEST(CtlNormalizePath, ExpandsTildeUserFromPasswdFile) {
+  EXPECT_EQ(normalize_path("~root/x"), "/root/x");
+  EXPECT_EQ(normalize_path("~no-such-user-here/x").substr(0, 1), "/");
+  EXPECT_NE(normalize_path("~no-such-user-here/x").find("~no-such-user-here/x"), std::string::npos);
+}
+
 TEST(CtlNormalizePath, CollapsesDotsAndSlashes) {
   EXPECT_EQ(normalize_path("/a//b/./c/../d/"), "/a/b/d");
   EXPECT_EQ(normalize_path("/../x"), "/x");

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "util/base64.h"
+#include "util/version.h"
 
 namespace tend::ctl {
 
@@ -224,7 +225,7 @@ std::variant<std::string, TransportError> Transport::post(std::string_view path,
   std::string request = fmt::format(
       "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: tendctl/{}\r\nContent-Type: text/xml\r\n"
       "Accept: text/xml\r\n{}Content-Length: {}\r\n\r\n",
-      path, host_header(m_url), TEND_VERSION, auth_header(m_creds), body.size());
+      path, host_header(m_url), version(), auth_header(m_creds), body.size());
   request.append(body);
   for (int attempt = 0;; ++attempt) {
     bool reused = m_fd.valid();
@@ -275,7 +276,7 @@ std::variant<HttpStream, TransportError> HttpStream::open(const ServerUrl& url,
   HttpStream stream(std::move(std::get<Fd>(fd)), url.text + std::string(path), std::move(sink));
   std::string request = fmt::format(
       "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: tendctl/{}\r\nAccept: */*\r\n{}\r\n", path,
-      host_header(url), TEND_VERSION, auth_header(creds));
+      host_header(url), version(), auth_header(creds));
   std::string_view data = request;
   while (!data.empty()) {
     ssize_t n = ::send(stream.m_fd.get(), data.data(), data.size(), MSG_NOSIGNAL);

@@ -19,6 +19,7 @@
 #include "log/logger.h"
 #include "daemon/config_remarks.h"
 #include "daemon/control_plane.h"
+#include "util/version.h"
 #include "events/listener_pools.h"
 #include "health/checks.h"
 #include "core/job_scheduler.h"
@@ -173,7 +174,7 @@ int run_daemon(Config cfg, Supervisor::ConfigLoader reload) {
   if (Status st = write_pidfile(sc.pidfile); !st) {
     main_logger().critical("{}", st.error());
   }
-  main_logger().info("tend {} started with pid {}", TEND_VERSION, getpid());
+  main_logger().info("tend {} started with pid {}", version(), getpid());
 
   Result<std::unique_ptr<EventLoop>> loop = EventLoop::create();
   if (!loop) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "init/signals.h"
+#include "util/version.h"
 
 namespace tend::init {
 
@@ -94,7 +95,7 @@ Status apply_option(int opt, const char* arg, InitOptions* o, ParsedArgs* out) {
       return ok_status();
     case k_opt_version:
       out->run = false;
-      out->text = fmt::format("tend {}\n", TEND_VERSION);
+      out->text = fmt::format("tend {}\n", version());
       return ok_status();
     default:
       return make_error("internal: unhandled option");
