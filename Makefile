@@ -161,8 +161,10 @@ ARM64_SMOKE ?= tests/blackbox/test_init_treestop.py::test_term_gives_every_worke
 
 arm64: deps
 	@[ -f $(ARM64_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ARM64_BUILD) -DCMAKE_BUILD_TYPE=Release \
-	  -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+	  -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DTEND_VERSION_STRING='$(VERSION)' \
 	  $(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache,) >/dev/null
+	@grep -qxF 'TEND_VERSION_STRING:STRING=$(VERSION)' $(ARM64_BUILD)/CMakeCache.txt || \
+	  cmake -S . -B $(ARM64_BUILD) -DTEND_VERSION_STRING='$(VERSION)' >/dev/null
 	cmake --build $(ARM64_BUILD) -j$(JOBS) --target tend tendctl
 	bash tests/arm64/qemu-wrappers.sh $(ARM64_BUILD)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, all_procs, descendants, read_text, wait_for
+from conftest import EMULATOR, FIXTURES, all_procs, descendants, read_text, wait_for
 
 SEED_CONF = FIXTURES / "seed-supervisord.conf"
 
@@ -38,6 +38,14 @@ def usable_outside_tmp(exe, base):
         return exe
     copy = base / "sup" / exe.name
     copy.parent.mkdir(exist_ok=True)
+    if EMULATOR and exe.parent.name == "qemu":
+        # A native stand-in (tests/arm64/qemu_exec.c) that names the arm64 binary by its path, under
+        # /tmp too: copy that binary and run it through the emulator from a script (exec: same pid).
+        arm64 = copy.with_name(exe.name + ".arm64")
+        shutil.copy2(exe.parent.parent / exe.name, arm64)
+        copy.write_text(f'#!/bin/sh\nexec {shutil.which(EMULATOR)} -0 "$0" {arm64} "$@"\n')
+        copy.chmod(0o755)
+        return copy
     shutil.copy2(exe, copy)
     return copy
 
