@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "bench"))
 
 from benchlib import rpc  # noqa: E402
+from benchlib.procs import children  # noqa: E402
 
 CONFIG = """[supervisord]
 nodaemon = true
@@ -51,14 +52,6 @@ def functions(binary):
         if len(parts) == 3 and parts[1] in "tTwWi":
             by_addr.setdefault(int(parts[0], 16), []).append(parts[2])
     return by_addr
-
-
-def children(pid):
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(x) for x in f.read().split()]
-    except OSError:
-        return []
 
 
 def wait_for(pred, timeout, what):

@@ -536,13 +536,8 @@ TEST(SpawnLimits, AboveTheHardLimitUnprivilegedIsASpawnErrorNamingTheLimit) {
   EXPECT_EQ(got, "unable to set rlimit_nofile to 256:1024: Operation not permitted");
 }
 
-TEST(SpawnLimits, TheFailingLimitIsReportedByItsPlace) {
-  // Above fs.nr_open no one may raise the open-files limit, root included.
-  std::ifstream nr("/proc/sys/fs/nr_open");
-  uint64_t nr_open = 0;
-  ASSERT_TRUE(nr >> nr_open);
-  char* argv[] = {const_cast<char*>("true"), nullptr};
-  char* envp[] = {nullptr};
+// A plan that runs /bin/true with argv and envp on fds 0-2.
+ChildPlan true_plan(char** argv, char** envp) {
   ChildPlan plan;
   plan.filename = "/bin/true";
   plan.argv = argv;
@@ -550,6 +545,17 @@ TEST(SpawnLimits, TheFailingLimitIsReportedByItsPlace) {
   plan.stdin_fd = 0;
   plan.stdout_fd = 1;
   plan.stderr_fd = 2;
+  return plan;
+}
+
+TEST(SpawnLimits, TheFailingLimitIsReportedByItsPlace) {
+  // Above fs.nr_open no one may raise the open-files limit, root included.
+  std::ifstream nr("/proc/sys/fs/nr_open");
+  uint64_t nr_open = 0;
+  ASSERT_TRUE(nr >> nr_open);
+  char* argv[] = {const_cast<char*>("true"), nullptr};
+  char* envp[] = {nullptr};
+  ChildPlan plan = true_plan(argv, envp);
   plan.limits[0] = {RLIMIT_CORE, 0, 0};
   plan.limits[1] = {RLIMIT_NOFILE, 64, nr_open + 1};
   plan.limits[2] = {RLIMIT_CPU, 1, 1};
@@ -570,17 +576,6 @@ TEST(SpawnLimits, TheFailingLimitIsReportedByItsPlace) {
 // qemu-user runs CLONE_VM | CLONE_VFORK as a plain fork whose clone returns
 // at once; CloneMode::Fork does the same on a real kernel. The report must
 // still be the child's final word: read only once it has exec'd or exited.
-ChildPlan true_plan(char** argv, char** envp) {
-  ChildPlan plan;
-  plan.filename = "/bin/true";
-  plan.argv = argv;
-  plan.envp = envp;
-  plan.stdin_fd = 0;
-  plan.stdout_fd = 1;
-  plan.stderr_fd = 2;
-  return plan;
-}
-
 TEST(SpawnPlainFork, ExecFailureIsReportedAfterTheChildIsDone) {
   char* argv[] = {const_cast<char*>("missing"), nullptr};
   char* envp[] = {nullptr};
