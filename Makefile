@@ -15,7 +15,7 @@ MAN_OUT ?= $(BUILD)/man
 
 .PHONY: all deps configure run test unit asan blackbox bench compare-inits clean format layers unicode-tables \
         fuzz-build fuzz fuzz-smoke soak man install install-compat uninstall deb dist check-repro \
-        check-repro-quick arm64 test-arm64 test-arm64-smoke hot-symbols
+        check-repro-quick repro-arm64-smoke arm64-smoke-tests arm64 test-arm64 test-arm64-smoke hot-symbols
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS) --target tend tendctl
@@ -81,7 +81,7 @@ unicode-tables:
 # (tests/fakes/missing_tool.h, tests/blackbox/conftest.py). Set it yourself for a single target:
 # `make unit TEND_STRICT=1`.
 test: export TEND_STRICT = 1
-test: layers unit asan fuzz-smoke blackbox test-arm64-smoke check-repro-quick
+test: layers unit asan fuzz-smoke blackbox check-repro-quick repro-arm64-smoke
 	$(MAKE) --no-print-directory bench QUICK=1 BENCH_REQUIRE=tend
 
 BENCH_REQUIRE ?=
@@ -177,6 +177,17 @@ test-arm64-smoke: arm64
 	bash tests/arm64/check-version.sh $(ARM64_BUILD)
 	$(ARM64_ENV) $(PYTEST) -q -p no:cacheprovider $(ARM64_SMOKE)
 
+# What make test runs instead of test-arm64-smoke: the same checks on the arm64 release binaries
+# that check-repro-quick has just built (and found reproducible), which saves a third build.
+REPRO_ARM64 = $(abspath $(BUILD))/repro/a/build-dist-arm64/release
+repro-arm64-smoke: check-repro-quick
+	bash tests/arm64/qemu-wrappers.sh $(REPRO_ARM64)
+	bash tests/arm64/check-version.sh $(REPRO_ARM64)
+	$(MAKE) --no-print-directory ARM64_BUILD=$(REPRO_ARM64) arm64-smoke-tests
+
+arm64-smoke-tests:
+	$(ARM64_ENV) $(PYTEST) -q -p no:cacheprovider $(ARM64_SMOKE)
+
 # Release archives (scripts/dist.sh): static, stripped tend and tendctl for each of DIST_ARCHES,
 # built in build-dist-<arch>/ from this checkout, packed with the man pages, LICENSE and README into
 # dist/tend-<version>-linux-<arch>.tar.gz, plus dist/SHA256SUMS. Reproducible: `make check-repro`.
@@ -188,12 +199,12 @@ dist: deps
 
 # Clones HEAD twice into two different temporary directories, runs make dist in each and compares
 # the results byte for byte (tests/repro/check_repro.sh). Slow: four cold release builds.
-# check-repro-quick (in make test): only amd64 tend, in two clones kept under $(BUILD)/repro, so
-# that a second run rebuilds only what changed.
+# check-repro-quick (in make test): only arm64 tend and tendctl, in two clones kept under
+# $(BUILD)/repro, so that a second run rebuilds only what changed (repro-arm64-smoke then tests them).
 check-repro: deps
 	bash tests/repro/check_repro.sh
 check-repro-quick: deps
-	JOBS=$(JOBS) bash tests/repro/check_repro.sh --quick --keep $(abspath $(BUILD))/repro
+	JOBS=$(JOBS) bash tests/repro/check_repro.sh --quick --arch arm64 --keep $(abspath $(BUILD))/repro
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(ARM64_BUILD) build-dist-* $(DIST_MAN) dist

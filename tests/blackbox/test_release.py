@@ -4,7 +4,7 @@ not depend on the directory, umask or file times) with its SHA256SUMS (scripts/d
 
 Building the real archives takes minutes, so it is not done here: scripts/dist-build.sh refuses a
 binary that `file` does not call static and stripped for its architecture, `make check-repro-quick`
-(in make test) builds amd64 tend twice from two clones and compares, and `make check-repro` runs
+(in make test) builds arm64 tend and tendctl twice from two clones and compares, and `make check-repro` runs
 the whole make dist twice.
 """
 import os

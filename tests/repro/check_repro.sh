@@ -4,20 +4,25 @@
 # differ in name and length, built in each, and the results are compared byte for byte.
 #   check_repro.sh                  make dist in two fresh temporary clones; compares every file of
 #                                   dist/ (archives and SHA256SUMS). Four cold release builds.
-#   check_repro.sh --quick [--keep DIR]
-#                                   only amd64 tend (scripts/dist-build.sh: the same flags as make
-#                                   dist), stripped, compared. With --keep the clones live in DIR
-#                                   and are moved to HEAD on each run, so a rerun rebuilds only what
-#                                   changed; without it they go to a temporary directory.
+#   check_repro.sh --quick [--arch ARCH] [--keep DIR]
+#                                   only ARCH's (default amd64) stripped tend and tendctl
+#                                   (scripts/dist-build.sh: the same flags as make dist), compared.
+#                                   With --keep the clones live in DIR and are moved to HEAD on each
+#                                   run, so a rerun rebuilds only what changed; without it they go to
+#                                   a temporary directory. The binaries stay in
+#                                   DIR/a/build-dist-ARCH/release (make test runs the arm64 smoke
+#                                   tests on them).
 # On a difference it prints hints (cmp offsets, the archives' listings) and exits 1.
 set -euo pipefail
 quick=0
 keep=
+arch=amd64
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; shift ;;
     --keep) keep=$2; shift 2 ;;
-    *) echo "usage: $0 [--quick [--keep DIR]]" >&2; exit 2 ;;
+    --arch) arch=$2; shift 2 ;;
+    *) echo "usage: $0 [--quick [--arch amd64|arm64] [--keep DIR]]" >&2; exit 2 ;;
   esac
 done
 top=$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)
@@ -76,15 +81,18 @@ if [ "$quick" = 1 ]; then
   version=$(bash "$one/scripts/version.sh" "$one")
   for d in "$one" "$two"; do
     # The build's output (static glibc's getaddrinfo warnings included) only when it fails.
-    SOURCE_DATE_EPOCH=$epoch bash "$d/scripts/dist-build.sh" amd64 "$d/build-dist-amd64" \
-      "$d/build-dist-amd64/release" "$version" tend >"$d.log" 2>&1 || { tail -n 30 "$d.log" >&2; exit 1; }
+    SOURCE_DATE_EPOCH=$epoch bash "$d/scripts/dist-build.sh" "$arch" "$d/build-dist-$arch" \
+      "$d/build-dist-$arch/release" "$version" tend tendctl >"$d.log" 2>&1 || { tail -n 30 "$d.log" >&2; exit 1; }
   done
-  a="$one/build-dist-amd64/release/tend" b="$two/build-dist-amd64/release/tend"
-  if ! cmp -s "$a" "$b"; then
-    hint "$a" "$b"
-    failed=1
-  fi
-  [ $failed = 0 ] && echo "check-repro: amd64 tend of $sha is the same from $one and $two ($(stat -c %s "$a") bytes)"
+  for t in tend tendctl; do
+    a="$one/build-dist-$arch/release/$t" b="$two/build-dist-$arch/release/$t"
+    if ! cmp -s "$a" "$b"; then
+      hint "$a" "$b"
+      failed=1
+    else
+      echo "check-repro: $arch $t of $sha is the same from $one and $two ($(stat -c %s "$a") bytes)"
+    fi
+  done
   exit $failed
 fi
 
