@@ -45,23 +45,43 @@ WriteOutcome write_line(int fd, std::string_view buf) {
 
 void ConsoleMux::emit(std::string_view program, Stream stream, std::string_view line, long pid, bool cut) {
   if (m_format == ConsoleFormat::Json) {
-    m_scratch.clear();
-    append_json_record(m_scratch, JsonRecord{.ts = std::chrono::system_clock::now(),
-                                             .level = stream == Stream::Stdout ? "info" : "error",
-                                             .program = program,
-                                             .stream = stream,
-                                             .pid = pid,
-                                             .msg = line,
-                                             .partial = cut});
-  } else {
-    m_scratch.assign(program);
-    if (program.size() < m_width) {
-      m_scratch.append(m_width - program.size(), ' ');
-    }
-    m_scratch.append(" | ");
-    m_scratch.append(line);
-    m_scratch.push_back('\n');
+    emit_json(program, stream, line, pid, cut, std::chrono::system_clock::now());
+    return;
   }
+  m_scratch.assign(program);
+  if (program.size() < m_width) {
+    m_scratch.append(m_width - program.size(), ' ');
+  }
+  m_scratch.append(" | ");
+  m_scratch.append(line);
+  m_scratch.push_back('\n');
+  write_scratch(stream);
+}
+
+void ConsoleMux::emit_json(std::string_view program, Stream stream, std::string_view line, long pid, bool cut,
+                           std::chrono::system_clock::time_point ts) {
+  m_scratch.clear();
+  append_json_record(m_scratch, JsonRecord{.ts = ts,
+                                           .level = stream == Stream::Stdout ? "info" : "error",
+                                           .program = program,
+                                           .stream = stream,
+                                           .pid = pid,
+                                           .msg = line,
+                                           .partial = cut});
+  if (m_scratch.size() > k_max_json_record && line.size() > 1) {
+    // Escapes (and msg_b64) made it too long: halves, cut between characters.
+    size_t half = utf8_complete_prefix(line.substr(0, line.size() / 2));
+    if (half == 0) {
+      half = line.size() / 2;
+    }
+    emit_json(program, stream, line.substr(0, half), pid, true, ts);
+    emit_json(program, stream, line.substr(half), pid, cut, ts);
+    return;
+  }
+  write_scratch(stream);
+}
+
+void ConsoleMux::write_scratch(Stream stream) {
   if (write_line(m_fds[static_cast<int>(stream)], m_scratch) == WriteOutcome::Dropped) {
     ++m_dropped;
   }

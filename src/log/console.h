@@ -5,7 +5,11 @@
 //  - Json: one JSON object per line (log/json_line.h), with "program" the
 //    name given to write() (the supervisor passes the namespec), "level"
 //    "info" for stdout and "error" for stderr, "partial":true on the pieces
-//    of a cut line and on a last line without '\n'.
+//    of a cut line and on a last line without '\n'. A record is at most
+//    k_max_json_record bytes, '\n' included: Docker and containerd split a
+//    longer line of a container's output, which would leave two pieces that
+//    are not JSON. A piece whose record would be longer (escapes, msg_b64)
+//    is halved, between characters, until its records fit.
 //
 // Contract:
 //  - Only whole lines are written, each as one write() of prefix + line + '\n',
@@ -28,6 +32,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -42,6 +47,7 @@ enum class ConsoleFormat { Prefix, Json };
 class ConsoleMux {
  public:
   static constexpr size_t k_max_partial = 16 * 1024;
+  static constexpr size_t k_max_json_record = 16 * 1024;
 
   explicit ConsoleMux(int out_fd = 1, int err_fd = 2) : m_fds{out_fd, err_fd} {}
 
@@ -65,6 +71,10 @@ class ConsoleMux {
  private:
   // `cut`: the line goes on in the next piece (or ended without '\n').
   void emit(std::string_view program, Stream stream, std::string_view line, long pid, bool cut);
+  void emit_json(std::string_view program, Stream stream, std::string_view line, long pid, bool cut,
+                 std::chrono::system_clock::time_point ts);
+  // Writes m_scratch to the stream's fd (counting a drop).
+  void write_scratch(Stream stream);
   // Adds data (no '\n' in it) to the partial line, writing out full pieces.
   void append_partial(std::string_view program, Stream stream, std::string& partial, std::string_view data,
                       long pid);

@@ -242,14 +242,42 @@ TEST(ConsoleMuxJson, LongLineIsCutIntoPartialRecordsAtCharacterBoundaries) {
     mux.write("p", Stream::Stdout, std::string_view(line).substr(i, 4093), 9);
   }
   mux.write("p", Stream::Stdout, "\nnext\n", 9);
-  std::vector<FlatJson::Object> records = json_records(out.rd());
-  ASSERT_EQ(records.size(), 5u);
-  for (size_t i = 0; i < 4; ++i) {
+  std::string text = logtest::drain(out.rd());
+  for (const std::string& l : split_lines(text)) {
+    EXPECT_LE(l.size() + 1, ConsoleMux::k_max_json_record);
+  }
+  std::vector<FlatJson::Object> records;
+  for (const std::string& l : split_lines(text)) {
+    records.push_back(FlatJson::parse(l).value_or(FlatJson::Object{}));
+  }
+  ASSERT_GE(records.size(), 4u);
+  for (size_t i = 0; i + 1 < records.size(); ++i) {
     EXPECT_EQ(records[i].count("msg_b64"), 0u) << i;  // every piece is valid text
-    EXPECT_LE(records[i].at("msg").size(), ConsoleMux::k_max_partial);
-    EXPECT_EQ(records[i].count("partial"), i < 3 ? 1u : 0u) << i;
+    EXPECT_EQ(records[i].count("partial"), i + 2 < records.size() ? 1u : 0u) << i;
   }
   EXPECT_EQ(reassemble(records), line + "\nnext\n");
+}
+
+TEST(ConsoleMuxJson, EscapesAndMsgB64NeverMakeARecordLongerThanTheLimit) {
+  Pipe out;
+  ASSERT_GE(::fcntl(out.wr(), F_SETPIPE_SZ, 1 << 20), 0);
+  ConsoleMux mux(out.wr(), out.wr());
+  mux.set_format(ConsoleFormat::Json);
+  std::string controls(40000, '\x01');  // 6 bytes each in msg
+  std::string junk;
+  for (int i = 0; i < 40000; ++i) {
+    junk.push_back(static_cast<char>(0x80 + i % 64));  // 3 bytes in msg, and msg_b64
+  }
+  mux.write("p", Stream::Stdout, controls + "\n" + junk + "\n", 1);
+  std::string text = logtest::drain(out.rd());
+  std::vector<FlatJson::Object> records;
+  for (const std::string& l : split_lines(text)) {
+    EXPECT_LE(l.size() + 1, ConsoleMux::k_max_json_record);
+    std::optional<FlatJson::Object> obj = FlatJson::parse(l);
+    ASSERT_TRUE(obj) << l.substr(0, 200);
+    records.push_back(*obj);
+  }
+  EXPECT_EQ(reassemble(records), controls + "\n" + junk + "\n");
 }
 
 TEST(ConsoleMuxJson, InvalidBytesKeepTheirValueAndEofMarksTheLastLinePartial) {
