@@ -320,6 +320,7 @@ void Controller::do_open(const std::string& arg) {
     return;
   }
   m_settings.serverurl = url;
+  m_settings.inet_console_url.reset();  // the config file's server is not this one
   if (!m_injected_backend) {
     connect();
   }
