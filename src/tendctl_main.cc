@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -95,7 +96,9 @@ int main(int argc, char** argv) {
     return usage_error(progname, settings.error());
   }
 
-  tend::ctl::ControllerIo io{stdout, ::isatty(1) != 0, read_line, read_secret, 0, ::isatty(1) != 0};
+  bool terminal = ::isatty(1) != 0;
+  bool colour = tend::ctl::use_colour(cli->color, std::getenv("NO_COLOR"), terminal);
+  tend::ctl::ControllerIo io{stdout, colour, read_line, read_secret, 0, terminal};
   std::vector<std::string> command = settings->args;
   tend::ctl::Controller controller(std::move(*settings), io);
   if (!command.empty()) {

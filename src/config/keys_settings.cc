@@ -3,6 +3,8 @@
 //
 // tend extensions accepted in [supervisord] (supervisord itself would ignore them):
 //   console_output = auto|on|off  copy child output to tend's stdout/stderr (default auto)
+//   console_output_format = prefix|json  how console_output writes a line (default prefix)
+//   log_format = text|json        the main log's lines (default text)
 //   shutdown_grace = <seconds>    float >= 0: wait between the shutdown SIGTERM
 //                                 sweep and SIGKILL (default 5)
 //   main_program = <name>         a process ("name" or "group:name") whose exit
@@ -84,6 +86,28 @@ Result<SupervisordConfig::ConsoleOutput> parse_console_output(std::string_view s
     return *b ? SupervisordConfig::ConsoleOutput::On : SupervisordConfig::ConsoleOutput::Off;
   }
   return make_error(fmt::format("expected auto, on or off, not {}", unicode::repr(s)));
+}
+
+// One of `names` (any case, spaces around ignored), as the enum value of the same index.
+template <typename E, size_t N>
+Result<E> parse_choice(std::string_view s, const std::array<std::string_view, N>& names, std::string_view expected) {
+  std::string v = unicode::lower(unicode::strip(s));
+  for (size_t i = 0; i < N; ++i) {
+    if (v == names[i]) {
+      return static_cast<E>(i);
+    }
+  }
+  return make_error(fmt::format("expected {}, not {}", expected, unicode::repr(s)));
+}
+
+Result<SupervisordConfig::ConsoleOutputFormat> parse_console_output_format(std::string_view s) {
+  return parse_choice<SupervisordConfig::ConsoleOutputFormat>(s, std::array<std::string_view, 2>{"prefix", "json"},
+                                                              "prefix or json");
+}
+
+Result<SupervisordConfig::LogFormat> parse_log_format(std::string_view s) {
+  return parse_choice<SupervisordConfig::LogFormat>(s, std::array<std::string_view, 2>{"text", "json"},
+                                                    "text or json");
 }
 
 Status load_sd_directory(SettingScope& s, const Value& v, SupervisordConfig& sd) {
@@ -201,6 +225,8 @@ constexpr auto k_supervisord_keys = std::to_array<SettingKey<SD>>({
     setting<parse_boolean, &SD::strip_ansi>("strip_ansi", "false", k_live),
     {.name = "environment", .load = load_sd_environment, .same = same_setting<&SD::environment>, .on_update = k_live},
     setting<parse_console_output, &SD::console_output>("console_output", "auto"),
+    setting<parse_console_output_format, &SD::console_output_format>("console_output_format", "prefix"),
+    setting<parse_log_format, &SD::log_format>("log_format", "text"),
     setting<parse_seconds, &SD::shutdown_grace>("shutdown_grace", "5", k_live),
     // Read once the programs are known (loader.cc, check_main_program).
     {.name = "main_program", .same = same_setting<&SD::main_program>, .on_update = k_live},

@@ -295,6 +295,11 @@ Result<Config> load_config(const LoadOptions& opts) {
     if (Status s = load_ctl(ctx); !s) {
       return Error{s.error()};
     }
+    // Read for `tendctl open` (the console's address) only: a section the
+    // server would refuse is the server's error to report, not the client's.
+    if (Status s = load_http_servers(ctx); !s) {
+      ctx.cfg.http_servers.clear();
+    }
     return std::move(ctx.cfg);
   }
   if (Status s = load_includes(ctx); !s) {

@@ -15,7 +15,8 @@ struct LoadOptions {
   std::string path;                            // the main config file (made absolute by the loader)
   std::map<std::string, std::string> environ;  // the environment for ENV_* names
   std::string host_node_name;                  // uname nodename; filled by the loader when empty
-  bool for_client = false;                     // tendctl: no [supervisord] needed, [include] ignored
+  bool for_client = false;                     // tendctl: no [supervisord] needed, [include] ignored;
+                                               // the servers are read, and dropped if one is wrong
 };
 
 Result<Config> load_config(const LoadOptions& opts);

@@ -272,6 +272,19 @@ TEST(Loader, ClientModeNeedsNoSupervisordSection) {
   EXPECT_FALSE(load(p).ok());
 }
 
+TEST(Loader, ClientModeReadsTheInetServerAndDropsABrokenOne) {
+  TempDir d;
+  std::string p = d.write("c.conf", "[supervisorctl]\n[inet_http_server]\nport=127.0.0.1:9011\n");
+  Result<Config> c = load(p, {}, true);
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_EQ(c->http_servers.size(), 1u);
+  EXPECT_EQ(c->http_servers[0].host, "127.0.0.1");
+  EXPECT_EQ(c->http_servers[0].port, 9011);
+  c = load(d.write("b.conf", "[supervisorctl]\n[inet_http_server]\nport=nine\n"), {}, true);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_TRUE(c->http_servers.empty());
+}
+
 TEST(Loader, Warnings) {
   TempDir d;
   Result<Config> c = load(d.write("s.conf", std::string(k_sd) +

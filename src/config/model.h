@@ -242,6 +242,10 @@ struct SupervisordConfig {
   std::string identifier = "supervisor";
   // tend extensions (documented in docs/config.md)
   enum class ConsoleOutput { Auto, On, Off } console_output = ConsoleOutput::Auto;
+  // How console_output writes the programs' lines: "name | line", or JSON lines.
+  enum class ConsoleOutputFormat { Prefix, Json } console_output_format = ConsoleOutputFormat::Prefix;
+  // The main log's lines: supervisord's text, or JSON lines (log/json_line.h).
+  enum class LogFormat { Text, Json } log_format = LogFormat::Text;
   double shutdown_grace = 5.0;  // seconds between the sweep's SIGTERM and SIGKILL
   std::string main_program;     // a process whose exit ends tend with its status ("" = none)
   // When tend ends by itself: never (default), when any program has ended for

@@ -291,6 +291,11 @@ Result<pid_t> Process::spawn() {
     return make_error(child.error());
   }
   m_stdin_fd = std::move(child->stdin_w);
+  for (auto& s : m_sinks) {
+    if (s) {
+      s->set_pid(child->pid);
+    }
+  }
   watch(std::move(child->stdout_r), Stream::Stdout, false);
   if (child->stderr_r) {
     watch(std::move(child->stderr_r), Stream::Stderr, false);

@@ -77,6 +77,9 @@ Status Supervisor::start() {
     }
   }
   m_console.set_name_width(width);
+  m_console.set_format(sc.console_output_format == SupervisordConfig::ConsoleOutputFormat::Json
+                           ? ConsoleFormat::Json
+                           : ConsoleFormat::Prefix);
   warn_stop_budget(m_config, m_is_pid1);
   return add_groups_and_run(true);
 }

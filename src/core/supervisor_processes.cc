@@ -42,6 +42,7 @@ std::unique_ptr<Process> Supervisor::make_process(const ProcessConfig& given, co
   auto make_channel = [&](ChannelConfig& ch, Stream stream) {
     OutputChannelOptions o;
     o.process_name = pc.name;
+    o.namespec = pc.group == pc.name ? pc.name : pc.group + ":" + pc.name;
     o.stream = stream;
     o.maxbytes = ch.logfile_maxbytes;
     o.backups = ch.logfile_backups;

@@ -96,8 +96,8 @@ void Controller::do_status(const std::string& arg) {
     rows.push_back(status_row_from(*info));
   }
   bool health = false;
-  if (m_io.terminal) {
-    add_health_column(rows, &health);
+  if (m_io.terminal || m_io.colour) {
+    add_health_column(rows, m_io.terminal ? &health : nullptr);
   }
   for (const std::string& line : format_status_lines(rows, m_io.colour, health)) {
     output(line);
@@ -112,18 +112,24 @@ void Controller::do_status(const std::string& arg) {
 void Controller::add_health_column(std::vector<StatusRow>& rows, bool* shown) {
   // A server without tend.* (supervisord) simply gets no column.
   Reply r = call("tend.getAllProcessHealth");
-  if (!r.ok() || !r.value().is_array() || !wants_health_column(r.value().as_array())) {
+  if (!r.ok() || !r.value().is_array()) {
     return;
   }
-  std::map<std::string, std::string> by_spec;
+  std::map<std::string, const rpc::Value*> by_spec;
   for (const rpc::Value& h : r.value().as_array()) {
-    by_spec[make_namespec(member_string(h, "group"), member_string(h, "name"))] = health_column(h);
+    by_spec[make_namespec(member_string(h, "group"), member_string(h, "name"))] = &h;
   }
+  bool column = shown != nullptr && wants_health_column(r.value().as_array());
   for (StatusRow& row : rows) {
     auto it = by_spec.find(make_namespec(row.group, row.name));
-    row.health = it != by_spec.end() ? it->second : "-";
+    row.exited_expected = it != by_spec.end() && member_bool(*it->second, "completed");
+    if (column) {
+      row.health = it != by_spec.end() ? health_column(*it->second) : "-";
+    }
   }
-  *shown = true;
+  if (column) {
+    *shown = true;
+  }
 }
 
 void Controller::do_health(const std::string& arg) {

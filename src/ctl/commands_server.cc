@@ -297,7 +297,20 @@ void Controller::do_version(const std::string& arg) {
 }
 
 void Controller::do_open(const std::string& arg) {
-  std::string url = split_words(arg).empty() ? "" : arg;
+  if (split_words(arg).empty()) {
+    // tend: with no URL (an error for supervisorctl), the console's address.
+    if (std::optional<std::string> page = console_url(m_settings)) {
+      output(*page);
+      return;
+    }
+    output(fmt::format("error: {} is a UNIX socket, which a browser cannot open; to serve the console "
+                       "over HTTP, add an [inet_http_server] section (port = 127.0.0.1:9001) to the "
+                       "configuration and restart tend",
+                       m_settings.serverurl));
+    m_exit = k_exit_generic;
+    return;
+  }
+  std::string url = arg;
   std::string scheme = url.substr(0, url.find(':'));
   std::transform(scheme.begin(), scheme.end(), scheme.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -307,6 +320,7 @@ void Controller::do_open(const std::string& arg) {
     return;
   }
   m_settings.serverurl = url;
+  m_settings.inet_console_url.reset();  // the config file's server is not this one
   if (!m_injected_backend) {
     connect();
   }

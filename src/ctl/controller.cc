@@ -120,7 +120,7 @@ const std::vector<Controller::Command>& Controller::commands() {
       {"exit", &Controller::do_quit, "exit\tLeave the shell.", true},
       {"fg", &Controller::do_fg, "fg <name>\tAttach to a running process: show its output, send it your input.\n\t\tCtrl-C or end of input detaches.", true},
       {"maintail", &Controller::do_maintail, "maintail [-f|-N]\tShow the end of the server's main log\n\t\t\t(1600 bytes, or N bytes; -f keeps following, Ctrl-C stops).", true},
-      {"open", &Controller::do_open, "open <url>\tSwitch to another server: http://host:port or unix:///path/to/socket.", true},
+      {"open", &Controller::do_open, "open <url>\tSwitch to another server: http://host:port or unix:///path/to/socket.\nopen\t\tPrint the address of the server's web console.", true},
       {"pid", &Controller::do_pid, "pid\t\t\tPrint the server's own pid.\npid <name> ...\t\tPrint the pid of each named process (0 when not running).\npid all\t\t\tPrint the pid of every process.", true},
       {"quit", &Controller::do_quit, "quit\tLeave the shell.", true},
       {"reload", &Controller::do_reload, "reload\t\tMake the server restart itself and read its config again.", true},

@@ -25,7 +25,7 @@ namespace tend::ctl {
 
 struct ControllerIo {
   std::FILE* out = stdout;
-  bool colour = false;  // colour state names (stdout is a terminal)
+  bool colour = false;  // colour state names (use_colour: a terminal, NO_COLOR, --color)
   // Prints `prompt` and reads one line without its newline; nullopt at EOF
   // or when interrupted.
   std::function<std::optional<std::string>(const std::string& prompt)> read_line;
@@ -86,7 +86,9 @@ class Controller {
   void do_pid(const std::string& arg);
   void do_clear(const std::string& arg);
   void do_health(const std::string& arg);
-  // The health column of each row (by namespec) when status should show it.
+  // From tend.getAllProcessHealth: whether each EXITED row ended as expected
+  // and, when `shown` is given, the health column where status should show it
+  // (*shown is then set). A server without tend.* changes nothing.
   void add_health_column(std::vector<StatusRow>& rows, bool* shown);
   // Emits result lines for a group/all reply; false after a bad result (already reported).
   bool show_results(const Reply& r, std::string_view method, int kind, std::optional<int> ignored);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <deque>
 #include <map>
+#include <optional>
 
 namespace tend::ctl {
 namespace {
@@ -50,7 +51,7 @@ class CtlControllerTest : public ::testing::Test {
     make(false);
   }
   // A controller whose stdout is (`terminal`) or is not a terminal.
-  void make(bool terminal) {
+  void make(bool terminal, std::optional<std::string> inet_console_url = std::nullopt) {
     auto fake = std::make_unique<FakeBackend>();
     m_fake = fake.get();
     m_fake->replies["supervisor.getVersion"] = {rpc::Value("3.0")};
@@ -58,6 +59,7 @@ class CtlControllerTest : public ::testing::Test {
         proc("a", "a", 20, "RUNNING"), proc("g", "x", 0, "STOPPED"), proc("g", "y", 20, "RUNNING")})};
     CtlSettings s;
     s.serverurl = "unix:///tmp/nowhere.sock";
+    s.inet_console_url = std::move(inet_console_url);
     ControllerIo io;
     io.out = m_out;
     io.terminal = terminal;
@@ -286,6 +288,21 @@ TEST(CtlHelpers, ColumnizeFitsWidth) {
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0], "aa  cc");
   EXPECT_EQ(lines[1], "b   d ");
+}
+
+TEST_F(CtlControllerTest, OpenWithoutAUrlPrintsTheConsoleAddress) {
+  std::string out = run("open");
+  EXPECT_NE(out.find("error: unix:///tmp/nowhere.sock is a UNIX socket"), std::string::npos) << out;
+  EXPECT_NE(out.find("[inet_http_server]"), std::string::npos) << out;
+  EXPECT_EQ(m_ctl->exit_status(), 1);
+  make(false, "http://127.0.0.1:9001/");
+  EXPECT_EQ(run("open"), "http://127.0.0.1:9001/\n");
+  EXPECT_EQ(m_ctl->exit_status(), 0);
+  // After switching servers, the address is the new server's, not the config file's.
+  run("open http://example.org:9002");
+  EXPECT_EQ(run("open"), "http://example.org:9002/\n");
+  run("open unix:///tmp/other.sock");
+  EXPECT_NE(run("open").find("error: unix:///tmp/other.sock is a UNIX socket"), std::string::npos);
 }
 
 }  // namespace

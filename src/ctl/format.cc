@@ -120,9 +120,10 @@ StatusRow status_row_from(const rpc::Value& info) {
 namespace {
 
 // ANSI colour for a state name: green when up, yellow in transition, red when
-// failed; STOPPED stays plain because stopping on request is not a problem.
-std::string_view colour_for(int64_t s) {
-  switch (s) {
+// failed (an exit with a code not in exitcodes included), dim when stopped on
+// request or ended as expected: neither is a problem.
+std::string_view colour_for(const StatusRow& row) {
+  switch (row.state) {
     case state::k_running:
       return "\033[32m";
     case state::k_starting:
@@ -130,9 +131,12 @@ std::string_view colour_for(int64_t s) {
     case state::k_stopping:
       return "\033[33m";
     case state::k_exited:
+      return row.exited_expected ? "\033[2m" : "\033[31m";
     case state::k_fatal:
     case state::k_unknown:
       return "\033[31m";
+    case state::k_stopped:
+      return "\033[2m";
     default:
       return {};
   }
@@ -177,7 +181,7 @@ std::vector<std::string> format_status_lines(const std::vector<StatusRow>& rows,
   std::vector<std::string> lines;
   for (size_t i = 0; i < rows.size(); ++i) {
     std::string line = pad_right(specs[i], width);
-    line += coloured_cell(rows[i].statename, 10, colour ? colour_for(rows[i].state) : std::string_view{});
+    line += coloured_cell(rows[i].statename, 10, colour ? colour_for(rows[i]) : std::string_view{});
     if (health_column) {
       line += coloured_cell(rows[i].health, 10, colour ? colour_for_health(rows[i].health) : std::string_view{});
     }

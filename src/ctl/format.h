@@ -66,12 +66,15 @@ struct StatusRow {
   std::string description;
   int64_t state = 0;
   std::string health;  // the health column (tendctl on a terminal); "" when not shown
+  bool exited_expected = false;  // EXITED with a code in exitcodes (tend tells; supervisord does not)
 };
 StatusRow status_row_from(const rpc::Value& info);
 
 // The status table: namespec padded to max(30, longest)+3 columns, the state
 // name padded to 10, then the description. With `colour`, the state name is
-// wrapped in an ANSI colour (the padding still counts only visible characters).
+// wrapped in an ANSI colour (the padding still counts only visible characters):
+// RUNNING green; STARTING, BACKOFF, STOPPING yellow; FATAL, UNKNOWN and an
+// unexpected EXITED red; STOPPED and an expected EXITED dim.
 // With `health_column`, each row's health comes between state and
 // description, padded to 10 (coloured too with `colour`).
 std::vector<std::string> format_status_lines(const std::vector<StatusRow>& rows, bool colour,

@@ -96,7 +96,25 @@ TEST(CtlStatusLines, ColourWrapsOnlyTheStateName) {
                                  status_row_from(info("b", "b", "STOPPED", 0, "y"))};
   std::vector<std::string> lines = format_status_lines(rows, true);
   EXPECT_EQ(lines[0], "a" + std::string(32, ' ') + "\033[32mRUNNING\033[0m   x");
-  EXPECT_EQ(lines[1], "b" + std::string(32, ' ') + "STOPPED   y");
+  EXPECT_EQ(lines[1], "b" + std::string(32, ' ') + "\033[2mSTOPPED\033[0m   y");
+}
+
+TEST(CtlStatusLines, ColourOfEachState) {
+  auto coloured = [](std::string name, int code, bool expected = false) {
+    StatusRow row = status_row_from(info("p", "p", name, code, ""));
+    row.exited_expected = expected;
+    std::string line = format_status_lines({row}, true)[0];
+    return line.substr(33, line.find('m', 33) + 1 - 33);
+  };
+  EXPECT_EQ(coloured("RUNNING", 20), "\033[32m");
+  EXPECT_EQ(coloured("STARTING", 10), "\033[33m");
+  EXPECT_EQ(coloured("BACKOFF", 30), "\033[33m");
+  EXPECT_EQ(coloured("STOPPING", 40), "\033[33m");
+  EXPECT_EQ(coloured("FATAL", 200), "\033[31m");
+  EXPECT_EQ(coloured("UNKNOWN", 1000), "\033[31m");
+  EXPECT_EQ(coloured("EXITED", 100), "\033[31m");
+  EXPECT_EQ(coloured("EXITED", 100, true), "\033[2m");
+  EXPECT_EQ(coloured("STOPPED", 0), "\033[2m");
 }
 
 // A tend.getAllProcessHealth entry.

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdlib>
@@ -22,10 +23,12 @@ struct OptionSpec {
   const char* long_name;   // nullptr when there is none
   bool takes_arg;
   bool long_only = false;  // short_name is only a key: "-<short_name>" is not accepted
+  bool exact = false;      // no abbreviation: the shorter forms keep meaning what they mean to supervisorctl
 };
 
 // --version is tendctl's own (supervisorctl has no -v): long only, so "-v" stays an error.
-constexpr std::array<OptionSpec, 9> k_options{{
+// --color is tendctl's own too, and only in full: "--c" and "--co" stay --configuration.
+constexpr std::array<OptionSpec, 10> k_options{{
     {'h', "help", false},
     {'?', nullptr, false},
     {'c', "configuration", true},
@@ -35,6 +38,7 @@ constexpr std::array<OptionSpec, 9> k_options{{
     {'p', "password", true},
     {'r', "history_file", true},
     {'V', "version", false, true},
+    {'C', "color", true, true, true},
 }};
 
 // Python's repr() of a str, for messages that quote a value the way
@@ -111,6 +115,12 @@ Status apply_option(CliOptions& o, char name, const std::string& shown, const st
     case 'r':
       o.history_file = arg;
       break;
+    case 'C':
+      if (arg != "auto" && arg != "always" && arg != "never") {
+        return make_error(fmt::format("invalid value for --color {}: use auto, always or never", py_repr(arg)));
+      }
+      o.color = arg;
+      break;
     default:
       break;
   }
@@ -138,7 +148,7 @@ Result<const OptionSpec*> find_long(const std::string& name) {
     if (ln == name) {
       return &s;
     }
-    if (ln.substr(0, name.size()) == name) {
+    if (!s.exact && ln.substr(0, name.size()) == name) {
       found = &s;
       ++matches;
     }
@@ -377,6 +387,11 @@ Result<CtlSettings> resolve_settings(const CliOptions& cli, const std::string& p
       s.password = cfg->ctl.password;
     }
     s.prompt = cfg->ctl.prompt;
+    for (const HttpServerConfig& server : cfg->http_servers) {
+      if (server.kind == HttpServerConfig::Kind::Inet) {
+        s.inet_console_url = console_url_for(server.host, server.port);
+      }
+    }
   }
   if (cli.serverurl) {
     s.serverurl = *cli.serverurl;
@@ -390,6 +405,43 @@ Result<CtlSettings> resolve_settings(const CliOptions& cli, const std::string& p
   s.args = cli.args;
   s.interactive = cli.interactive || cli.args.empty();
   return s;
+}
+
+std::string console_url_for(const std::string& host, int port) {
+  std::string shown = host;
+  if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") {
+    shown = "localhost";
+  } else if (host.find(':') != std::string::npos && host.front() != '[') {
+    shown = "[" + host + "]";
+  }
+  return fmt::format("http://{}:{}/", shown, port);
+}
+
+std::optional<std::string> console_url(const CtlSettings& s) {
+  std::string scheme = s.serverurl.substr(0, 7);
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (scheme == "http://") {
+    std::string authority = s.serverurl.substr(7, s.serverurl.find('/', 7) - 7);
+    size_t at = authority.rfind('@');  // credentials in the URL are not for the page's address
+    if (at != std::string::npos) {
+      authority.erase(0, at + 1);
+    }
+    if (!authority.empty()) {
+      return "http://" + authority + "/";
+    }
+  }
+  return s.inet_console_url;
+}
+
+bool use_colour(const std::optional<std::string>& mode, const char* no_color, bool terminal) {
+  if (mode == "always") {
+    return true;
+  }
+  if (mode == "never") {
+    return false;
+  }
+  return terminal && (no_color == nullptr || *no_color == '\0');
 }
 
 std::string usage_text(const std::string& progname) {
@@ -409,6 +461,8 @@ std::string usage_text(const std::string& progname) {
       "  -r, --history_file FILE   accepted for compatibility; no history is kept\n"
       "  -h, --help                show this text and exit\n"
       "      --version             print tendctl's version and exit\n"
+      "      --color WHEN          colour status: auto (on a terminal, unless\n"
+      "                            NO_COLOR is set), always or never\n"
       "\n"
       "Without a command, an interactive shell starts. Type \"help\" there, or run\n"
       "\"{} help\", for the list of commands.\n",

@@ -22,8 +22,14 @@ struct CliOptions {
   bool interactive = false;                // -i/--interactive
   bool help = false;                       // -h/--help/-?
   bool version = false;                    // --version
+  std::optional<std::string> color;        // --color: "auto", "always" or "never"
   std::vector<std::string> args;           // the command and its arguments
 };
+
+// Whether status colours its states: --color always/never decide; auto (or
+// none) colours on a terminal unless NO_COLOR (https://no-color.org) is set
+// to a non-empty value (`no_color`: its value, nullptr when unset).
+bool use_colour(const std::optional<std::string>& mode, const char* no_color, bool terminal);
 
 // A usage error's message has no "Error: " prefix (the caller adds it).
 Result<CliOptions> parse_cli(const std::vector<std::string>& argv);
@@ -37,7 +43,18 @@ struct CtlSettings {
   std::string prompt = "supervisor";
   bool interactive = false;
   std::vector<std::string> args;
+  // "http://host:port/" of the config file's [inet_http_server] (nullopt: none,
+  // or no file read).
+  std::optional<std::string> inet_console_url;
 };
+
+// The browser URL of an [inet_http_server] bound to host:port ("" and the
+// wildcard addresses are reached at localhost; an IPv6 address is bracketed).
+std::string console_url_for(const std::string& host, int port);
+// `tendctl open` without a URL: the server URL in use when it is http://
+// (reduced to "http://authority/"), else the config's [inet_http_server];
+// nullopt when the server is reached only through a UNIX socket.
+std::optional<std::string> console_url(const CtlSettings& s);
 
 // The config files tried, in order, when -c is not given: <here>/etc/supervisord.conf,
 // <here>/supervisord.conf, supervisord.conf, etc/supervisord.conf,

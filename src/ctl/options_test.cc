@@ -26,6 +26,42 @@ TEST(CtlCliOptions, LongPrefixesAndSeparateArgument) {
   EXPECT_EQ(o->args, std::vector<std::string>{"-x"});
 }
 
+TEST(CtlCliOptions, ColorTakesAutoAlwaysOrNeverAndOnlyInFull) {
+  EXPECT_EQ(*parse_cli({"--color=never", "status"})->color, "never");
+  EXPECT_EQ(*parse_cli({"--color", "always"})->color, "always");
+  EXPECT_FALSE(parse_cli({"status"})->color);
+  EXPECT_EQ(parse_cli({"--color=blue"}).error(), "invalid value for --color 'blue': use auto, always or never");
+  // supervisorctl's abbreviations of --configuration keep working.
+  EXPECT_EQ(*parse_cli({"--co", "a.conf"})->config_path, "a.conf");
+  EXPECT_EQ(*parse_cli({"--c", "a.conf"})->config_path, "a.conf");
+  EXPECT_EQ(parse_cli({"--col=never"}).error(), "option --col not recognized");
+}
+
+TEST(CtlCliOptions, ColourFollowsTheTerminalNoColorAndTheOption) {
+  EXPECT_TRUE(use_colour(std::nullopt, nullptr, true));
+  EXPECT_FALSE(use_colour(std::nullopt, nullptr, false));
+  EXPECT_FALSE(use_colour(std::nullopt, "1", true));
+  EXPECT_TRUE(use_colour(std::nullopt, "", true));  // set but empty: ignored, as no-color.org says
+  EXPECT_FALSE(use_colour(std::string("auto"), "yes", true));
+  EXPECT_TRUE(use_colour(std::string("always"), "1", false));
+  EXPECT_FALSE(use_colour(std::string("never"), nullptr, true));
+}
+
+TEST(CtlConsoleUrl, FromAnHttpServerUrlElseTheInetServer) {
+  CtlSettings s;
+  s.serverurl = "http://user:pw@example.org:9001/RPC2";
+  EXPECT_EQ(console_url(s), "http://example.org:9001/");
+  s.serverurl = "HTTP://127.0.0.1:9001";
+  EXPECT_EQ(console_url(s), "http://127.0.0.1:9001/");
+  s.serverurl = "unix:///run/tend.sock";
+  EXPECT_EQ(console_url(s), std::nullopt);
+  s.inet_console_url = console_url_for("", 9001);
+  EXPECT_EQ(console_url(s), "http://localhost:9001/");
+  EXPECT_EQ(console_url_for("0.0.0.0", 1), "http://localhost:1/");
+  EXPECT_EQ(console_url_for("::1", 2), "http://[::1]:2/");
+  EXPECT_EQ(console_url_for("tend.local", 3), "http://tend.local:3/");
+}
+
 TEST(CtlCliOptions, Errors) {
   EXPECT_EQ(parse_cli({"-x"}).error(), "option -x not recognized");
   EXPECT_EQ(parse_cli({"-c"}).error(), "option -c requires argument");

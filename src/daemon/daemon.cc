@@ -143,6 +143,7 @@ int run_daemon(Config cfg, Supervisor::ConfigLoader reload) {
   lo.maxbytes = sc.logfile_maxbytes;
   lo.backups = sc.logfile_backups;
   lo.level = level.value_or(Level::Info);
+  lo.format = sc.log_format == SupervisordConfig::LogFormat::Json ? LogFormat::Json : LogFormat::Text;
   lo.echo_stdout = nodaemon && !sc.silent;
   if (Status st = main_logger().open(lo); !st) {
     return startup_error(st.error());

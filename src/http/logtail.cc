@@ -92,19 +92,7 @@ class LogTailService::Stream {
       : m_loop(loop), m_interval(interval), m_response(std::move(response)), m_path(std::move(path)) {}
   ~Stream() { m_loop.cancel_timer(m_timer); }
 
-  bool open() {
-    Fd fd(::open(m_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-    struct stat st {};
-    if (!fd || fstat(fd.get(), &st) != 0) {
-      return false;
-    }
-    m_fd = std::move(fd);
-    m_ino = st.st_ino;
-    m_dev = st.st_dev;
-    m_regular = S_ISREG(st.st_mode);
-    m_offset = 0;
-    return true;
-  }
+  bool open() { return open_at(m_path); }
 
   // Starts at most k_head_bytes before the end.
   bool begin(LogTailService* service) {
@@ -176,10 +164,12 @@ class LogTailService::Stream {
   const Response& response() const { return m_response; }
 
  private:
-  // A new file at the path (rotation): follow it from its start, once the rest of the old
-  // file has been sent. The old file (renamed to a backup) is still read through m_fd, so a
-  // client loses none of what was written to it after the last poll, nor what waited while
-  // the client was slow.
+  // A new file at the path (rotation): once the rest of the file being read has been sent,
+  // go on with the file that came after it, from its start. The file being read (renamed to
+  // a backup) is still read through m_fd, so a client loses none of what was written to it
+  // after the last poll, nor what waited while the client was slow. Several rotations between
+  // two polls leave whole files between that one and the path: they are sent in turn (see
+  // next_file), so a client of a busy log still gets every line once, in order.
   void follow_rotation() {
     struct stat st {};
     if (::stat(m_path.c_str(), &st) != 0) {
@@ -191,11 +181,47 @@ class LogTailService::Stream {
         return;  // pump() sends more of the old file first
       }
       Fd old = std::move(m_fd);
-      if (!open()) {
+      if (!open_at(next_file())) {
         m_fd = std::move(old);
       }
     }
   }
+
+  // The file written after the one being read, by the backup names of RotatingFile
+  // (path.1 the newest backup, path.2 older...): if that one is now path.k, it is
+  // path.(k-1), or the path itself for k = 1. If it is among none of them (deleted as
+  // the oldest), every backup left is newer: the oldest of them comes next.
+  std::string next_file() const {
+    std::string newer = m_path;
+    for (int k = 1; k <= k_max_backups; ++k) {
+      std::string backup = fmt::format("{}.{}", m_path, k);
+      struct stat st {};
+      if (::stat(backup.c_str(), &st) != 0) {
+        return newer;  // not found: `newer` is the oldest backup, or the path
+      }
+      if (st.st_ino == m_ino && st.st_dev == m_dev) {
+        return newer;
+      }
+      newer = std::move(backup);
+    }
+    return m_path;
+  }
+
+  bool open_at(const std::string& file) {
+    Fd fd(::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    struct stat st {};
+    if (!fd || fstat(fd.get(), &st) != 0) {
+      return false;
+    }
+    m_fd = std::move(fd);
+    m_ino = st.st_ino;
+    m_dev = st.st_dev;
+    m_regular = S_ISREG(st.st_mode);
+    m_offset = 0;
+    return true;
+  }
+
+  static constexpr int k_max_backups = 1000;  // bounds the search for the next file
 
   EventLoop& m_loop;
   Duration m_interval;

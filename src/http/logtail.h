@@ -7,6 +7,8 @@
 // connected: each stream has its own timer, gone with the client. A rotated
 // file (new inode at the path) is followed from its start once the rest of
 // the old one has been sent, so nothing written before the rotation is lost;
+// the backups made by several rotations between two checks (path.1, path.2...)
+// are sent whole in between, oldest first;
 // a truncated one gets "==> File truncated <==\n" and is followed from its
 // start. A slow client is not read for: at most k_max_unsent bytes wait for
 // it at a time.

@@ -6,10 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "log/flat_json_test_util.h"
 #include "log/log_test_util.h"
+#include "util/base64.h"
 
 namespace tend {
 namespace {
@@ -157,6 +160,138 @@ TEST(ConsoleMux, FullNonBlockingPipeDropsWholeLinesAndCounts) {
   // Once drained, lines flow again.
   mux.write("p", Stream::Stdout, "back\n");
   EXPECT_EQ(logtest::drain(out.rd()), "p | back\n");
+}
+
+// The records written to fd, parsed, without "ts" (checked for its form).
+std::vector<FlatJson::Object> json_records(int fd) {
+  std::vector<FlatJson::Object> out;
+  for (const std::string& line : split_lines(logtest::drain(fd))) {
+    std::optional<FlatJson::Object> obj = FlatJson::parse(line);
+    EXPECT_TRUE(obj) << line;
+    if (!obj) {
+      continue;
+    }
+    EXPECT_EQ(obj->at("ts").size(), 24u) << obj->at("ts");
+    EXPECT_EQ(obj->at("ts").back(), 'Z');
+    obj->erase("ts");
+    out.push_back(*obj);
+  }
+  return out;
+}
+
+// What the records stand for: their bytes, '\n' after each that is not partial.
+std::string reassemble(const std::vector<FlatJson::Object>& records) {
+  std::string out;
+  for (const FlatJson::Object& r : records) {
+    auto b64 = r.find("msg_b64");
+    if (b64 == r.end()) {
+      out += r.at("msg");
+    } else {
+      Result<std::string> raw = base64_decode(b64->second);
+      out += raw.ok() ? *raw : "<bad base64>";
+    }
+    if (r.count("partial") == 0) {
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+TEST(ConsoleMuxJson, OneRecordPerLineWithProgramStreamPidAndLevel) {
+  Pipe out;
+  Pipe err;
+  ConsoleMux mux(out.wr(), err.wr());
+  mux.set_format(ConsoleFormat::Json);
+  mux.write("web:a", Stream::Stdout, "GET / 200\nhal", 41);
+  mux.write("web:a", Stream::Stderr, "oops\n", 41);
+  mux.write("web:a", Stream::Stdout, "f\n", 41);
+  using O = FlatJson::Object;
+  EXPECT_EQ(json_records(out.rd()),
+            (std::vector<O>{
+                O{{"level", "info"}, {"program", "web:a"}, {"stream", "stdout"}, {"pid", "41"}, {"msg", "GET / 200"}},
+                O{{"level", "info"}, {"program", "web:a"}, {"stream", "stdout"}, {"pid", "41"}, {"msg", "half"}}}));
+  EXPECT_EQ(json_records(err.rd()),
+            (std::vector<O>{
+                O{{"level", "error"}, {"program", "web:a"}, {"stream", "stderr"}, {"pid", "41"}, {"msg", "oops"}}}));
+}
+
+TEST(ConsoleMuxJson, CharacterSplitAcrossWritesComesOutWhole) {
+  Pipe out;
+  ConsoleMux mux(out.wr(), out.wr());
+  mux.set_format(ConsoleFormat::Json);
+  mux.write("p", Stream::Stdout, "caf\xC3", 1);
+  mux.write("p", Stream::Stdout, "\xA9 \xF0\x9F", 1);
+  mux.write("p", Stream::Stdout, "\x98\x80\n", 1);
+  std::vector<FlatJson::Object> records = json_records(out.rd());
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].at("msg"), "caf\xC3\xA9 \xF0\x9F\x98\x80");
+  EXPECT_EQ(records[0].count("msg_b64"), 0u);
+}
+
+TEST(ConsoleMuxJson, LongLineIsCutIntoPartialRecordsAtCharacterBoundaries) {
+  Pipe out;
+  ASSERT_GE(::fcntl(out.wr(), F_SETPIPE_SZ, 1 << 20), 0);
+  ConsoleMux mux(out.wr(), out.wr());
+  mux.set_format(ConsoleFormat::Json);
+  // 3-byte characters after one ASCII byte: the limit falls inside a character.
+  std::string line = "x";
+  while (line.size() < 3 * ConsoleMux::k_max_partial) {
+    line += "\xE2\x82\xAC";
+  }
+  for (size_t i = 0; i < line.size(); i += 4093) {  // in odd-sized reads
+    mux.write("p", Stream::Stdout, std::string_view(line).substr(i, 4093), 9);
+  }
+  mux.write("p", Stream::Stdout, "\nnext\n", 9);
+  std::string text = logtest::drain(out.rd());
+  for (const std::string& l : split_lines(text)) {
+    EXPECT_LE(l.size() + 1, ConsoleMux::k_max_json_record);
+  }
+  std::vector<FlatJson::Object> records;
+  for (const std::string& l : split_lines(text)) {
+    records.push_back(FlatJson::parse(l).value_or(FlatJson::Object{}));
+  }
+  ASSERT_GE(records.size(), 4u);
+  for (size_t i = 0; i + 1 < records.size(); ++i) {
+    EXPECT_EQ(records[i].count("msg_b64"), 0u) << i;  // every piece is valid text
+    EXPECT_EQ(records[i].count("partial"), i + 2 < records.size() ? 1u : 0u) << i;
+  }
+  EXPECT_EQ(reassemble(records), line + "\nnext\n");
+}
+
+TEST(ConsoleMuxJson, EscapesAndMsgB64NeverMakeARecordLongerThanTheLimit) {
+  Pipe out;
+  ASSERT_GE(::fcntl(out.wr(), F_SETPIPE_SZ, 1 << 20), 0);
+  ConsoleMux mux(out.wr(), out.wr());
+  mux.set_format(ConsoleFormat::Json);
+  std::string controls(40000, '\x01');  // 6 bytes each in msg
+  std::string junk;
+  for (int i = 0; i < 40000; ++i) {
+    junk.push_back(static_cast<char>(0x80 + i % 64));  // 3 bytes in msg, and msg_b64
+  }
+  mux.write("p", Stream::Stdout, controls + "\n" + junk + "\n", 1);
+  std::string text = logtest::drain(out.rd());
+  std::vector<FlatJson::Object> records;
+  for (const std::string& l : split_lines(text)) {
+    EXPECT_LE(l.size() + 1, ConsoleMux::k_max_json_record);
+    std::optional<FlatJson::Object> obj = FlatJson::parse(l);
+    ASSERT_TRUE(obj) << l.substr(0, 200);
+    records.push_back(*obj);
+  }
+  EXPECT_EQ(reassemble(records), controls + "\n" + junk + "\n");
+}
+
+TEST(ConsoleMuxJson, InvalidBytesKeepTheirValueAndEofMarksTheLastLinePartial) {
+  Pipe out;
+  ConsoleMux mux(out.wr(), out.wr());
+  mux.set_format(ConsoleFormat::Json);
+  std::string junk("\x00\xFF\xFE\x1b[31m\"\\\xC3", 10);
+  mux.write("p", Stream::Stdout, junk + "\n" + junk, 3);
+  mux.flush("p", Stream::Stdout, 3);
+  std::vector<FlatJson::Object> records = json_records(out.rd());
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].at("msg_b64"), base64_encode(junk));
+  EXPECT_EQ(records[1].at("partial"), "true");
+  EXPECT_EQ(reassemble(records), junk + "\n" + junk);
 }
 
 TEST(ConsoleMux, ClosedReaderCountsDropsInsteadOfFailing) {

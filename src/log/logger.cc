@@ -7,6 +7,8 @@
 #include <array>
 #include <cctype>
 
+#include "log/json_line.h"
+
 namespace tend {
 namespace {
 
@@ -85,6 +87,16 @@ std::string format_log_line(WallTime t, Level level, std::string_view msg) {
   return fmt::format("{} {} {}\n", format_timestamp(t), level_tag(level), msg);
 }
 
+std::string format_json_log_line(WallTime t, Level level, std::string_view msg) {
+  JsonRecord r;
+  r.ts = t;
+  r.level = level_name(level);
+  r.msg = msg;
+  std::string line;
+  append_json_record(line, r);
+  return line;
+}
+
 Status Logger::open(const LoggerOptions& opts) {
   ::tzset();
   std::optional<RotatingFile> file;
@@ -144,7 +156,8 @@ void Logger::emit(WallTime t, Level level, std::string_view msg) {
   if (!m_file && !m_echo) {
     return;
   }
-  std::string line = format_log_line(t, level, msg);
+  std::string line =
+      m_opts.format == LogFormat::Json ? format_json_log_line(t, level, msg) : format_log_line(t, level, msg);
   if (m_echo) {
     // Best effort: a closed stdout must not stop the file from getting the line.
     write_all(m_opts.echo_fd, line);

@@ -1,6 +1,10 @@
 // Logger: tend's main log (supervisord's "logfile"). Lines look like
 //   2026-11-26 16:22:15,715 INFO spawned: 'good' with pid 8585
-// (local time, milliseconds truncated, level tag, message, '\n').
+// (local time, milliseconds truncated, level tag, message, '\n'), or, with
+// LogFormat::Json (log_format = json), one JSON object per line
+// (log/json_line.h) with "ts" in UTC, "level" the config spelling of the
+// level ("info", "warn", ...) and "msg"; no "program", "stream" or "pid"
+// (those are in the console's records of program output).
 //
 // Contract:
 //  - Levels and their numbers are supervisord's; a message is emitted when its
@@ -11,7 +15,8 @@
 //    new threshold, in order.
 //  - Targets: a RotatingFile (logfile, maxbytes, backups), or syslog(3) when the
 //    logfile is "syslog" (one message per line of text, each "<asctime> <LEVEL>
-//    <line>", like supervisord), or nothing when logfile is "".
+//    <line>", like supervisord, whatever the format), or nothing when logfile
+//    is "".
 //  - echo_stdout (nodaemon and not silent) also writes each line to the echo fd
 //    (1) in one write() (waiting, not dropping, if the fd is full). Deliberate fix: when the log file *is* that same open
 //    target (logfile=/dev/stdout), the line is written once, not twice.
@@ -53,12 +58,17 @@ using WallTime = std::chrono::system_clock::time_point;
 std::string format_timestamp(WallTime t);
 // The full main-log line, newline included.
 std::string format_log_line(WallTime t, Level level, std::string_view msg);
+// The same as a JSON record, newline included.
+std::string format_json_log_line(WallTime t, Level level, std::string_view msg);
+
+enum class LogFormat { Text, Json };
 
 struct LoggerOptions {
   std::string logfile;       // a path, "syslog", or "" for no file
   int64_t maxbytes = 0;      // logfile_maxbytes
   int backups = 0;           // logfile_backups
   Level level = Level::Info;
+  LogFormat format = LogFormat::Text;  // of the file and the echo (syslog gets text)
   bool echo_stdout = false;  // nodaemon && !silent
   int echo_fd = 1;           // where echo_stdout writes (tests redirect it)
   SyslogSink* syslog = nullptr;  // nullptr: system_syslog()

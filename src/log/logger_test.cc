@@ -112,6 +112,20 @@ TEST(Logger, WritesLinesAtOrAboveThreshold) {
   EXPECT_EQ(log.path(), o.logfile);
 }
 
+TEST(Logger, JsonFormatWritesOneRecordPerMessageWithTheLevelName) {
+  TempDir dir;
+  Logger log;
+  log.log_at(at(1796396645123), Level::Warn, "queued before open");
+  LoggerOptions o;
+  o.logfile = dir.file("main.log");
+  o.format = LogFormat::Json;
+  ASSERT_TRUE(log.open(o).ok());
+  log.log_at(at(1796396645200), Level::Critical, "two\nlines \"quoted\"");
+  EXPECT_EQ(slurp(o.logfile),
+            "{\"ts\":\"2026-12-04T15:04:05.123Z\",\"level\":\"warn\",\"msg\":\"queued before open\"}\n"
+            "{\"ts\":\"2026-12-04T15:04:05.200Z\",\"level\":\"critical\",\"msg\":\"two\\nlines \\\"quoted\\\"\"}\n");
+}
+
 TEST(Logger, CountsLinesAFullDiskDroppedAndLogsThemWhenWritingResumes) {
   TempDir dir;
   Logger log;

@@ -170,7 +170,7 @@ void OutputChannel::on_eof() {
     deliver(stripped.get());
   }
   if (m_opts.console && m_sinks.console != nullptr) {
-    m_sinks.console->flush(m_opts.process_name, m_opts.stream);
+    m_sinks.console->flush(console_name(), m_opts.stream, m_pid);
   }
   if (!m_syslog_partial.empty()) {
     SyslogSink& sink = m_sinks.syslog != nullptr ? *m_sinks.syslog : system_syslog();
@@ -187,12 +187,17 @@ void OutputChannel::deliver(std::string_view data) {
     write_file(data);
   }
   if (m_opts.console && m_sinks.console != nullptr) {
-    m_sinks.console->write(m_opts.process_name, m_opts.stream, data);
+    m_sinks.console->write(console_name(), m_opts.stream, data, m_pid);
   }
   debug_copy(data);
   if (m_opts.syslog) {
     to_syslog(data);
   }
+}
+
+std::string_view OutputChannel::console_name() const {
+  bool json = m_sinks.console != nullptr && m_sinks.console->format() == ConsoleFormat::Json;
+  return json && !m_opts.namespec.empty() ? m_opts.namespec : m_opts.process_name;
 }
 
 void OutputChannel::write_file(std::string_view data) {

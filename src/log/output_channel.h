@@ -67,6 +67,7 @@ class AnsiStripper {
 
 struct OutputChannelOptions {
   std::string process_name;
+  std::string namespec;  // "group:name" or "name"; what JSON console records call it ("" = process_name)
   Stream stream = Stream::Stdout;
   std::string logfile;   // absolute path (AUTO already resolved); "" = no file (NONE)
   int64_t maxbytes = 0;  // *_logfile_maxbytes
@@ -102,6 +103,8 @@ class OutputChannel {
   void on_data(std::string_view chunk);
   void on_eof();
   void set_hook(Hook hook) { m_hook = std::move(hook); }
+  // The pid of the process writing now, for the console's JSON records.
+  void set_pid(long pid) { m_pid = pid; }
   void set_block_hook(BlockHook hook) { m_block_hook = std::move(hook); }
 
   // SIGUSR2 / external rotation (also retries a file that failed to open);
@@ -127,6 +130,8 @@ class OutputChannel {
   void write_file(std::string_view data);
   void debug_copy(std::string_view data);
   void to_syslog(std::string_view data);
+  // The name the console shows: the namespec in JSON records.
+  std::string_view console_name() const;
 
   // Routes what the scanner finds back into the channel.
   struct Capture final : CaptureSink {
@@ -150,6 +155,7 @@ class OutputChannel {
   BlockHook m_block_hook;
   std::unique_ptr<Capture> m_capture;  // only in capture mode
   AnsiStripper m_stripper;
+  long m_pid = 0;
   bool m_file_failing = false;
   uint64_t m_dropped_bytes = 0;  // not written since m_file_failing was set
 };
