@@ -4,8 +4,6 @@
 // /mainlogtail and /ok.html.
 #include "daemon/control_plane.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -26,22 +24,6 @@
 namespace tend::rpc {
 
 namespace {
-
-// True when `host` is a loopback address or "localhost". Other names count as
-// reachable from outside: resolving them would need NSS, which a static tend
-// cannot load, and a name can change what it points to anyway.
-bool is_loopback_host(const std::string& host) {
-  if (host == "localhost" || host == "ip6-localhost") {
-    return true;
-  }
-  in_addr v4{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  }
-  std::string bare = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
-  in6_addr v6{};
-  return inet_pton(AF_INET6, bare.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
-}
 
 std::string where(const HttpServerConfig& s) {
   if (s.pos.file.empty()) {
@@ -96,14 +78,6 @@ class ControlPlaneImpl final : public ControlPlane {
         return st;
       }
     }
-    for (const HttpServerConfig& s : servers) {
-      if (s.kind == HttpServerConfig::Kind::Inet && s.username.empty() && !is_loopback_host(s.host)) {
-        return make_error(fmt::format(
-            "{} port {}:{} is reachable from other hosts but has no username/password; set both, or bind it "
-            "to 127.0.0.1",
-            where(s), s.host.empty() ? "*" : s.host, s.port));
-      }
-    }
     http::install_xmlrpc_route(*m_server, m_dispatcher);
     http::install_ok_route(*m_server);
     m_server->route("/logtail", [this](const http::Request& rq, const http::Response& rs) { logtail(rq, rs); });
@@ -117,7 +91,12 @@ class ControlPlaneImpl final : public ControlPlane {
       if (with_api) {
         main_logger().info("RPC interface 'supervisor' initialized");
       }
-      if (s.username.empty()) {
+      if (http::access_policy(s).refuse_remote) {
+        main_logger().warn(
+            "{} port {}:{} has no username/password: only clients on this host are served, others get 401; "
+            "set username and password in [{}] (or allow_remote_without_auth = true to serve them without)",
+            where(s), s.host.empty() ? "*" : s.host, s.port, s.section);
+      } else if (s.username.empty()) {
         main_logger().critical("Server '{}' running without any HTTP authentication checking", s.section);
       }
     }
