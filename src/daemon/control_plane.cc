@@ -1,7 +1,7 @@
 // The control plane: one HttpServer with a listener per configured
 // [unix_http_server] / [inet_http_server] section (each with its own
 // credentials), serving /RPC2 (system.*, supervisor.* and tend.*), /logtail/...,
-// /mainlogtail and /ok.html.
+// /mainlogtail, /ok.html, /metrics and the public probes /healthz and /readyz.
 #include "daemon/control_plane.h"
 
 #include <sys/resource.h>
@@ -13,6 +13,8 @@
 
 #include "http/logtail.h"
 #include "http/server.h"
+#include "daemon/metrics_route.h"
+#include "daemon/probe_routes.h"
 #include "daemon/xmlrpc_route.h"
 #include "log/logger.h"
 #include "rpc/dispatcher.h"
@@ -57,7 +59,8 @@ http::HttpLimits limits_for_fd_budget() {
 
 class ControlPlaneImpl final : public ControlPlane {
  public:
-  ControlPlaneImpl(EventLoop& loop, Supervisor& sup) : m_sup(sup), m_api(sup), m_tails(loop) {
+  ControlPlaneImpl(EventLoop& loop, Supervisor& sup, const events::ListenerPools* pools)
+      : m_sup(sup), m_api(sup), m_tails(loop), m_metrics(sup, m_rpc_stats, pools) {
     m_server = std::make_unique<http::HttpServer>(loop, limits_for_fd_budget());
   }
 
@@ -78,8 +81,10 @@ class ControlPlaneImpl final : public ControlPlane {
         return st;
       }
     }
-    http::install_xmlrpc_route(*m_server, m_dispatcher);
+    http::install_xmlrpc_route(*m_server, m_dispatcher, &m_rpc_stats);
     http::install_ok_route(*m_server);
+    install_probe_routes(*m_server, m_sup);
+    install_metrics_route(*m_server, m_metrics);
     m_server->route("/logtail", [this](const http::Request& rq, const http::Response& rs) { logtail(rq, rs); });
     m_server->route("/mainlogtail",
                     [this](const http::Request& rq, const http::Response& rs) { mainlogtail(rq, rs); });
@@ -146,6 +151,8 @@ class ControlPlaneImpl final : public ControlPlane {
   Dispatcher m_dispatcher;
   SupervisorApi m_api;
   http::LogTailService m_tails;
+  metrics::RpcStats m_rpc_stats;
+  MetricsSource m_metrics;
   // Last: destroyed first, so no request reaches the members above once
   // they start going away.
   std::unique_ptr<http::HttpServer> m_server;
@@ -154,8 +161,9 @@ class ControlPlaneImpl final : public ControlPlane {
 }  // namespace
 
 Result<std::unique_ptr<ControlPlane>> start_control_plane(EventLoop& loop, Supervisor& sup,
-                                                          const std::vector<HttpServerConfig>& servers) {
-  auto cp = std::make_unique<ControlPlaneImpl>(loop, sup);
+                                                          const std::vector<HttpServerConfig>& servers,
+                                                          const events::ListenerPools* pools) {
+  auto cp = std::make_unique<ControlPlaneImpl>(loop, sup, pools);
   if (Status st = cp->start(servers); !st) {
     return make_error(st.error());
   }

@@ -158,7 +158,7 @@ TEST_F(ControlPlaneTest, EveryEndpointNeedsTheCredentials) {
   ASSERT_EQ(boot(), "");
   std::string good = "Authorization: Basic " + base64_encode("user:password") + "\r\n";
   std::string bad = "Authorization: Basic " + base64_encode("user:wrong") + "\r\n";
-  for (const char* path : {"/RPC2", "/ok.html", "/logtail/x", "/mainlogtail", "/"}) {
+  for (const char* path : {"/RPC2", "/ok.html", "/logtail/x", "/mainlogtail", "/", "/metrics"}) {
     EXPECT_EQ(request(get(path)).status, 401) << path;
     ParsedResponse r = request(get(path, bad));
     EXPECT_EQ(r.status, 401) << path;
@@ -167,6 +167,13 @@ TEST_F(ControlPlaneTest, EveryEndpointNeedsTheCredentials) {
   EXPECT_EQ(request(get("/ok.html", good)).status, 200);
   ParsedResponse r = request(http::testing::post_request("/RPC2", encode_call("supervisor.getPID", {}), good));
   EXPECT_EQ(r.status, 200);
+  // The probes reveal only states: no credentials asked.
+  EXPECT_EQ(request(get("/healthz")).body, "ok\n");
+  EXPECT_EQ(request(get("/readyz")).body, "ready\n");
+  r = request(get("/metrics", good));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("# TYPE tend_rpc_requests_total counter\n"), std::string::npos);
+  EXPECT_NE(r.body.find("tend_rpc_requests_total{method=\"supervisor.getPID\"} 1\n"), std::string::npos) << r.body;
 }
 
 // An open server reachable from other hosts starts (only their requests are

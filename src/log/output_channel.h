@@ -111,6 +111,9 @@ class OutputChannel {
   Status clear();
 
   const OutputChannelOptions& options() const { return m_opts; }
+  // Bytes handed to on_data() since the channel was made (capture-mode
+  // tokens included): what the program wrote on this stream, across runs.
+  uint64_t bytes_received() const { return m_bytes_received; }
   // Capture mode only: whether a block is open.
   bool in_block() const { return m_capture && m_capture->scanner.in_block(); }
   // The open log file, or nullptr (none configured, or open() failed / not called).
@@ -150,6 +153,7 @@ class OutputChannel {
   BlockHook m_block_hook;
   std::unique_ptr<Capture> m_capture;  // only in capture mode
   AnsiStripper m_stripper;
+  uint64_t m_bytes_received = 0;
   bool m_file_failing = false;
   uint64_t m_dropped_bytes = 0;  // not written since m_file_failing was set
 };
