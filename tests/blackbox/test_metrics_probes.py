@@ -4,7 +4,7 @@ One tend per module (the `tend` fixture) serves a unix and an inet (127.0.0.1) s
 credentials. Probes answer without them on both; /, /RPC2 and /metrics still need them. A scrape
 passes `promtool check metrics` (Debian's prometheus package) and its values match known states:
 a stopped program, a running one whose child holds 64 MiB, restarts after kills, RPC counters,
-bytes written to stdout/stderr. /readyz turns 503 when a program goes FATAL and 200 when it runs
+bytes written to stdout/stderr, the queue of an event listener that never reads. /readyz turns 503 when a program goes FATAL and 200 when it runs
 again. The other fixture starts tend with an inet server open to every host and no credentials.
 """
 import base64
@@ -72,6 +72,11 @@ autorestart=true
 command=/bin/sh -c 'test -f %(here)s/flag || exit 1; exec sleep 100000'
 startsecs=1
 startretries=0
+
+[eventlistener:listen]
+command=/bin/sleep 100000
+events=PROCESS_STATE
+startsecs=0
 """
 
 
@@ -279,6 +284,13 @@ def test_rpc_counter_and_histogram(tend):
     assert value(s, "tend_rpc_request_duration_seconds_count", method="supervisor.getPID") == before + 3
     assert value(s, "tend_rpc_request_duration_seconds_bucket", method="supervisor.getPID", le="+Inf") == before + 3
     assert value(s, "tend_rpc_requests_total", method="other") >= 1  # unknown names are pooled
+
+
+def test_event_listener_queue_depth(tend):
+    # The listener never says READY: the state changes of the programs wait in its pool's buffer.
+    s = parse(scrape(tend))
+    depth = value(s, "tend_eventlistener_queue_events", pool="listen")
+    assert depth is not None and 1 <= depth <= 10, depth  # buffer_size defaults to 10
 
 
 def test_readyz_follows_a_fatal_program(tend):
