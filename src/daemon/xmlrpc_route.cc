@@ -33,16 +33,17 @@ void install_xmlrpc_route(HttpServer& server, const rpc::Dispatcher& dispatcher,
       response.send_error(400);
       return;
     }
-    rpc::Reply reply = stats == nullptr
-                           ? rpc::Reply([response](rpc::Outcome outcome) { send_outcome(response, std::move(outcome)); })
-                           : rpc::Reply([response, stats, begun = std::chrono::steady_clock::now(),
-                                         method = dispatcher.find(call->method) != nullptr ? call->method
-                                                                                           : std::string("other")](
-                                            rpc::Outcome outcome) {
-                               std::chrono::duration<double> took = std::chrono::steady_clock::now() - begun;
-                               stats->record(method, took.count());
-                               send_outcome(response, std::move(outcome));
-                             });
+    rpc::Reply::Sink sink = [response](rpc::Outcome outcome) { send_outcome(response, std::move(outcome)); };
+    if (stats != nullptr) {
+      std::string method = dispatcher.find(call->method) != nullptr ? call->method : std::string("other");
+      sink = [send = std::move(sink), stats, method = std::move(method),
+              begun = std::chrono::steady_clock::now()](rpc::Outcome outcome) {
+        std::chrono::duration<double> took = std::chrono::steady_clock::now() - begun;
+        stats->record(method, took.count());
+        send(std::move(outcome));
+      };
+    }
+    rpc::Reply reply(std::move(sink));
     dispatcher.dispatch(*call, reply);
     if (!reply.done()) {
       response.on_abort([reply] { reply.abandon(); });

@@ -68,7 +68,7 @@ class Response {
   uint64_t m_seq;
 };
 
-// Routes a parsed, authenticated request.
+// Routes a parsed request, authenticated unless its route is public.
 using RequestHandler = std::function<void(const Request&, const Response&)>;
 // Whether a request path is served without authentication (a public route).
 using PublicPath = std::function<bool(const std::string& path)>;
