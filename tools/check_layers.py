@@ -3,6 +3,7 @@
 
 The layers, bottom to top (HACKING.md has the picture):
   util  <-  sys  <-  config, log  <-  core  <-  rpc, http, events, health  <-  daemon  <-  src/main.cc
+  metrics (the exposition format, RPC counters) on util; daemon uses it.
   init (tend -- cmd) sits on sys; ctl (tendctl) on config and rpc's wire format.
 Unit tests (*_test.cc) obey the same rules as the code beside them; test-only
 helpers live in tests/fakes. Exit status 0 when clean, 1 with one line per
@@ -22,9 +23,12 @@ ALLOWED = {
     "http": {"util", "sys", "config", "log", "core", "http"},
     "events": {"util", "sys", "config", "log", "core", "events"},
     "health": {"util", "sys", "config", "log", "core", "health"},
-    "daemon": {"util", "sys", "sched", "config", "log", "core", "rpc", "http", "events", "health", "daemon"},
+    "daemon": {"util", "sys", "sched", "config", "log", "core", "rpc", "http", "events", "health", "metrics",
+               "daemon"},
     "init": {"util", "sys", "init"},
     "ctl": {"util", "sys", "config", "rpc", "ctl"},
+    # /metrics' text format and RPC counters: pure, on util alone.
+    "metrics": {"util", "metrics"},
     # schedule = (cron syntax, next run): pure, on util alone.
     "sched": {"util", "sched"},
 }

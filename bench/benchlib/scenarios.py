@@ -897,6 +897,42 @@ def crashloop_backoff(n, cap, window, sv_window, sv_settle):
 
 # ---- the plan ------------------------------------------------------------------------------
 
+# ---- metrics ------------------------------------------------------------------------------
+
+def metrics_scrape(n, scrapes):
+    """tend's CPU per GET /metrics with `n` running programs: utime + stime of tend from
+    /proc/<pid>/stat across `scrapes` scrapes on one kept-alive connection, divided by them."""
+    def run(product, sb):
+        r = product.start(sb, _sleepers(n, startsecs=0))
+        r.wait_running(n, timeout=300)
+        conn = rpc._UnixHTTPConnection(r.sock, 60)
+
+        def scrape():
+            conn.request("GET", "/metrics")
+            resp = conn.getresponse()
+            body = resp.read()
+            if resp.status == 404:
+                raise NotSupported("no /metrics")
+            if resp.status != 200:
+                raise RuntimeError(f"/metrics answered {resp.status}")
+            return body
+
+        body = scrape()  # warm-up: the first scrape sizes the buffers
+        running = body.count(b'state="RUNNING"} 1\n')
+        if running != n:
+            raise RuntimeError(f"/metrics shows {running} RUNNING programs, not {n}")
+        cpu0 = procs.cpu_seconds(r.main_pid)
+        t0 = time.perf_counter()
+        for _ in range(scrapes):
+            scrape()
+        wall = time.perf_counter() - t0
+        cpu1 = procs.cpu_seconds(r.main_pid)
+        conn.close()
+        return {"cpu": (cpu1 - cpu0) / scrapes * 1000, "wall": wall / scrapes * 1000,
+                "bytes": len(body) / 1024}
+    return run
+
+
 def _cat_rate(report):
     return report.median("logs, no rotation", "rate", "limit: cat")
 
@@ -908,14 +944,15 @@ def build(quick):
                  log=64 * MiB, rot=(4 * MiB, 3), ctl=(10, 100), calls=50, status_runs=2,
                  budget=5.0, spawn_w=1.0, crash_w=3.0, ev_w=1.0, ev_remote=20, ev_kill=5,
                  dep_samples=20, graph=(40, 10), life_n=100, sched_w=3.0, sched_settle=1.0,
-                 crash_cap=4, crash_win=4.0, sv_crash=(4.0, 1.0), reps=1)
+                 crash_cap=4, crash_win=4.0, sv_crash=(4.0, 1.0), metrics_n=(10,), scrapes=20,
+                 reps=1)
     else:
         p = dict(start_n=100, shut_n=100, cap=150, mem=(1, 100, 1000), idle_n=100, idle_w=20.0,
                  settle=1.0, log=1 << 30, rot=(50 * 1000 * 1000, 10), ctl=(100, 1000),
                  calls=200, status_runs=3, budget=15.0, spawn_w=3.0, crash_w=6.0, ev_w=5.0,
                  ev_remote=100, ev_kill=20, dep_samples=50, graph=(200, 10), life_n=1000,
                  sched_w=20.0, sched_settle=2.0, crash_cap=60, crash_win=120.0,
-                 sv_crash=(20.0, 3.0), reps=3)
+                 sv_crash=(20.0, 3.0), metrics_n=(100, 1000), scrapes=500, reps=3)
     full = not quick
     R = p["reps"]
 
@@ -1067,6 +1104,18 @@ def build(quick):
                 optional=True)],
         deps_graph(n, width, cap=60), reps=1 if quick else 5, products=("tend",),
         feature="depends_on", est=2 + n * 0.01))
+
+    no_metrics = {"supervisord": "not expressible: supervisord has no /metrics"}
+    for n in p["metrics_n"]:
+        goal = 5.0 if n == 1000 else None
+        cases.append(Case(
+            "metrics", f"metrics: GET /metrics, N={n} running programs, {p['scrapes']} scrapes",
+            [Metric("cpu", "tend CPU per scrape (utime + stime)", "ms", digits=3,
+                    target=tgt("<=", goal, f"≤ {goal} ms", goal)),
+             Metric("wall", "wall per scrape (client included)", "ms", digits=3),
+             Metric("bytes", "scrape size", "KiB", digits=0)],
+            metrics_scrape(n, p["scrapes"]), reps=R, products=("tend",), not_for=no_metrics,
+            feature="metrics", est={"tend": 2 + n * 0.004 + p["scrapes"] * n * 0.00002, "*": 0.0}))
 
     n, w, settle = p["life_n"], p["sched_w"], p["sched_settle"]
     no_sched = {"supervisord": "not expressible: supervisord has no schedule= (cron runs such jobs "

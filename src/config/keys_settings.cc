@@ -323,6 +323,12 @@ constexpr auto k_inet_http_server_keys = std::to_array<SettingKey<Server>>({
     k_username,
     k_password,
     {.name = "port", .here = false, .load = load_port, .same = same_address},
+    // tend: serve clients from other hosts without credentials (supervisord's way).
+    {.name = "allow_remote_without_auth",
+     .default_text = "false",
+     .here = false,
+     .load = load_setting<parse_boolean, &Server::allow_remote_without_auth>,
+     .same = same_setting<&Server::allow_remote_without_auth>},
 });
 
 // --- [supervisorctl], [include] ----------------------------------------------------------------

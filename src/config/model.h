@@ -217,6 +217,9 @@ struct HttpServerConfig {
   int port = 0;
   std::string username;
   std::string password;  // plain, or "{SHA}" + hex sha1
+  // inet without credentials on a non-loopback host: serve other hosts too
+  // (supervisord's way) instead of answering them 401.
+  bool allow_remote_without_auth = false;
   SourcePos pos;
 };
 

@@ -424,6 +424,7 @@ TEST_F(ConfigKeysLoad, EverySupervisordAndServerKeyIsCheckedOnUpdate) {
       {"password", "p2"},
       {"pidfile", "/tmp/tend-keys-test.pid"},
       {"port", "127.0.0.1:9002"},
+      {"allow_remote_without_auth", "true"},
       {"shutdown_grace", "1"},
       {"silent", "true"},
       {"strip_ansi", "true"},

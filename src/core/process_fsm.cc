@@ -404,6 +404,7 @@ void ProcessFsm::spawn() {
     return;
   }
   m_pid = *pid;
+  ++m_spawns;
   m_ops.log(Level::Info, fmt::format("spawned: '{}' with pid {}", m_params.name, m_pid));
   if (m_params.oneshot) {
     return;  // STARTING until it exits

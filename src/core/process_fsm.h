@@ -204,6 +204,9 @@ class ProcessFsm {
   double laststart_wall() const { return m_laststart_wall; }
   double laststop_wall() const { return m_laststop_wall; }
   bool ever_started() const { return m_ever_started; }
+  // Processes created so far (spawn attempts that failed not counted); the
+  // ones after the first are restarts, automatic or asked for.
+  uint64_t spawns() const { return m_spawns; }
   // Failed starts of the current BACKOFF series (supervisord's tries).
   int backoff() const { return m_backoff; }
   // Runs in a row that ended within backoff_reset of their start (counted
@@ -288,6 +291,7 @@ class ProcessFsm {
   int m_backoff = 0;
   int m_crashes = 0;
   int m_exitstatus = 0;
+  uint64_t m_spawns = 0;
   std::string m_spawnerr;
   MonoTime m_laststart{};
   double m_laststart_wall = 0;

@@ -1,11 +1,9 @@
 // The control plane: one HttpServer with a listener per configured
 // [unix_http_server] / [inet_http_server] section (each with its own
 // credentials), serving /RPC2 (system.*, supervisor.* and tend.*), /logtail/...,
-// /mainlogtail and /ok.html.
+// /mainlogtail, /ok.html, /metrics and the public probes /healthz and /readyz.
 #include "daemon/control_plane.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -15,6 +13,8 @@
 
 #include "http/logtail.h"
 #include "http/server.h"
+#include "daemon/metrics_route.h"
+#include "daemon/probe_routes.h"
 #include "daemon/xmlrpc_route.h"
 #include "log/logger.h"
 #include "rpc/dispatcher.h"
@@ -26,22 +26,6 @@
 namespace tend::rpc {
 
 namespace {
-
-// True when `host` is a loopback address or "localhost". Other names count as
-// reachable from outside: resolving them would need NSS, which a static tend
-// cannot load, and a name can change what it points to anyway.
-bool is_loopback_host(const std::string& host) {
-  if (host == "localhost" || host == "ip6-localhost") {
-    return true;
-  }
-  in_addr v4{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  }
-  std::string bare = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
-  in6_addr v6{};
-  return inet_pton(AF_INET6, bare.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
-}
 
 std::string where(const HttpServerConfig& s) {
   if (s.pos.file.empty()) {
@@ -75,7 +59,8 @@ http::HttpLimits limits_for_fd_budget() {
 
 class ControlPlaneImpl final : public ControlPlane {
  public:
-  ControlPlaneImpl(EventLoop& loop, Supervisor& sup) : m_sup(sup), m_api(sup), m_tails(loop) {
+  ControlPlaneImpl(EventLoop& loop, Supervisor& sup, const events::ListenerPools* pools)
+      : m_sup(sup), m_api(sup), m_tails(loop), m_metrics(sup, m_rpc_stats, pools) {
     m_server = std::make_unique<http::HttpServer>(loop, limits_for_fd_budget());
   }
 
@@ -96,16 +81,10 @@ class ControlPlaneImpl final : public ControlPlane {
         return st;
       }
     }
-    for (const HttpServerConfig& s : servers) {
-      if (s.kind == HttpServerConfig::Kind::Inet && s.username.empty() && !is_loopback_host(s.host)) {
-        return make_error(fmt::format(
-            "{} port {}:{} is reachable from other hosts but has no username/password; set both, or bind it "
-            "to 127.0.0.1",
-            where(s), s.host.empty() ? "*" : s.host, s.port));
-      }
-    }
-    http::install_xmlrpc_route(*m_server, m_dispatcher);
+    http::install_xmlrpc_route(*m_server, m_dispatcher, &m_rpc_stats);
     http::install_ok_route(*m_server);
+    install_probe_routes(*m_server, m_sup);
+    install_metrics_route(*m_server, m_metrics);
     m_server->route("/logtail", [this](const http::Request& rq, const http::Response& rs) { logtail(rq, rs); });
     m_server->route("/mainlogtail",
                     [this](const http::Request& rq, const http::Response& rs) { mainlogtail(rq, rs); });
@@ -117,7 +96,12 @@ class ControlPlaneImpl final : public ControlPlane {
       if (with_api) {
         main_logger().info("RPC interface 'supervisor' initialized");
       }
-      if (s.username.empty()) {
+      if (http::access_policy(s).refuse_remote) {
+        main_logger().warn(
+            "{} port {}:{} has no username/password: only clients on this host are served, others get 401; "
+            "set username and password in [{}] (or allow_remote_without_auth = true to serve them without)",
+            where(s), s.host.empty() ? "*" : s.host, s.port, s.section);
+      } else if (s.username.empty()) {
         main_logger().critical("Server '{}' running without any HTTP authentication checking", s.section);
       }
     }
@@ -167,6 +151,8 @@ class ControlPlaneImpl final : public ControlPlane {
   Dispatcher m_dispatcher;
   SupervisorApi m_api;
   http::LogTailService m_tails;
+  metrics::RpcStats m_rpc_stats;
+  MetricsSource m_metrics;
   // Last: destroyed first, so no request reaches the members above once
   // they start going away.
   std::unique_ptr<http::HttpServer> m_server;
@@ -175,8 +161,9 @@ class ControlPlaneImpl final : public ControlPlane {
 }  // namespace
 
 Result<std::unique_ptr<ControlPlane>> start_control_plane(EventLoop& loop, Supervisor& sup,
-                                                          const std::vector<HttpServerConfig>& servers) {
-  auto cp = std::make_unique<ControlPlaneImpl>(loop, sup);
+                                                          const std::vector<HttpServerConfig>& servers,
+                                                          const events::ListenerPools* pools) {
+  auto cp = std::make_unique<ControlPlaneImpl>(loop, sup, pools);
   if (Status st = cp->start(servers); !st) {
     return make_error(st.error());
   }

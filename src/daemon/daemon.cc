@@ -194,7 +194,7 @@ int run_daemon(Config cfg, Supervisor::ConfigLoader reload) {
     // The control servers come up before any program starts, so a port or
     // socket conflict stops tend before it has children to clean up.
     Result<std::unique_ptr<rpc::ControlPlane>> control =
-        rpc::start_control_plane(**loop, sup, sup.config().http_servers);
+        rpc::start_control_plane(**loop, sup, sup.config().http_servers, &listeners);
     if (!control) {
       if (!pidfile.empty()) {
         unlink(pidfile.c_str());

@@ -1,5 +1,7 @@
 #include "daemon/xmlrpc_route.h"
 
+#include <chrono>
+
 #include "rpc/codec.h"
 
 namespace tend::http {
@@ -20,8 +22,8 @@ void send_outcome(const Response& response, rpc::Outcome outcome) {
 
 }  // namespace
 
-void install_xmlrpc_route(HttpServer& server, const rpc::Dispatcher& dispatcher) {
-  server.route("/RPC2", [&dispatcher](const Request& request, const Response& response) {
+void install_xmlrpc_route(HttpServer& server, const rpc::Dispatcher& dispatcher, metrics::RpcStats* stats) {
+  server.route("/RPC2", [&dispatcher, stats](const Request& request, const Response& response) {
     if (request.method != "POST") {
       response.send_error(400);
       return;
@@ -31,7 +33,17 @@ void install_xmlrpc_route(HttpServer& server, const rpc::Dispatcher& dispatcher)
       response.send_error(400);
       return;
     }
-    rpc::Reply reply([response](rpc::Outcome outcome) { send_outcome(response, std::move(outcome)); });
+    rpc::Reply::Sink sink = [response](rpc::Outcome outcome) { send_outcome(response, std::move(outcome)); };
+    if (stats != nullptr) {
+      std::string method = dispatcher.find(call->method) != nullptr ? call->method : std::string("other");
+      sink = [send = std::move(sink), stats, method = std::move(method),
+              begun = std::chrono::steady_clock::now()](rpc::Outcome outcome) {
+        std::chrono::duration<double> took = std::chrono::steady_clock::now() - begun;
+        stats->record(method, took.count());
+        send(std::move(outcome));
+      };
+    }
+    rpc::Reply reply(std::move(sink));
     dispatcher.dispatch(*call, reply);
     if (!reply.done()) {
       response.on_abort([reply] { reply.abandon(); });

@@ -9,12 +9,16 @@
 #pragma once
 
 #include "http/server.h"
+#include "metrics/rpc_stats.h"
 #include "rpc/dispatcher.h"
 
 namespace tend::http {
 
-// `dispatcher` must outlive the server.
-void install_xmlrpc_route(HttpServer& server, const rpc::Dispatcher& dispatcher);
+// `dispatcher` (and `stats`, when given) must outlive the server. `stats`
+// records every call that completes, under its method name when the method
+// is registered, else under "other"; an abandoned call is not recorded.
+void install_xmlrpc_route(HttpServer& server, const rpc::Dispatcher& dispatcher,
+                          metrics::RpcStats* stats = nullptr);
 
 // GET/POST /ok.html -> 200 text/plain "OK".
 void install_ok_route(HttpServer& server);

@@ -45,6 +45,13 @@ class ListenerPools {
   // The pool of an [eventlistener:x] group, or nullptr.
   const Pool* pool(std::string_view name) const;
   size_t pool_count() const { return m_pools.size(); }
+  // Calls fn(group name, pool) for every pool, in the order of their groups.
+  template <typename Fn>
+  void for_each_pool(Fn fn) const {
+    for (const Entry& e : m_pools) {
+      fn(std::string_view(e.group), *e.pool);
+    }
+  }
 
  private:
   struct Entry {

@@ -15,6 +15,18 @@ struct Credentials {
   bool required() const { return !username.empty(); }
 };
 
+// Who may use one listener: its credentials, and for an [inet_http_server]
+// reachable from other hosts without credentials, whether such hosts are
+// turned away (allow_remote_without_auth = false, the default).
+struct AccessPolicy {
+  Credentials credentials;
+  // Clients whose address is not loopback (http/peer.h) get 401 with
+  // `remote_refusal` as a text/plain body, whatever they send. Routes marked
+  // public (HttpServer::Access::Public) are still answered.
+  bool refuse_remote = false;
+  std::string remote_refusal;
+};
+
 // Compares without an early exit, so the time taken does not reveal how long
 // a matching prefix is.
 bool constant_time_equal(std::string_view a, std::string_view b);

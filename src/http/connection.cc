@@ -104,6 +104,7 @@ int Connection::cb_message_begin(llhttp_t* p) {
   c->m_value.clear();
   c->m_header_bytes = 0;
   c->m_reject_status = 0;
+  c->m_reject_text = nullptr;
   // The request deadline now applies: re-arm the timer for it (the caller of
   // parse_input updates timers afterwards).
   c->m_request_begun = c->m_loop.now();
@@ -148,10 +149,18 @@ int Connection::cb_headers_complete(llhttp_t* p) {
   r.path = r.target.substr(0, q);
   r.query = q == std::string::npos ? "" : r.target.substr(q + 1);
   // Credentials are checked before any of the body is read, so a client
-  // without them makes tend hold no more than its headers.
-  if (!check_basic_auth(*c->m_creds, r.header("authorization"))) {
-    c->m_reject_status = 401;
-    return -1;
+  // without them makes tend hold no more than its headers. Public routes
+  // (probes) need none, from anywhere.
+  if (!c->m_is_public(r.path)) {
+    if (c->m_access->refuse_remote && !c->m_peer_loopback) {
+      c->m_reject_status = 401;
+      c->m_reject_text = &c->m_access->remote_refusal;
+      return -1;
+    }
+    if (!check_basic_auth(c->m_access->credentials, r.header("authorization"))) {
+      c->m_reject_status = 401;
+      return -1;
+    }
   }
   bool has_length = (p->flags & F_CONTENT_LENGTH) != 0;
   if (p->method == HTTP_POST && !has_length) {
@@ -198,15 +207,18 @@ int Connection::cb_message_complete(llhttp_t* p) {
 // ---- lifecycle -------------------------------------------------------------
 
 Connection::Connection(EventLoop& loop, Fd fd, const HttpLimits& limits, RequestMemory& memory,
-                       SpareBuffer& spare, std::shared_ptr<const Credentials> creds, const RequestHandler& route,
+                       SpareBuffer& spare, std::shared_ptr<const AccessPolicy> access, bool peer_loopback,
+                       const RequestHandler& route, const PublicPath& is_public,
                        std::function<void(Connection*)> on_closed)
     : m_loop(loop),
       m_fd(std::move(fd)),
       m_limits(limits),
       m_memory(memory),
       m_spare(spare),
-      m_creds(std::move(creds)),
+      m_access(std::move(access)),
+      m_peer_loopback(peer_loopback),
       m_route(route),
+      m_is_public(is_public),
       m_on_closed(std::move(on_closed)) {
   llhttp_init(&m_parser, HTTP_REQUEST, &settings());
   m_parser.data = this;
@@ -399,7 +411,11 @@ void Connection::reject(int status) {
   if (status == 401) {
     extra.emplace_back("WWW-Authenticate", "Basic realm=\"default\"");
   }
-  queue_response(status, "text/html", error_body(status), extra, false);
+  if (m_reject_text != nullptr) {
+    queue_response(status, "text/plain; charset=utf-8", *m_reject_text, extra, false);
+  } else {
+    queue_response(status, "text/html", error_body(status), extra, false);
+  }
   finish_response();
 }
 

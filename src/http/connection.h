@@ -68,17 +68,20 @@ class Response {
   uint64_t m_seq;
 };
 
-// Routes a parsed, authenticated request.
+// Routes a parsed request, authenticated unless its route is public.
 using RequestHandler = std::function<void(const Request&, const Response&)>;
+// Whether a request path is served without authentication (a public route).
+using PublicPath = std::function<bool(const std::string& path)>;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  // `limits`, `memory`, `spare`, `route` and `on_closed` must stay valid until the
-  // connection is closed; the server guarantees it by closing every
-  // connection before it goes away.
+  // `limits`, `memory`, `spare`, `route`, `is_public` and `on_closed` must
+  // stay valid until the connection is closed; the server guarantees it by
+  // closing every connection before it goes away. `peer_loopback`: the client
+  // is on this host (decides AccessPolicy::refuse_remote).
   Connection(EventLoop& loop, Fd fd, const HttpLimits& limits, RequestMemory& memory, SpareBuffer& spare,
-             std::shared_ptr<const Credentials> creds, const RequestHandler& route,
-             std::function<void(Connection*)> on_closed);
+             std::shared_ptr<const AccessPolicy> access, bool peer_loopback, const RequestHandler& route,
+             const PublicPath& is_public, std::function<void(Connection*)> on_closed);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -157,8 +160,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   SpareBuffer& m_spare;  // the server's, lent by take_buffer()
   size_t m_charged = 0;       // of m_memory, by the request being received
   bool m_body_charged = false;  // its Content-Length was charged in full
-  std::shared_ptr<const Credentials> m_creds;
+  std::shared_ptr<const AccessPolicy> m_access;
+  bool m_peer_loopback;
   const RequestHandler& m_route;
+  const PublicPath& m_is_public;
   std::function<void(Connection*)> m_on_closed;
 
   llhttp_t m_parser{};
@@ -169,6 +174,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool m_in_value = false;    // the last header data was a value
   size_t m_header_bytes = 0;  // this request's line + headers so far
   int m_reject_status = 0;    // set by a callback that refuses the request
+  const std::string* m_reject_text = nullptr;  // its text/plain body; nullptr: error_body()
   bool m_keep_alive = true;   // of the request being handled
   bool m_parsing = false;     // parse_input() is on the stack
   bool m_peer_eof = false;    // the client shut down its side

@@ -34,6 +34,25 @@ bool leaves_fd_reserve(int fd, uint64_t limit, size_t reserve) {
   return limit - 1 - static_cast<uint64_t>(fd) >= reserve;
 }
 
+AccessPolicy access_policy(const HttpServerConfig& config) {
+  AccessPolicy access;
+  access.credentials = Credentials{config.username, config.password};
+  if (config.kind == HttpServerConfig::Kind::Inet && !access.credentials.required() &&
+      !config.allow_remote_without_auth && !is_loopback_host(config.host)) {
+    access.refuse_remote = true;
+    access.remote_refusal = fmt::format(
+        "401: this tend control server ([{0}], port {1}) has no username/password, so it answers only clients\n"
+        "on its own host (loopback addresses).\n"
+        "To use it from here, set both keys in [{0}] of tend's configuration:\n"
+        "  username = <name>\n"
+        "  password = <password, or {{SHA}} and its hex SHA-1>\n"
+        "and restart tend. To serve every host without credentials instead (anyone who can reach the port\n"
+        "can then control tend), set allow_remote_without_auth = true there.\n",
+        config.section, config.port);
+  }
+  return access;
+}
+
 HttpServer::HttpServer(EventLoop& loop, HttpLimits limits)
     : m_loop(loop),
       m_limits(limits),
@@ -41,47 +60,54 @@ HttpServer::HttpServer(EventLoop& loop, HttpLimits limits)
       m_spare_answer(k_max_spare_answer),
       m_spare_fd(open("/dev/null", O_RDONLY | O_CLOEXEC)) {
   m_dispatch = [this](const Request& request, const Response& response) { dispatch(request, response); };
+  m_is_public = [this](const std::string& path) {
+    const Route* r = find_route(path);
+    return r != nullptr && r->access == Access::Public;
+  };
 }
 
 HttpServer::~HttpServer() { close_all(); }
 
-void HttpServer::route(std::string prefix, RequestHandler handler) {
-  for (auto& [p, h] : m_routes) {
-    if (p == prefix) {
-      h = std::move(handler);
+void HttpServer::route(std::string prefix, RequestHandler handler, Access access) {
+  for (Route& r : m_routes) {
+    if (r.prefix == prefix) {
+      r.handler = std::move(handler);
+      r.access = access;
       return;
     }
   }
-  m_routes.emplace_back(std::move(prefix), std::move(handler));
+  m_routes.push_back(Route{std::move(prefix), std::move(handler), access});
+}
+
+const HttpServer::Route* HttpServer::find_route(const std::string& path) const {
+  const Route* best = nullptr;
+  for (const Route& r : m_routes) {
+    if (path.compare(0, r.prefix.size(), r.prefix) == 0 && (best == nullptr || r.prefix.size() > best->prefix.size())) {
+      best = &r;
+    }
+  }
+  return best;
 }
 
 void HttpServer::dispatch(const Request& request, const Response& response) const {
-  const RequestHandler* best = nullptr;
-  size_t best_len = 0;
-  for (const auto& [prefix, handler] : m_routes) {
-    if (request.path.compare(0, prefix.size(), prefix) == 0 && (best == nullptr || prefix.size() > best_len)) {
-      best = &handler;
-      best_len = prefix.size();
-    }
-  }
-  if (best == nullptr) {
+  const Route* r = find_route(request.path);
+  if (r == nullptr) {
     response.send_error(404);
     return;
   }
-  (*best)(request, response);
+  r->handler(request, response);
 }
 
 Status HttpServer::listen(const HttpServerConfig& config) {
-  Credentials credentials{config.username, config.password};
   if (config.kind == HttpServerConfig::Kind::Unix) {
     UnixListenOptions options;
     options.path = config.file;
     options.mode = config.chmod;
     options.uid = config.chown_uid;
     options.gid = config.chown_gid;
-    return listen_unix(options, std::move(credentials));
+    return listen_unix(options, Credentials{config.username, config.password});
   }
-  return listen_tcp(config.host, config.port, std::move(credentials));
+  return listen_tcp(config.host, config.port, access_policy(config));
 }
 
 Status HttpServer::listen_unix(const UnixListenOptions& options, Credentials credentials) {
@@ -92,22 +118,24 @@ Status HttpServer::listen_unix(const UnixListenOptions& options, Credentials cre
   if (socket->replaced_stale()) {
     notice(fmt::format("Unlinked stale socket {}", options.path));
   }
-  return add_listener(std::move(*socket), std::move(credentials));
+  AccessPolicy access;
+  access.credentials = std::move(credentials);
+  return add_listener(std::move(*socket), std::move(access));
 }
 
-Status HttpServer::listen_tcp(const std::string& host, int port, Credentials credentials) {
+Status HttpServer::listen_tcp(const std::string& host, int port, AccessPolicy access) {
   Result<ListeningSocket> socket = http::listen_tcp(host, port);
   if (!socket.ok()) {
     return make_error(socket.error());
   }
   m_last_tcp_port = socket->port();
-  return add_listener(std::move(*socket), std::move(credentials));
+  return add_listener(std::move(*socket), std::move(access));
 }
 
-Status HttpServer::add_listener(ListeningSocket socket, Credentials credentials) {
+Status HttpServer::add_listener(ListeningSocket socket, AccessPolicy access) {
   auto listener = std::make_unique<Listener>();
   listener->socket = std::move(socket);
-  listener->credentials = std::make_shared<const Credentials>(std::move(credentials));
+  listener->access = std::make_shared<const AccessPolicy>(std::move(access));
   Listener* raw = listener.get();
   Status st = m_loop.add_fd(raw->socket.fd(), EPOLLIN, [this, raw](uint32_t) { on_acceptable(raw); });
   if (!st.ok()) {
@@ -119,9 +147,15 @@ Status HttpServer::add_listener(ListeningSocket socket, Credentials credentials)
 
 void HttpServer::on_acceptable(Listener* listener) {
   for (int i = 0; i < k_accepts_per_event; ++i) {
-    int fd = accept4(listener->socket.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof peer;
+    int fd = accept4(listener->socket.fd(), reinterpret_cast<sockaddr*>(&peer), &peer_len,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
-      accept_one(listener, Fd(fd));
+      // A unix socket's clients are on this host whatever the classifier says.
+      bool local = !listener->socket.unix_path().empty() ||
+                   m_classify_peer(reinterpret_cast<const sockaddr*>(&peer), peer_len);
+      accept_one(listener, Fd(fd), local);
       continue;
     }
     if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) {
@@ -163,7 +197,7 @@ bool HttpServer::accept_without_fds(Listener* listener) {
   return false;
 }
 
-void HttpServer::accept_one(Listener* listener, Fd fd) {
+void HttpServer::accept_one(Listener* listener, Fd fd, bool peer_loopback) {
   if (m_connections.size() >= m_limits.max_connections) {
     return;  // `fd` closes here: the client sees EOF
   }
@@ -172,8 +206,8 @@ void HttpServer::accept_one(Listener* listener, Fd fd) {
     return;  // the same: idle clients must not take what a spawn needs
   }
   auto conn = std::make_shared<Connection>(m_loop, std::move(fd), m_limits, m_request_memory, m_spare_answer,
-                                           listener->credentials,
-                                           m_dispatch, [this](Connection* c) { m_connections.erase(c); });
+                                           listener->access, peer_loopback, m_dispatch, m_is_public,
+                                           [this](Connection* c) { m_connections.erase(c); });
   m_connections.emplace(conn.get(), conn);
   Status st = conn->start();
   if (!st.ok()) {

@@ -113,6 +113,7 @@ Status OutputChannel::open() {
 }
 
 void OutputChannel::on_data(std::string_view chunk) {
+  m_bytes_received += chunk.size();
   if (m_capture) {
     m_capture->scanner.feed(chunk, *m_capture);
   } else {

@@ -114,6 +114,9 @@ class OutputChannel {
   Status clear();
 
   const OutputChannelOptions& options() const { return m_opts; }
+  // Bytes handed to on_data() since the channel was made (capture-mode
+  // tokens included): what the program wrote on this stream, across runs.
+  uint64_t bytes_received() const { return m_bytes_received; }
   // Capture mode only: whether a block is open.
   bool in_block() const { return m_capture && m_capture->scanner.in_block(); }
   // The open log file, or nullptr (none configured, or open() failed / not called).
@@ -156,6 +159,7 @@ class OutputChannel {
   std::unique_ptr<Capture> m_capture;  // only in capture mode
   AnsiStripper m_stripper;
   long m_pid = 0;
+  uint64_t m_bytes_received = 0;
   bool m_file_failing = false;
   uint64_t m_dropped_bytes = 0;  // not written since m_file_failing was set
 };

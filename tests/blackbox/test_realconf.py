@@ -516,10 +516,7 @@ def doubled_locations(r):
 
 
 # Known causes; a case fails (strict xfail) until every cause it lists is gone.
-OPEN_INET = "inet_http_server without auth (web issue 12)"
-XFAIL = {
-    "mailcow__mailcow-dockerized__data_Dockerfiles_sogo_supervisord.conf": [OPEN_INET],
-}
+XFAIL = {}
 
 
 def params():
