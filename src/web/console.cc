@@ -218,6 +218,9 @@ class WebConsole::Impl {
     }
     Form form = request_form(rq);
     QueryAction a = classify_query(form);
+    if (rq.method == "HEAD") {
+      a.kind = QueryKind::Page;  // a HEAD never acts (supervisord answers it 404)
+    }
     if (changes_state(a.kind) && !same_site(rq)) {
       forbidden(rs);
       return;

@@ -7,6 +7,7 @@ import html
 import json
 import os
 import re
+import time
 
 import pytest
 
@@ -137,6 +138,8 @@ def test_query_actions_redirect_with_supervisords_messages(tend):
     status, h, _ = tend.get("/?processname=nosuch&action=start")
     assert h["location"] == base + "No%20such%20process%20named%20nosuch"
     assert tend.get("/?processname=sleeper&action=bogus")[0] == 500
+    assert tend.request("HEAD", "/?processname=sleeper&action=stop")[0] == 200  # HEAD never acts
+    assert tend.state("sleeper") == "RUNNING"
     status, h, _ = tend.request("POST", "/index.html", body=b"processname=sleeper&action=clearlog",
                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert (status, h["location"]) == (301, base + "Log%20for%20sleeper%20cleared")
@@ -291,3 +294,37 @@ def test_page_needs_credentials_when_the_server_has_them(request):
     auth = {"Authorization": "Basic " + base64.b64encode(b"user:secret").decode()}
     assert d.get("/", headers=auth)[0] == 200
     assert d.state("sleeper") == "RUNNING"
+
+
+def _wakeups(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("voluntary_ctxt_switches:"):
+            return int(line.split()[1])
+    raise AssertionError("no voluntary_ctxt_switches")
+
+
+def test_idle_streams_cost_no_wakeups(tend):
+    ensure(tend, "sleeper", "RUNNING")
+    streams = [EventStream(tend.port, "/api/events") for _ in range(3)]
+    streams += [EventStream(tend.port, "/api/log?processname=sleeper"),
+                EventStream(tend.port, "/api/log?channel=main")]
+    try:
+        for s in streams[:3]:
+            assert s.next_event()[0] == "snapshot"
+        assert streams[4].next_event()[0] == "data"
+        # Wait until tend has gone back to sleep after serving the streams: two equal readings 50 ms apart.
+        last = [None]
+
+        def settled():
+            now = _wakeups(tend.proc.pid)
+            same, last[0] = now == last[0], now
+            return same
+        wait_for(settled, interval=0.05)
+        before = _wakeups(tend.proc.pid)
+        # The window itself is what is tested: nothing happens in it, so tend must not wake up, however
+        # long it lasts (no heartbeat, no timer per stream).
+        time.sleep(1.0)
+        assert _wakeups(tend.proc.pid) == before
+    finally:
+        for s in streams:
+            s.close()
