@@ -309,15 +309,16 @@ def _wakeups(pid):
     raise AssertionError("no voluntary_ctxt_switches")
 
 
-def test_idle_streams_cost_no_wakeups(tend):
+def test_idle_consoles_cost_no_wakeups(tend):
     ensure(tend, "sleeper", "RUNNING")
-    streams = [EventStream(tend.port, "/api/events") for _ in range(3)]
-    streams += [EventStream(tend.port, "/api/log?processname=sleeper"),
-                EventStream(tend.port, "/api/log?channel=main")]
+    # 50 open consoles, each with its state stream and a log stream.
+    streams = [EventStream(tend.port, "/api/events") for _ in range(50)]
+    streams += [EventStream(tend.port, "/api/log?processname=sleeper") for _ in range(49)]
+    streams += [EventStream(tend.port, "/api/log?channel=main")]
     try:
-        for s in streams[:3]:
+        for s in streams[:50]:
             assert s.next_event()[0] == "snapshot"
-        assert streams[4].next_event()[0] == "data"
+        assert streams[-1].next_event()[0] == "data"
         # Wait until tend has gone back to sleep after serving the streams: two equal readings 50 ms apart.
         last = [None]
 
