@@ -273,13 +273,7 @@ class WebConsole::Impl {
     } else {
       view.processname = name->second;
       auto limit = form.find("limit");
-      if (limit != form.end() && !limit->second.empty() && limit->second.size() <= 18 &&
-          std::all_of(limit->second.begin(), limit->second.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        view.limit = std::clamp<int64_t>(std::stoll(limit->second), 1024, k_max_tail_limit);
-      } else if (limit != form.end() && limit->second.size() > 18 &&
-                 std::all_of(limit->second.begin(), limit->second.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        view.limit = k_max_tail_limit;
-      }
+      view.limit = tail_limit(limit == form.end() ? nullptr : &limit->second, k_max_tail_limit);
       view.text = tail_text(name->second, view.limit);
     }
     rs.send(200, k_html, render_tail(view), with_security({{"Cache-Control", "no-cache"}}));

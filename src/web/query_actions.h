@@ -53,6 +53,11 @@ std::string refresh_message(time_t now);
 std::string stopall_message(time_t now);
 std::string restartall_message(time_t now);
 
+// The bytes tail.html shows for `limit=` (nullptr: absent), as supervisord
+// reads it: a string of digits N gives max(1024, N), anything else 1024;
+// never more than `max`.
+int64_t tail_limit(const std::string* limit, int64_t max);
+
 // "http://<Host>" as supervisord builds its redirect target from the Host
 // header (":80" dropped; "localhost" without a Host header), and the Location
 // of a message.

@@ -82,6 +82,20 @@ TEST(WebQuery, MessagesAreSupervisords) {
   EXPECT_EQ(restartall_message(1796399491), "All restarted at Fri Dec  4 15:51:31 2026");
 }
 
+TEST(WebQuery, TailLimit) {
+  auto limit = [](const char* v) {
+    std::string s = v;
+    return tail_limit(&s, 1 << 20);
+  };
+  EXPECT_EQ(tail_limit(nullptr, 1 << 20), 1024);
+  EXPECT_EQ(limit("5"), 1024);
+  EXPECT_EQ(limit("5000"), 5000);
+  EXPECT_EQ(limit("abc"), 1024);
+  EXPECT_EQ(limit("-5000"), 1024);
+  EXPECT_EQ(limit(""), 1024);
+  EXPECT_EQ(limit("99999999999999999999999999"), 1 << 20);
+}
+
 TEST(WebQuery, RedirectTargets) {
   std::string host = "127.0.0.1:9001";
   EXPECT_EQ(message_location(&host, "Process a stopped"), "http://127.0.0.1:9001/?message=Process%20a%20stopped");
