@@ -243,19 +243,19 @@ class WebConsole::Impl {
       rs.send(200, k_html, render_index(view), with_security({{"Cache-Control", "no-cache"}}));
       return;
     }
-    std::string host = rq.header("host") != nullptr ? *rq.header("host") : std::string();
-    bool has_host = rq.header("host") != nullptr;
+    // The redirect's target is decided now: the request is gone by the time the action is over.
+    std::string server = server_url(rq.header("host"));
     http::Response response = rs;
     run_query_action(
         m_sup, a, [response] { return response.alive(); },
-        [response, host, has_host](std::optional<std::string> message) {
+        [response, server](std::optional<std::string> message) {
           if (!message) {
             response.send(500, "text/html", http::error_body(500), security_headers());
             return;
           }
-          std::string location = message_location(has_host ? &host : nullptr, *message);
           response.send(301, "text/html", http::error_body(301),
-                        with_security({{"Location", location}, {"Cache-Control", "no-cache"}}));
+                        with_security({{"Location", message_location(server, *message)},
+                                       {"Cache-Control", "no-cache"}}));
         },
         [this](const Process& p) { m_logs.reset(p); });
   }

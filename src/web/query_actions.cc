@@ -168,8 +168,8 @@ std::string server_url(const std::string* host) {
   return fmt::format("http://{}", h);
 }
 
-std::string message_location(const std::string* host, const std::string& message) {
-  return server_url(host) + "/?message=" + url_quote(message);
+std::string message_location(const std::string& server, const std::string& message) {
+  return server + "/?message=" + url_quote(message);
 }
 
 void run_query_action(Supervisor& sup, const QueryAction& a, std::function<bool()> alive,

@@ -98,7 +98,8 @@ TEST(WebQuery, TailLimit) {
 
 TEST(WebQuery, RedirectTargets) {
   std::string host = "127.0.0.1:9001";
-  EXPECT_EQ(message_location(&host, "Process a stopped"), "http://127.0.0.1:9001/?message=Process%20a%20stopped");
+  EXPECT_EQ(message_location(server_url(&host), "Process a stopped"),
+            "http://127.0.0.1:9001/?message=Process%20a%20stopped");
   std::string h80 = "example.com:80";
   EXPECT_EQ(server_url(&h80), "http://example.com");
   std::string v6 = "[::1]:9001";
