@@ -114,9 +114,9 @@ class Logger {
   // The open file, if the target is a file (tailing, rotation checks).
   RotatingFile* file() { return m_file ? &*m_file : nullptr; }
 
-  // Called with each line as it is written (newline included; not while
-  // queueing before open()). The web console's main-log stream is fed from
-  // here; the observer must not log. nullptr removes it.
+  // Called with each line logged once open (newline included; in the text
+  // format, whatever the file's). The web console's main-log stream is fed
+  // from here; the observer must not log. nullptr removes it.
   void set_line_observer(std::function<void(std::string_view line)> observer) { m_observer = std::move(observer); }
 
   size_t pending() const { return m_pending.size(); }
