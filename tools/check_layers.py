@@ -5,6 +5,7 @@ The layers, bottom to top (HACKING.md has the picture):
   util  <-  sys  <-  config, log  <-  core  <-  rpc, http, events, health  <-  daemon  <-  src/main.cc
   metrics (the exposition format, RPC counters) on util; daemon uses it.
   init (tend -- cmd) sits on sys; ctl (tendctl) on config and rpc's wire format.
+  web (the console) on core, http and rpc's process naming; daemon wires it.
 Unit tests (*_test.cc) obey the same rules as the code beside them; test-only
 helpers live in tests/fakes. Exit status 0 when clean, 1 with one line per
 offending include.
@@ -22,6 +23,9 @@ ALLOWED = {
     "rpc": {"util", "sys", "sched", "config", "log", "core", "rpc"},
     "http": {"util", "sys", "config", "log", "core", "http"},
     "events": {"util", "sys", "config", "log", "core", "events"},
+    # The web console (web/): on core's commands and events, the HTTP server,
+    # and rpc's naming and descriptions of processes (the same as the page's).
+    "web": {"util", "sys", "config", "log", "core", "http", "rpc", "web"},
     "health": {"util", "sys", "config", "log", "core", "health"},
     "daemon": {"util", "sys", "sched", "config", "log", "core", "rpc", "http", "events", "health", "metrics",
                "daemon"},
@@ -32,6 +36,7 @@ ALLOWED = {
     # schedule = (cron syntax, next run): pure, on util alone.
     "sched": {"util", "sched"},
 }
+ALLOWED["daemon"].add("web")  # the daemon wires the console into the control plane
 # The two mains see everything they wire together.
 MAINS = {"main.cc": {"config", "daemon", "init", "util"}, "tendctl_main.cc": {"ctl", "util", "config"}}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"', re.M)

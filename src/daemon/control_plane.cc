@@ -22,6 +22,7 @@
 #include "rpc/supervisor_api.h"
 #include "rpc/system_api.h"
 #include "rpc/tend_api.h"
+#include "web/console.h"
 
 namespace tend::rpc {
 
@@ -88,6 +89,7 @@ class ControlPlaneImpl final : public ControlPlane {
     m_server->route("/logtail", [this](const http::Request& rq, const http::Response& rs) { logtail(rq, rs); });
     m_server->route("/mainlogtail",
                     [this](const http::Request& rq, const http::Response& rs) { mainlogtail(rq, rs); });
+    m_web.install(*m_server);  // "/": the page, its query API, tail.html, assets and api/*
     m_server->set_notice_sink([](const std::string& m) { main_logger().info("{}", m); });
     for (const HttpServerConfig& s : servers) {
       if (Status st = m_server->listen(s); !st) {
@@ -148,6 +150,7 @@ class ControlPlaneImpl final : public ControlPlane {
   }
 
   Supervisor& m_sup;
+  web::WebConsole m_web{m_sup.loop(), m_sup};  // outlives m_server's connections
   Dispatcher m_dispatcher;
   SupervisorApi m_api;
   http::LogTailService m_tails;

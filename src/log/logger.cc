@@ -145,6 +145,9 @@ void Logger::log_at(WallTime t, Level level, std::string_view msg) {
   }
   if (level >= m_opts.level) {
     emit(t, level, msg);
+    if (m_observer) {
+      m_observer(format_log_line(t, level, msg));
+    }
   }
 }
 
