@@ -2,7 +2,7 @@
 """Fails when a file under src/ includes a header from a layer it must not use.
 
 The layers, bottom to top (HACKING.md has the picture):
-  util  <-  sys  <-  config, log  <-  core  <-  rpc, http, events, health  <-  daemon  <-  src/main.cc
+  util  <-  sys  <-  config, log  <-  core  <-  rpc, http, events, health  <-  web  <-  daemon  <-  src/main.cc
   init (tend -- cmd) sits on sys; ctl (tendctl) on config and rpc's wire format.
 Unit tests (*_test.cc) obey the same rules as the code beside them; test-only
 helpers live in tests/fakes. Exit status 0 when clean, 1 with one line per
@@ -22,7 +22,10 @@ ALLOWED = {
     "http": {"util", "sys", "config", "log", "core", "http"},
     "events": {"util", "sys", "config", "log", "core", "events"},
     "health": {"util", "sys", "config", "log", "core", "health"},
-    "daemon": {"util", "sys", "sched", "config", "log", "core", "rpc", "http", "events", "health", "daemon"},
+    # The web console (web/): on core's commands and events, the HTTP server,
+    # and rpc's naming and descriptions of processes (the same as the page's).
+    "web": {"util", "sys", "config", "log", "core", "http", "rpc", "web"},
+    "daemon": {"util", "sys", "sched", "config", "log", "core", "rpc", "http", "events", "health", "web", "daemon"},
     "init": {"util", "sys", "init"},
     "ctl": {"util", "sys", "config", "rpc", "ctl"},
     # schedule = (cron syntax, next run): pure, on util alone.

@@ -22,6 +22,7 @@
 #include "rpc/supervisor_api.h"
 #include "rpc/system_api.h"
 #include "rpc/tend_api.h"
+#include "web/console.h"
 
 namespace tend::rpc {
 
@@ -75,7 +76,7 @@ http::HttpLimits limits_for_fd_budget() {
 
 class ControlPlaneImpl final : public ControlPlane {
  public:
-  ControlPlaneImpl(EventLoop& loop, Supervisor& sup) : m_sup(sup), m_api(sup), m_tails(loop) {
+  ControlPlaneImpl(EventLoop& loop, Supervisor& sup) : m_sup(sup), m_api(sup), m_tails(loop), m_web(loop, sup) {
     m_server = std::make_unique<http::HttpServer>(loop, limits_for_fd_budget());
   }
 
@@ -109,6 +110,7 @@ class ControlPlaneImpl final : public ControlPlane {
     m_server->route("/logtail", [this](const http::Request& rq, const http::Response& rs) { logtail(rq, rs); });
     m_server->route("/mainlogtail",
                     [this](const http::Request& rq, const http::Response& rs) { mainlogtail(rq, rs); });
+    m_web.install(*m_server);  // "/": the page, its query API, tail.html, assets and api/*
     m_server->set_notice_sink([](const std::string& m) { main_logger().info("{}", m); });
     for (const HttpServerConfig& s : servers) {
       if (Status st = m_server->listen(s); !st) {
@@ -167,6 +169,7 @@ class ControlPlaneImpl final : public ControlPlane {
   Dispatcher m_dispatcher;
   SupervisorApi m_api;
   http::LogTailService m_tails;
+  web::WebConsole m_web;
   // Last: destroyed first, so no request reaches the members above once
   // they start going away.
   std::unique_ptr<http::HttpServer> m_server;

@@ -141,10 +141,13 @@ void Logger::emit(WallTime t, Level level, std::string_view msg) {
     SyslogSink& sink = m_opts.syslog != nullptr ? *m_opts.syslog : system_syslog();
     send_lines(sink, fmt::format("{} {} ", format_timestamp(t), level_tag(level)), msg);
   }
-  if (!m_file && !m_echo) {
+  if (!m_file && !m_echo && !m_observer) {
     return;
   }
   std::string line = format_log_line(t, level, msg);
+  if (m_observer) {
+    m_observer(line);
+  }
   if (m_echo) {
     // Best effort: a closed stdout must not stop the file from getting the line.
     write_all(m_opts.echo_fd, line);

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <deque>
 #include <fmt/format.h>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -113,6 +114,11 @@ class Logger {
   // The open file, if the target is a file (tailing, rotation checks).
   RotatingFile* file() { return m_file ? &*m_file : nullptr; }
 
+  // Called with each line as it is written (newline included; not while
+  // queueing before open()). The web console's main-log stream is fed from
+  // here; the observer must not log. nullptr removes it.
+  void set_line_observer(std::function<void(std::string_view line)> observer) { m_observer = std::move(observer); }
+
   size_t pending() const { return m_pending.size(); }
   // Writes the queued lines to fd (e.g. stderr when the config fails to load
   // and the log is never opened) and empties the queue.
@@ -144,6 +150,7 @@ class Logger {
   // What the file did not take while m_failing: lines not wholly written, bytes.
   uint64_t m_dropped_lines = 0;
   uint64_t m_dropped_bytes = 0;
+  std::function<void(std::string_view)> m_observer;
 };
 
 // The one process-wide main logger (the daemon is single-threaded).

@@ -1,0 +1,209 @@
+#include "web/text.h"
+
+#include <time.h>
+
+#include <fmt/format.h>
+
+namespace tend::web {
+
+namespace {
+
+constexpr std::string_view k_replacement = "\xEF\xBF\xBD";
+
+// Length of the valid UTF-8 sequence starting at s[i] (a non-ASCII lead), or
+// 0 when it is invalid there.
+size_t utf8_length(std::string_view s, size_t i) {
+  auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = at(i);
+  size_t n = 0;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    lo = c == 0xE0 ? 0xA0 : 0x80;  // no overlong forms
+    hi = c == 0xED ? 0x9F : 0xBF;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    lo = c == 0xF0 ? 0x90 : 0x80;
+    hi = c == 0xF4 ? 0x8F : 0xBF;  // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) {
+    return 0;
+  }
+  if (at(i + 1) < lo || at(i + 1) > hi) {
+    return 0;
+  }
+  for (size_t k = 2; k < n; ++k) {
+    if ((at(i + k) & 0xC0) != 0x80) {
+      return 0;
+    }
+  }
+  return n;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+}  // namespace
+
+void append_repaired_utf8(std::string& out, std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t run = i;
+    while (run < s.size() && static_cast<unsigned char>(s[run]) < 0x80) {
+      ++run;
+    }
+    out.append(s.substr(i, run - i));
+    i = run;
+    if (i >= s.size()) {
+      break;
+    }
+    size_t n = utf8_length(s, i);
+    if (n == 0) {
+      out.append(k_replacement);
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+}
+
+size_t incomplete_utf8_tail(std::string_view s) {
+  size_t n = s.size();
+  for (size_t back = 1; back <= 3 && back <= n; ++back) {
+    unsigned char c = static_cast<unsigned char>(s[n - back]);
+    if ((c & 0xC0) == 0x80) {
+      continue;  // a continuation byte: look further back for the lead
+    }
+    size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 1;
+    if (c >= 0xF5 || need <= back) {
+      return 0;  // complete, ASCII, or no lead at all
+    }
+    // Only a prefix that can still become valid is held back.
+    std::string_view tail = s.substr(n - back);
+    if (c == 0xE0 && back >= 2 && static_cast<unsigned char>(tail[1]) < 0xA0) {
+      return 0;
+    }
+    if (c == 0xF0 && back >= 2 && static_cast<unsigned char>(tail[1]) < 0x90) {
+      return 0;
+    }
+    if (c == 0xED && back >= 2 && static_cast<unsigned char>(tail[1]) > 0x9F) {
+      return 0;
+    }
+    if (c == 0xF4 && back >= 2 && static_cast<unsigned char>(tail[1]) > 0x8F) {
+      return 0;
+    }
+    return back;
+  }
+  return 0;
+}
+
+std::string repair_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  append_repaired_utf8(out, s);
+  return out;
+}
+
+void append_html_escaped(std::string& out, std::string_view s) {
+  std::string text = repair_utf8(s);
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+}
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  append_html_escaped(out, s);
+  return out;
+}
+
+std::string url_quote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                c == '.' || c == '-' || c == '~' || c == '/';
+    if (safe) {
+      out += ch;
+    } else {
+      fmt::format_to(std::back_inserter(out), "%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string form_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = hex_digit(s[i + 1]);
+      int lo = hex_digit(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      } else {
+        out += '%';
+      }
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+Form parse_form(std::string_view query) {
+  Form form;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    size_t eq = pair.find('=');
+    if (eq == std::string_view::npos || eq + 1 == pair.size()) {
+      continue;
+    }
+    // Python decodes the bytes as UTF-8 with errors="replace".
+    std::string name = repair_utf8(form_decode(pair.substr(0, eq)));
+    form.emplace(std::move(name), repair_utf8(form_decode(pair.substr(eq + 1))));
+  }
+  return form;
+}
+
+std::string ctime_text(time_t t) {
+  static const char* const k_days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static const char* const k_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  struct tm tm {};
+  localtime_r(&t, &tm);
+  return fmt::format("{} {} {:2} {:02}:{:02}:{:02} {}", k_days[tm.tm_wday], k_months[tm.tm_mon], tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
+}
+
+}  // namespace tend::web
