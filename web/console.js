@@ -190,7 +190,7 @@
       stateCell(p),
       el('td', {class: 'name', 'data-label': 'Name'}, el('a', {href: tail, 'data-log': p.namespec}, p.namespec)),
       el('td', {class: 'description', 'data-label': 'Description'}, descriptionText(entry)),
-      el('td', {class: 'restarts num', 'data-label': 'Restarts'}, String(p.restarts || 0)),
+      el('td', {class: 'restarts num' + (p.restarts ? '' : ' zero'), 'data-label': 'Restarts'}, String(p.restarts || 0)),
       el('td', {class: 'exit num', 'data-label': 'Exit'}, exitText(p)),
       checksCell(p),
       actionsCell(p));
@@ -241,8 +241,11 @@
       for (const entry of entries) body.append(row(entry));
       table.append(body);
     }
-    if (!groups.size) {
-      table.append(el('tbody', null, el('tr', null, el('td', {colspan: COLUMNS.length, class: 'muted'}, 'No programs configured.'))));
+    // The server's own "no programs" paragraph, or ours.
+    const empty = document.getElementById('empty');
+    if (empty) empty.hidden = groups.size > 0;
+    else if (!groups.size) {
+      table.append(el('tbody', null, el('tr', null, el('td', {colspan: COLUMNS.length, class: 'muted'}, 'No programs are configured.'))));
     }
     refreshDecor();
     restoreFocus(focus);
@@ -388,6 +391,15 @@
     }
   });
 
+  // An open "More" menu closes on Escape (focus back on its summary) and on a click elsewhere.
+  document.addEventListener('click', function (e) {
+    for (const d of table.querySelectorAll('details.more[open]')) if (!d.contains(e.target)) d.open = false;
+  });
+  table.addEventListener('keydown', function (e) {
+    const d = e.key === 'Escape' && e.target.closest('details.more[open]');
+    if (d) { d.open = false; d.querySelector('summary').focus(); }
+  });
+
   document.addEventListener('keydown', function (e) {
     const t = e.target;
     const typing = t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
@@ -493,6 +505,8 @@
     for (const p of status.processes) procs.set(p.namespec, {p: p, at: now});
     live = true;
     toolbar.hidden = false;
+    // The page's raw main-log link gives way to the log pane (the toolbar's button).
+    for (const a of root.querySelectorAll('a[href="mainlogtail"]')) a.hidden = true;
     root.classList.add('live');
     renderAll();
     showSupervisor();
