@@ -313,8 +313,8 @@ class Page:
         for kind in ("keyDown", "keyUp"):
             params = {"type": kind, "key": key, "code": code or key,
                       "windowsVirtualKeyCode": key_code, "nativeVirtualKeyCode": key_code}
-            if kind == "keyDown" and len(key) == 1:
-                params["text"] = key
+            if kind == "keyDown" and (len(key) == 1 or key == "Enter"):
+                params["text"] = "\r" if key == "Enter" else key
             self.call("Input.dispatchKeyEvent", params)
 
     def csp_violations(self):
