@@ -97,12 +97,13 @@ def free_port():
 class WebTend:
     """tend -n with an authenticated inet_http_server on a free loopback port."""
 
-    def __init__(self):
+    def __init__(self, port=None, conf=None):
+        """`port` and `conf`: those of an earlier instance (a restart on the same address)."""
         self.dir = tempfile.mkdtemp(prefix="tweb")
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}/"
         self.conf = os.path.join(self.dir, "tend.conf")
-        Path(self.conf).write_text(CONF.format(
+        Path(self.conf).write_text(conf or CONF.format(
             port=self.port, user=USER, password=PASSWORD, evil=EVIL_NAME,
             evil_text=EVIL_TEXT.replace("%", "%%"),
             evil_text_q=EVIL_TEXT.replace(" ", "_").replace('"', "").replace("%", "%%")))
@@ -398,6 +399,37 @@ def test_works_with_javascript_disabled(tend, browser):
         p.close()
         if tend.state("beta") != "RUNNING":
             tend.rpc().supervisor.startProcess("beta")
+
+
+def test_reconnects_after_tend_restarts(browser):
+    """The connection state shows the stream's loss; once tend is back on the same port the page
+    is live again with the new processes' state, without a reload."""
+    first = WebTend()
+    port, conf = first.port, Path(first.conf).read_text()
+    second = None
+    p = browser.new_page(auth=(USER, PASSWORD))
+    try:
+        first.wait_settled()
+        p.goto(first.base)
+        p.wait("document.getElementById('conn').textContent === 'live'", what="the console to go live")
+        old_pid = first.rpc().supervisor.getProcessInfo("alpha")["pid"]
+        p.eval("window.__same_document = true")
+        kill_session(first.proc)
+        p.wait("document.getElementById('conn').textContent !== 'live'", what="the lost stream shown")
+        assert p.eval("document.getElementById('conn').className") != "conn live"
+        second = WebTend(port=port, conf=conf)
+        second.wait_settled()
+        new_pid = second.rpc().supervisor.getProcessInfo("alpha")["pid"]
+        p.wait(f"document.getElementById('conn').textContent === 'live' && "
+               f"document.querySelector({json.dumps(sel('alpha', 'td.description'))}).textContent"
+               f".startsWith('pid {new_pid},')", 20, what="the new tend's snapshot")
+        assert new_pid != old_pid
+        assert p.eval("window.__same_document") is True
+    finally:
+        p.close()
+        for t in (first, second):
+            if t:
+                t.stop()
 
 
 # ---- cross-site requests --------------------------------------------------------------------
