@@ -87,7 +87,7 @@
 
   const filter = el('input', {
     type: 'search', id: 'filter', placeholder: 'name, group or state', autocomplete: 'off',
-    spellcheck: 'false', 'aria-describedby': 'shown', oninput: applyFilter,
+    spellcheck: 'false', 'aria-describedby': 'shown', oninput: function () { applyFilter(); },
     onkeydown: function (e) { if (e.key === 'Escape' && filter.value) { filter.value = ''; applyFilter(); } },
   });
   const shown = el('span', {id: 'shown', class: 'muted'});
@@ -153,17 +153,24 @@
   }
 
   function actionsCell(p) {
-    const menu = el('div', {class: 'menu'}, el('span', {class: 'muted'}, 'Signal'));
-    for (const s of SIGNALS) menu.append(actionButton('signal', s, p, {signal: s}));
-    menu.append(actionButton('clearlog', 'Clear log', p));
     const logs = p.logs || [];
+    // The "More" menu is filled when first opened (a click on its summary, also from the
+    // keyboard): a thousand rows need no eight thousand buttons up front.
+    const menu = el('div', {class: 'menu'});
+    const summary = el('summary', {'aria-label': 'More actions for ' + p.namespec, onclick: function () {
+      if (menu.firstChild) return;
+      menu.append(el('span', {class: 'muted'}, 'Signal'));
+      for (const s of SIGNALS) menu.append(actionButton('signal', s, p, {signal: s}));
+      menu.append(actionButton('clearlog', 'Clear log', p));
+      syncActions(menu.parentNode.parentNode, procs.get(p.namespec).p);
+    }}, 'More');
     return el('td', {class: 'actions', 'data-label': 'Actions'},
       actionButton('start', 'Start', p), actionButton('stop', 'Stop', p),
       actionButton('restart', 'Restart', p),
       el('button', {type: 'button', class: 'act', 'data-action': 'log', disabled: !logs.length,
                     'aria-label': 'Log of ' + p.namespec,
                     onclick: function () { openLog(p.namespec, logs[0]); }}, 'Log'),
-      el('details', {class: 'more'}, el('summary', {'aria-label': 'More actions for ' + p.namespec}, 'More'), menu));
+      el('details', {class: 'more'}, summary, menu));
   }
 
   /* Enables the buttons that fit the state; focus on a button being disabled moves to the
@@ -214,7 +221,7 @@
     const toggle = el('button', {type: 'button', class: 'toggle', 'aria-expanded': String(open),
                                  onclick: function () { toggleGroup(group); }}, group);
     return el('tr', {class: 'group'},
-      el('th', {colspan: COLUMNS.length, scope: 'rowgroup'}, toggle,
+      el('th', {colspan: span(), scope: 'rowgroup'}, toggle,
         el('span', {class: 'muted count'}, running + ' of ' + entries.length + ' running')));
   }
 
@@ -234,18 +241,19 @@
       return el('th', {scope: 'col', class: c[0]}, c[1]);
     })));
     for (const old of table.querySelectorAll('thead, tbody')) old.remove();
+    if (watcher) { watcher.disconnect(); onScreen.clear(); }
     table.append(thead);
     for (const [group, entries] of groups) {
       const body = el('tbody', {'data-group': group});
       if (hasHeader(group, entries)) body.append(groupHeader(group, entries));
-      for (const entry of entries) body.append(row(entry));
+      for (const entry of entries) body.append(watch(row(entry)));
       table.append(body);
     }
     // The server's own "no programs" paragraph, or ours.
     const empty = document.getElementById('empty');
     if (empty) empty.hidden = groups.size > 0;
     else if (!groups.size) {
-      table.append(el('tbody', null, el('tr', null, el('td', {colspan: COLUMNS.length, class: 'muted'}, 'No programs are configured.'))));
+      table.append(el('tbody', null, el('tr', null, el('td', {colspan: span(), class: 'muted'}, 'No programs are configured.'))));
     }
     refreshDecor();
     restoreFocus(focus);
@@ -264,7 +272,7 @@
       const entries = Array.from(procs.values()).filter(function (e) { return e.p.group === p.group; });
       header.replaceWith(groupHeader(p.group, entries));
     }
-    refreshDecor();
+    refreshDecor(body);
   }
 
   function removeOne(namespec) {
@@ -272,15 +280,28 @@
     renderAll();
   }
 
-  /* What depends on every row: the checks column, the filter, collapsing, the uptime tick. */
-  function refreshDecor() {
-    let checks = false;
-    for (const e of procs.values()) {
-      if ((e.p.ready !== null && e.p.ready !== undefined) || (e.p.healthy !== null && e.p.healthy !== undefined)) checks = true;
-    }
+  /* The checks column shows when any process has a readiness or health check. */
+  function anyChecks() {
+    for (const e of procs.values()) if (e.p.ready != null || e.p.healthy != null) return true;
+    return false;
+  }
+
+  /* Columns a full-width row spans: a hidden column must not count (the fixed table layout
+   * would make it an extra column). */
+  function span() {
+    return COLUMNS.length - (anyChecks() ? 0 : 1);
+  }
+
+  /* What depends on more than one row: the checks column, the filter and collapsing (of `body`
+   * only, when one row changed), the uptime tick. */
+  function refreshDecor(body) {
+    const checks = anyChecks();
+    if (body && checks === table.classList.contains('no-checks')) { renderAll(); return; }
     table.classList.toggle('no-checks', !checks);
-    applyFilter();
-    tick();
+    applyFilter(body);
+    let running = false;
+    for (const e of procs.values()) if (e.p.state === 'RUNNING') { running = true; break; }
+    if (body) setTicker(running); else tick();
   }
 
   function toggleGroup(group) {
@@ -293,24 +314,28 @@
 
   /* Every word of the filter must appear in the row's name, group, state or description. An
    * active filter shows matches inside collapsed groups too. */
-  function applyFilter() {
+  function applyFilter(only) {
     const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
-    let total = 0, visible = 0;
-    for (const body of table.querySelectorAll('tbody[data-group]')) {
-      const group = body.getAttribute('data-group');
+    for (const body of only ? [only] : table.querySelectorAll('tbody[data-group]')) {
+      const fold = !words.length && collapsed.has(body.getAttribute('data-group')) && !!body.querySelector('tr.group');
       let any = false;
       for (const tr of body.querySelectorAll('tr[data-namespec]')) {
         const entry = procs.get(tr.getAttribute('data-namespec'));
         if (!entry) continue;
-        total++;
         const hay = (entry.p.namespec + ' ' + entry.p.state + ' ' + (entry.p.description || '')).toLowerCase();
         const match = words.every(function (w) { return hay.indexOf(w) >= 0; });
-        tr.hidden = !match || (!words.length && collapsed.has(group) && !!body.querySelector('tr.group'));
-        if (match) { visible++; any = true; }
+        tr.hidden = !match || fold;
+        if (match) any = true;
       }
       body.hidden = !any;
     }
-    shown.textContent = words.length ? visible + ' of ' + total + ' shown' : total + (total === 1 ? ' process' : ' processes');
+    const total = procs.size;
+    if (!words.length) {
+      shown.textContent = total + (total === 1 ? ' process' : ' processes');
+    } else {
+      const visible = table.querySelectorAll('tbody:not([hidden]) tr[data-namespec]:not([hidden])').length;
+      shown.textContent = visible + ' of ' + total + ' shown';
+    }
   }
 
   function focusKey() {
@@ -332,18 +357,42 @@
   // ---- uptime tick ---------------------------------------------------------------------------
 
   let ticker = null;
+  // Rows on screen: only their uptime is rewritten each second (a thousand rows rewritten every
+  // second would cost the page a table layout each time); a row scrolled into view catches up.
+  const onScreen = new Set();
+  const watcher = window.IntersectionObserver ? new IntersectionObserver(function (changes) {
+    for (const c of changes) {
+      if (c.isIntersecting) { onScreen.add(c.target); refreshUptime(c.target); } else onScreen.delete(c.target);
+    }
+  }) : null;
+
+  function watch(tr) {
+    if (watcher) watcher.observe(tr);
+    return tr;
+  }
+
+  function refreshUptime(tr) {
+    const entry = procs.get(tr.getAttribute('data-namespec'));
+    if (!entry || entry.p.state !== 'RUNNING' || !tr.isConnected) return;
+    const td = tr.querySelector('td.description');
+    const text = descriptionText(entry);
+    if (td.textContent !== text) td.textContent = text;
+  }
+
   /* Rewrites the running rows' descriptions; runs every second only while a process runs and
    * the page is visible. */
   function tick() {
     let running = false;
-    for (const tr of table.querySelectorAll('tr[data-namespec]')) {
-      const entry = procs.get(tr.getAttribute('data-namespec'));
-      if (!entry || entry.p.state !== 'RUNNING') continue;
-      running = true;
-      const td = tr.querySelector('td.description');
-      const text = descriptionText(entry);
-      if (td.textContent !== text) td.textContent = text;
+    for (const e of procs.values()) if (e.p.state === 'RUNNING') { running = true; break; }
+    if (running) {
+      for (const tr of watcher ? Array.from(onScreen) : table.querySelectorAll('tr[data-namespec]')) {
+        if (tr.isConnected) refreshUptime(tr); else onScreen.delete(tr);
+      }
     }
+    setTicker(running);
+  }
+
+  function setTicker(running) {
     const want = running && !document.hidden;
     if (want && !ticker) ticker = setInterval(tick, 1000);
     if (!want && ticker) { clearInterval(ticker); ticker = null; }

@@ -108,14 +108,14 @@ def _clock_offset(page, samples=20):
     return best[1]
 
 
-def dom_latency(changes):
-    """`changes` alternating stopProcess / startProcess of p0000 over XML-RPC (unix socket,
-    kept-alive); for each, ms from just before the call to the DOM showing the first new state
-    (STOPPING or STARTING) and the final one (STOPPED or RUNNING)."""
+def dom_latency(changes, n=1):
+    """`changes` alternating stopProcess / startProcess of p0000 (of `n` programs) over XML-RPC
+    (unix socket, kept-alive); for each, ms from just before the call to the DOM showing the first
+    new state (STOPPING or STARTING) and the final one (STOPPED or RUNNING)."""
     def run(product, sb):
         if not cdplib.find_chromium():
             raise Unsupported("chromium is not installed")
-        r, port = _start(product, sb, 1)
+        r, port = _start(product, sb, n)
         _page(port)
         proxy = rpc.proxy(r.sock)
         first, final = [], []
