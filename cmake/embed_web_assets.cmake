@@ -1,6 +1,7 @@
 # Turns the files of web/ into a C++ source: each file gzip -9n'ed (no name,
-# no time: the same bytes in any build) and kept both compressed and as is,
-# with an ETag from its SHA-256. Run by cmake -P with FILES (separated by '|'),
+# no time: the same bytes in any build) and kept compressed only (a client
+# that does not take gzip gets them through web/gunzip.h), with an ETag from
+# its SHA-256. Run by cmake -P with FILES (separated by '|'),
 # OUT (the .cc to write) and GZ_DIR (a scratch directory).
 string(REPLACE "|" ";" files "${FILES}")
 list(SORT files)
@@ -57,16 +58,13 @@ foreach(f ${files})
     message(FATAL_ERROR "unable to compress ${f}: gzip exited with ${rc}")
   endif()
   hex_array(gz_hex "${gz}")
-  hex_array(id_hex "${f}")
   file(SIZE "${gz}" gz_size)
-  file(SIZE "${f}" id_size)
   file(SHA256 "${f}" sum)
   string(SUBSTRING "${sum}" 0 20 etag)
   content_type(type "${name}")
-  string(APPEND body "const unsigned char k_gz_${i}[] = {\n${gz_hex}};\nconst unsigned char k_id_${i}[] = {\n${id_hex}};\n\n")
+  string(APPEND body "const unsigned char k_gz_${i}[] = {\n${gz_hex}};\n\n")
   string(APPEND table "    {\"${name}\", \"${type}\", \"\\\"${etag}\\\"\",\n"
-                      "     {reinterpret_cast<const char*>(k_gz_${i}), ${gz_size}},\n"
-                      "     {reinterpret_cast<const char*>(k_id_${i}), ${id_size}}},\n")
+                      "     {reinterpret_cast<const char*>(k_gz_${i}), ${gz_size}}},\n")
   math(EXPR i "${i} + 1")
 endforeach()
 string(APPEND body "}  // namespace\n\nstd::span<const Asset> embedded_assets() {\n")

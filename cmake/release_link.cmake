@@ -36,6 +36,10 @@ endif()
 file(GLOB TEND_COLD_SOURCES CONFIGURE_DEPENDS
      ${CMAKE_SOURCE_DIR}/src/config/*.cc ${CMAKE_SOURCE_DIR}/src/sched/*.cc)
 list(FILTER TEND_COLD_SOURCES EXCLUDE REGEX "_test\\.cc$")
+# The web console (src/web/) answers a person's clicks: never hot.
+file(GLOB TEND_WEB_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/web/*.cc)
+list(FILTER TEND_WEB_SOURCES EXCLUDE REGEX "_test\\.cc$")
+list(APPEND TEND_COLD_SOURCES ${TEND_WEB_SOURCES} ${TEND_GENERATED_DIR}/web_assets_data.cc)
 list(APPEND TEND_COLD_SOURCES ${CMAKE_SOURCE_DIR}/src/daemon/config_remarks.cc
      ${CMAKE_SOURCE_DIR}/src/rpc/config_info.cc)
 set_source_files_properties(${TEND_COLD_SOURCES} TARGET_DIRECTORY tend_core PROPERTIES COMPILE_OPTIONS -Os)

@@ -1,5 +1,6 @@
 // The console's static files: every file of web/ at build time, compiled in
-// (cmake/embed_web_assets.cmake), each both gzip -9n'ed and as is.
+// gzip -9n'ed (cmake/embed_web_assets.cmake). A client that does not accept
+// gzip gets the bytes decompressed on request (web/gunzip.h).
 #pragma once
 
 #include <span>
@@ -12,7 +13,6 @@ struct Asset {
   std::string_view content_type;  // from the extension
   std::string_view etag;          // quoted: "\"<20 hex of the SHA-256>\""
   std::string_view gzip;          // gzip -9n of the file
-  std::string_view identity;      // the file's bytes
 };
 
 // Sorted by name.

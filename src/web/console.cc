@@ -16,6 +16,7 @@
 #include "util/signals.h"
 #include "util/version.h"
 #include "web/assets.h"
+#include "web/gunzip.h"
 #include "web/json.h"
 #include "web/origin.h"
 #include "web/page.h"
@@ -322,7 +323,13 @@ class WebConsole::Impl {
       headers.emplace_back("Content-Encoding", "gzip");
       rs.send(200, a->content_type, std::string(a->gzip), headers);
     } else {
-      rs.send(200, a->content_type, std::string(a->identity), headers);
+      Result<std::string> plain = gunzip(a->gzip);
+      if (!plain) {
+        main_logger().error("unable to serve {}: {}", a->name, plain.error());
+        rs.send(500, "text/html", http::error_body(500), security_headers());
+        return;
+      }
+      rs.send(200, a->content_type, std::move(*plain), headers);
     }
   }
 

@@ -60,9 +60,9 @@ std::string server_url(const std::string* host);
 std::string message_location(const std::string* host, const std::string& message);
 
 // Runs `a` against `sup`; `done` gets the message (nullopt: the action is
-// Invalid, answer 500) once the action is over. `done` is not called if
-// `alive` returns false by then (the client went away). `cleared` is told
-// of each process whose logs were cleared.
+// Invalid, answer 500) once the action is over. The action runs to its end
+// even when the client goes away; `done` is then not called (`alive`
+// returns false). `cleared` is told of each process whose logs were cleared.
 void run_query_action(Supervisor& sup, const QueryAction& a, std::function<bool()> alive,
                       std::function<void(std::optional<std::string>)> done,
                       std::function<void(const Process&)> cleared);
