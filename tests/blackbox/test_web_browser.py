@@ -75,6 +75,20 @@ command=/nonexistent/{evil_text_q}
 startsecs=0
 startretries=0
 
+[program:checked]
+command=/bin/sleep 1000
+startsecs=0
+ready=exec:/bin/true
+healthcheck=file:%(here)s/no-such-file
+healthcheck_interval=0.2
+healthcheck_retries=1
+healthcheck_action=none
+
+[program:quitter]
+command=/bin/sh -c 'exit 3'
+startsecs=0
+autorestart=false
+
 [group:grp]
 programs=g1,g2
 
@@ -187,6 +201,11 @@ def sel(ns, what):
     return f"tr[data-namespec={css_str(ns)}] {what}"
 
 
+def cell(ns, td):
+    """JS expression: the text of cell `td` (e.g. "td.exit") in the row of `ns`."""
+    return f"document.querySelector({json.dumps(sel(ns, td))}).textContent"
+
+
 def row_state(ns):
     return f"(document.querySelector({json.dumps(sel(ns, 'td.state'))}) || {{}}).textContent"
 
@@ -272,6 +291,12 @@ def test_log_pane_follows_output(tend, page):
     tend.rpc().supervisor.sendProcessStdin("talker", marker + "\n")
     page.wait(f"document.getElementById('logtext').textContent.includes({json.dumps(marker)})",
               what="the new line in the log pane")
+    page.click("#logpane .channels button[aria-pressed=false]")  # stderr
+    page.wait("document.getElementById('logpane').dataset.channel === 'stderr' && "
+              "document.querySelector('#logpane .conn').textContent === 'following'", what="talker's stderr")
+    page.click("#logpane .channels button[aria-pressed=false]")  # back to stdout
+    page.wait(f"document.getElementById('logtext').textContent.includes({json.dumps(marker)})",
+              what="stdout again, from the log's end")
     # Clear log empties the file, and the pane with it (event: reset).
     page.click(sel("talker", "summary"))
     page.click(sel("talker", "button[data-action=clearlog]"))
@@ -345,6 +370,19 @@ def test_keyboard_filter_and_group_collapse(page):
     page.key("Tab", "Tab", 9)
     outline = page.eval("getComputedStyle(document.activeElement).outlineStyle")
     assert outline not in ("", "none"), outline
+    assert problems(page) == []
+
+
+def test_restarts_exit_status_and_checks(tend, page):
+    page.wait(f"{cell('checked', 'td.checks')}.includes('unhealthy')", what="checked's failed health check")
+    assert "ready" in page.eval(cell("checked", "td.checks"))
+    assert page.eval("document.getElementById('processes').classList.contains('no-checks')") is False
+    assert page.eval(row_state("quitter")) == "EXITED"
+    assert page.eval(cell("quitter", "td.exit")) == str(tend.rpc().supervisor.getProcessInfo("quitter")["exitstatus"]) == "3"
+    before = int(page.eval(cell("grp:g2", "td.restarts")))
+    page.click(sel("grp:g2", "button[data-action=restart]"))
+    page.wait(f"{cell('grp:g2', 'td.restarts')} === '{before + 1}' && {row_state('grp:g2')} === 'RUNNING'",
+              what="g2's restart counted")
     assert problems(page) == []
 
 
