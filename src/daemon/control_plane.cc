@@ -76,7 +76,7 @@ http::HttpLimits limits_for_fd_budget() {
 
 class ControlPlaneImpl final : public ControlPlane {
  public:
-  ControlPlaneImpl(EventLoop& loop, Supervisor& sup) : m_sup(sup), m_api(sup), m_tails(loop), m_web(loop, sup) {
+  ControlPlaneImpl(EventLoop& loop, Supervisor& sup) : m_sup(sup), m_api(sup), m_tails(loop) {
     m_server = std::make_unique<http::HttpServer>(loop, limits_for_fd_budget());
   }
 
@@ -166,10 +166,10 @@ class ControlPlaneImpl final : public ControlPlane {
   }
 
   Supervisor& m_sup;
+  web::WebConsole m_web{m_sup.loop(), m_sup};  // outlives m_server's connections
   Dispatcher m_dispatcher;
   SupervisorApi m_api;
   http::LogTailService m_tails;
-  web::WebConsole m_web;
   // Last: destroyed first, so no request reaches the members above once
   // they start going away.
   std::unique_ptr<http::HttpServer> m_server;

@@ -218,6 +218,9 @@ class WebConsole::Impl {
     }
     Form form = request_form(rq);
     QueryAction a = classify_query(form);
+    if (rq.method == "HEAD") {
+      a.kind = QueryKind::Page;  // a HEAD never acts (supervisord answers it 404)
+    }
     if (changes_state(a.kind) && !same_site(rq)) {
       forbidden(rs);
       return;
@@ -240,19 +243,19 @@ class WebConsole::Impl {
       rs.send(200, k_html, render_index(view), with_security({{"Cache-Control", "no-cache"}}));
       return;
     }
-    std::string host = rq.header("host") != nullptr ? *rq.header("host") : std::string();
-    bool has_host = rq.header("host") != nullptr;
+    // The redirect's target is decided now: the request is gone by the time the action is over.
+    std::string server = server_url(rq.header("host"));
     http::Response response = rs;
     run_query_action(
         m_sup, a, [response] { return response.alive(); },
-        [response, host, has_host](std::optional<std::string> message) {
+        [response, server](std::optional<std::string> message) {
           if (!message) {
             response.send(500, "text/html", http::error_body(500), security_headers());
             return;
           }
-          std::string location = message_location(has_host ? &host : nullptr, *message);
           response.send(301, "text/html", http::error_body(301),
-                        with_security({{"Location", location}, {"Cache-Control", "no-cache"}}));
+                        with_security({{"Location", message_location(server, *message)},
+                                       {"Cache-Control", "no-cache"}}));
         },
         [this](const Process& p) { m_logs.reset(p); });
   }
@@ -270,13 +273,7 @@ class WebConsole::Impl {
     } else {
       view.processname = name->second;
       auto limit = form.find("limit");
-      if (limit != form.end() && !limit->second.empty() && limit->second.size() <= 18 &&
-          std::all_of(limit->second.begin(), limit->second.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        view.limit = std::clamp<int64_t>(std::stoll(limit->second), 1024, k_max_tail_limit);
-      } else if (limit != form.end() && limit->second.size() > 18 &&
-                 std::all_of(limit->second.begin(), limit->second.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        view.limit = k_max_tail_limit;
-      }
+      view.limit = tail_limit(limit == form.end() ? nullptr : &limit->second, k_max_tail_limit);
       view.text = tail_text(name->second, view.limit);
     }
     rs.send(200, k_html, render_tail(view), with_security({{"Cache-Control", "no-cache"}}));

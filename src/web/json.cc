@@ -8,6 +8,18 @@
 
 namespace tend::web {
 
+namespace {
+
+// "\u00XX" for a byte below 0x80.
+void append_u_escape(std::string& out, unsigned char c) {
+  static constexpr char k_hex[] = "0123456789abcdef";
+  out += "\\u00";
+  out += k_hex[c >> 4];
+  out += k_hex[c & 0xF];
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view bytes) {
   std::string text = repair_utf8(bytes);
   out += '"';
@@ -21,10 +33,10 @@ void append_json_string(std::string& out, std::string_view bytes) {
       case '\t': out += "\\t"; break;
       case '<':
       case '>':
-      case '&': fmt::format_to(std::back_inserter(out), "\\u{:04x}", c); break;
+      case '&': append_u_escape(out, c); break;
       default:
         if (c < 0x20 || c == 0x7F) {
-          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+          append_u_escape(out, c);
         } else {
           out += ch;
         }
@@ -56,7 +68,7 @@ JsonObject& JsonObject::str(std::string_view k, std::string_view value) {
 
 JsonObject& JsonObject::num(std::string_view k, int64_t value) {
   key(k);
-  fmt::format_to(std::back_inserter(m_out), "{}", value);
+  m_out += std::to_string(value);
   return *this;
 }
 

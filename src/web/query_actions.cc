@@ -1,5 +1,7 @@
 #include "web/query_actions.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "rpc/process_info.h"
@@ -133,6 +135,22 @@ std::string refresh_message(time_t now) { return "Page refreshed at " + ctime_te
 std::string stopall_message(time_t now) { return "All stopped at " + ctime_text(now); }
 std::string restartall_message(time_t now) { return "All restarted at " + ctime_text(now); }
 
+int64_t tail_limit(const std::string* limit, int64_t max) {
+  constexpr int64_t k_least = 1024;
+  if (limit == nullptr || limit->empty() ||
+      !std::all_of(limit->begin(), limit->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::min(k_least, max);
+  }
+  int64_t n = 0;
+  for (char c : *limit) {
+    n = n * 10 + (c - '0');
+    if (n >= max) {
+      return max;  // also stops before the number could overflow
+    }
+  }
+  return std::clamp(n, k_least, max);
+}
+
 std::string server_url(const std::string* host) {
   if (host == nullptr) {
     return "http://localhost";
@@ -150,8 +168,8 @@ std::string server_url(const std::string* host) {
   return fmt::format("http://{}", h);
 }
 
-std::string message_location(const std::string* host, const std::string& message) {
-  return server_url(host) + "/?message=" + url_quote(message);
+std::string message_location(const std::string& server, const std::string& message) {
+  return server + "/?message=" + url_quote(message);
 }
 
 void run_query_action(Supervisor& sup, const QueryAction& a, std::function<bool()> alive,

@@ -53,11 +53,16 @@ std::string refresh_message(time_t now);
 std::string stopall_message(time_t now);
 std::string restartall_message(time_t now);
 
+// The bytes tail.html shows for `limit=` (nullptr: absent), as supervisord
+// reads it: a string of digits N gives max(1024, N), anything else 1024;
+// never more than `max`.
+int64_t tail_limit(const std::string* limit, int64_t max);
+
 // "http://<Host>" as supervisord builds its redirect target from the Host
 // header (":80" dropped; "localhost" without a Host header), and the Location
-// of a message.
+// of a message there: "<server>/?message=<quoted>".
 std::string server_url(const std::string* host);
-std::string message_location(const std::string* host, const std::string& message);
+std::string message_location(const std::string& server, const std::string& message);
 
 // Runs `a` against `sup`; `done` gets the message (nullopt: the action is
 // Invalid, answer 500) once the action is over. The action runs to its end

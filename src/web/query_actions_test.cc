@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <optional>
+#include <string>
+
 namespace tend::web {
 namespace {
 
@@ -31,6 +35,29 @@ TEST(WebQuery, OnlyRealActionsAreCheckedCrossSite) {
   EXPECT_TRUE(changes_state(QueryKind::Invalid));
 }
 
+// Local time is UTC while it lives; the previous TZ comes back after.
+class ScopedUtc {
+ public:
+  ScopedUtc() {
+    if (const char* tz = getenv("TZ")) {
+      m_old = tz;
+    }
+    setenv("TZ", "UTC", 1);
+    tzset();
+  }
+  ~ScopedUtc() {
+    if (m_old) {
+      setenv("TZ", m_old->c_str(), 1);
+    } else {
+      unsetenv("TZ");
+    }
+    tzset();
+  }
+
+ private:
+  std::optional<std::string> m_old;
+};
+
 TEST(WebQuery, MessagesAreSupervisords) {
   EXPECT_EQ(start_message("a", CommandResult::success()), "Process a started");
   EXPECT_EQ(start_message("a", CommandResult::refused(Refusal::AlreadyStarted)),
@@ -49,16 +76,30 @@ TEST(WebQuery, MessagesAreSupervisords) {
   EXPECT_EQ(clearlog_message("a", CommandResult::success()), "Log for a cleared");
   EXPECT_EQ(restart_message("a"), "Process a restarted");
   EXPECT_EQ(no_such_process_message("grp:*"), "No such process named grp:*");
-  setenv("TZ", "UTC", 1);
-  tzset();
+  ScopedUtc utc;
   EXPECT_EQ(refresh_message(1796399491), "Page refreshed at Fri Dec  4 15:51:31 2026");
   EXPECT_EQ(stopall_message(1796399491), "All stopped at Fri Dec  4 15:51:31 2026");
   EXPECT_EQ(restartall_message(1796399491), "All restarted at Fri Dec  4 15:51:31 2026");
 }
 
+TEST(WebQuery, TailLimit) {
+  auto limit = [](const char* v) {
+    std::string s = v;
+    return tail_limit(&s, 1 << 20);
+  };
+  EXPECT_EQ(tail_limit(nullptr, 1 << 20), 1024);
+  EXPECT_EQ(limit("5"), 1024);
+  EXPECT_EQ(limit("5000"), 5000);
+  EXPECT_EQ(limit("abc"), 1024);
+  EXPECT_EQ(limit("-5000"), 1024);
+  EXPECT_EQ(limit(""), 1024);
+  EXPECT_EQ(limit("99999999999999999999999999"), 1 << 20);
+}
+
 TEST(WebQuery, RedirectTargets) {
   std::string host = "127.0.0.1:9001";
-  EXPECT_EQ(message_location(&host, "Process a stopped"), "http://127.0.0.1:9001/?message=Process%20a%20stopped");
+  EXPECT_EQ(message_location(server_url(&host), "Process a stopped"),
+            "http://127.0.0.1:9001/?message=Process%20a%20stopped");
   std::string h80 = "example.com:80";
   EXPECT_EQ(server_url(&h80), "http://example.com");
   std::string v6 = "[::1]:9001";

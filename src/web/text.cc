@@ -151,7 +151,10 @@ std::string url_quote(std::string_view s) {
     if (safe) {
       out += ch;
     } else {
-      fmt::format_to(std::back_inserter(out), "%{:02X}", c);
+      static constexpr char k_hex[] = "0123456789ABCDEF";
+      out += '%';
+      out += k_hex[c >> 4];
+      out += k_hex[c & 0xF];
     }
   }
   return out;

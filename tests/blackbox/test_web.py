@@ -7,6 +7,7 @@ import html
 import json
 import os
 import re
+import time
 
 import pytest
 
@@ -33,6 +34,12 @@ stdout_logfile=%(here)s/echoer.out
 command=/bin/sh -c 'echo "{EVIL}"; printf "bad \\377 byte\\n"; exec sleep 1000'
 startsecs=0
 stdout_logfile=%(here)s/shouter.out
+
+[program:flood]
+command=/bin/sh -c 'read go; head -c 24000000 /dev/zero | tr "\\0" a; exec sleep 1000'
+startsecs=0
+stdout_logfile=%(here)s/flood.out
+stdout_logfile_maxbytes=100MB
 
 [program:idle]
 command=/bin/sleep 1000
@@ -80,14 +87,14 @@ def test_page_lists_every_process_in_supervisord_order(tend):
     assert h["content-type"].startswith("text/html")
     page = body.decode()
     rows = re.findall(r'<tr data-namespec="([^"]+)">', page)
-    assert rows == ["echoer", "grp:idle", "shouter", "sleeper"]
+    assert rows == ["echoer", "flood", "grp:idle", "shouter", "sleeper"]
     assert '<tbody data-group="grp">' in page
     assert re.search(r'<tr data-namespec="sleeper"><td class="state state-running">RUNNING</td>', page)
     assert 'href="index.html?processname=sleeper&amp;action=stop"' in page
     assert 'href="index.html?processname=grp%3Aidle&amp;action=start"' in page
     assert '<script src="assets/console.js" defer></script>' in page
     assert "<script>" not in page and "style=" not in page
-    assert tend.get("/index.html")[2].decode().count("<tr data-namespec=") == 4
+    assert tend.get("/index.html")[2].decode().count("<tr data-namespec=") == 5
 
 
 def test_security_headers_on_pages_assets_and_api(tend):
@@ -137,6 +144,8 @@ def test_query_actions_redirect_with_supervisords_messages(tend):
     status, h, _ = tend.get("/?processname=nosuch&action=start")
     assert h["location"] == base + "No%20such%20process%20named%20nosuch"
     assert tend.get("/?processname=sleeper&action=bogus")[0] == 500
+    assert tend.request("HEAD", "/?processname=sleeper&action=stop")[0] == 200  # HEAD never acts
+    assert tend.state("sleeper") == "RUNNING"
     status, h, _ = tend.request("POST", "/index.html", body=b"processname=sleeper&action=clearlog",
                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert (status, h["location"]) == (301, base + "Log%20for%20sleeper%20cleared")
@@ -169,7 +178,7 @@ def test_api_status(tend):
     assert doc["supervisor"]["state"] == "RUNNING"
     assert doc["supervisor"]["pid"] == tend.proc.pid
     procs = {p["namespec"]: p for p in doc["processes"]}
-    assert list(procs) == ["echoer", "grp:idle", "shouter", "sleeper"]
+    assert list(procs) == ["echoer", "flood", "grp:idle", "shouter", "sleeper"]
     s = procs["sleeper"]
     assert s["state"] == "RUNNING" and s["statecode"] == 20 and s["pid"] > 0
     assert s["ready"] is None and s["healthy"] is None
@@ -210,7 +219,7 @@ def test_state_stream_delivers_a_change_made_by_supervisorctl(tend):
         assert_security_headers(s.headers)
         name, snap = s.next_event()
         assert name == "snapshot"
-        assert {p["namespec"] for p in snap["processes"]} == {"echoer", "grp:idle", "shouter", "sleeper"}
+        assert {p["namespec"] for p in snap["processes"]} == {"echoer", "flood", "grp:idle", "shouter", "sleeper"}
         r = tend.ctl("stop", "sleeper")
         assert r.returncode == 0, r.stdout + r.stderr
         name, p = s.wait_event(lambda n, d: n == "process" and d["namespec"] == "sleeper" and
@@ -291,3 +300,85 @@ def test_page_needs_credentials_when_the_server_has_them(request):
     auth = {"Authorization": "Basic " + base64.b64encode(b"user:secret").decode()}
     assert d.get("/", headers=auth)[0] == 200
     assert d.state("sleeper") == "RUNNING"
+
+
+def _wakeups(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("voluntary_ctxt_switches:"):
+            return int(line.split()[1])
+    raise AssertionError("no voluntary_ctxt_switches")
+
+
+def test_idle_consoles_cost_no_wakeups(tend):
+    ensure(tend, "sleeper", "RUNNING")
+    # 50 open consoles, each with its state stream and a log stream.
+    streams = [EventStream(tend.port, "/api/events") for _ in range(50)]
+    streams += [EventStream(tend.port, "/api/log?processname=sleeper") for _ in range(49)]
+    streams += [EventStream(tend.port, "/api/log?channel=main")]
+    try:
+        for s in streams[:50]:
+            assert s.next_event()[0] == "snapshot"
+        assert streams[-1].next_event()[0] == "data"
+        # Wait until tend has gone back to sleep after serving the streams: two equal readings 50 ms apart.
+        last = [None]
+
+        def settled():
+            now = _wakeups(tend.proc.pid)
+            same, last[0] = now == last[0], now
+            return same
+        wait_for(settled, interval=0.05)
+        before = _wakeups(tend.proc.pid)
+        # The window itself is what is tested: nothing happens in it, so tend must not wake up, however
+        # long it lasts (no heartbeat, no timer per stream).
+        time.sleep(1.0)
+        assert _wakeups(tend.proc.pid) == before
+    finally:
+        for s in streams:
+            s.close()
+
+
+def test_a_log_client_that_does_not_read_is_cut_off(tend):
+    """A program writes 24 MB while a log client reads nothing: tend ends that stream once 256 KiB wait
+    for it, instead of holding the output for the client (the kernel's socket buffers take a few MB)."""
+    import socket
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(30)
+    sock.connect(("127.0.0.1", tend.port))
+    sock.sendall(b"GET /api/log?processname=flood HTTP/1.1\r\nHost: x\r\n\r\n")
+    try:
+        tend.rpc().supervisor.sendProcessStdin("flood", "go\n")
+        log = os.path.join(tend.dir, "flood.out")
+        wait_for(lambda: os.path.exists(log) and os.path.getsize(log) >= 24000000, timeout=60,
+                 what="flood's 24 MB in its log")
+        got = b""
+        while not got.endswith(b"\r\n0\r\n\r\n"):
+            data = sock.recv(1 << 20)
+            assert data, "connection closed before the stream's end"
+            got += data
+        assert len(got) < 12000000, len(got)
+    finally:
+        sock.close()
+    assert tend.get("/api/status")[0] == 200
+
+
+def test_state_stream_follows_groups_added_and_removed(request):
+    one = "[program:one]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+    two = "[program:two]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+    d = WebDaemon("tend", one)
+    request.addfinalizer(d.stop)
+    d.wait_ready(running=("one",))
+    s = EventStream(d.port, "/api/events")
+    try:
+        name, snap = s.next_event()
+        assert [p["namespec"] for p in snap["processes"]] == ["one"]
+        conf = open(d.conf).read()
+        open(d.conf, "w").write(conf + two)
+        assert d.ctl("update").returncode == 0
+        s.wait_event(lambda n, p: n == "snapshot" and [x["namespec"] for x in p["processes"]] == ["one", "two"])
+        open(d.conf, "w").write(conf.replace(one, "") + two)
+        assert d.ctl("update").returncode == 0
+        s.wait_event(lambda n, p: n == "removed" and p == {"namespec": "one"})
+        s.wait_event(lambda n, p: n == "snapshot" and [x["namespec"] for x in p["processes"]] == ["two"])
+    finally:
+        s.close()
