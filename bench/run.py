@@ -67,7 +67,7 @@ def main():
                     help="fail unless PRODUCT produces every number (e.g. --require tend)")
     ap.add_argument("--only", action="append", default=[], metavar="SCENARIO",
                     help="run only these scenarios (startup, shutdown, memory, idle, logs, "
-                         "control, spawn, events, deps, lifecycle, metrics); repeatable")
+                         "control, spawn, events, deps, lifecycle, metrics, web); repeatable")
     ap.add_argument("--products", default="tend,supervisord,tini,dumb-init",
                     help="comma-separated products to include")
     ap.add_argument("--reps", type=int, help="override the repetitions of every scenario")

@@ -19,8 +19,9 @@ class Program:
         self.options = options
 
 
-def write_conf(sb, programs, supervisord_options=None):
-    """Write sb/supervisord.conf for `programs`; return its path. Logs go to sb/logs."""
+def write_conf(sb, programs, supervisord_options=None, extra_sections=None):
+    """Write sb/supervisord.conf for `programs`; return its path. Logs go to sb/logs.
+    `extra_sections`: {section name: {key: value}} added as they are (e.g. inet_http_server)."""
     os.makedirs(sb.path("logs"), exist_ok=True)
     sock = sb.path("supervisor.sock")
     lines = [
@@ -45,6 +46,10 @@ def write_conf(sb, programs, supervisord_options=None):
         f"serverurl=unix://{sock}",
         "",
     ]
+    for section, options in (extra_sections or {}).items():
+        lines.append(f"[{section}]")
+        lines += [f"{k}={v}" for k, v in options.items()]
+        lines.append("")
     for p in programs:
         if p.section == "program":
             opts = {
@@ -126,8 +131,8 @@ class Supervisor:
             return f"{self.binary} not found"
         return None
 
-    def start(self, sb, programs, supervisord_options=None):
-        conf = write_conf(sb, programs, supervisord_options)
+    def start(self, sb, programs, supervisord_options=None, extra_sections=None):
+        conf = write_conf(sb, programs, supervisord_options, extra_sections)
         t_launch = time.monotonic()
         p = sb.spawn([self.binary, "-n", "-c", conf], stdout_name="product.out", cwd=sb.dir)
         return Running(self, sb, p, p.pid, t_launch, conf)

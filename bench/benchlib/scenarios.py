@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from . import procs, rpc
+from . import procs, rpc, web
 from .products import Program
 
 MiB = 1 << 20
@@ -945,14 +945,15 @@ def build(quick):
                  budget=5.0, spawn_w=1.0, crash_w=3.0, ev_w=1.0, ev_remote=20, ev_kill=5,
                  dep_samples=20, graph=(40, 10), life_n=100, sched_w=3.0, sched_settle=1.0,
                  crash_cap=4, crash_win=4.0, sv_crash=(4.0, 1.0), metrics_n=(10,), scrapes=20,
-                 reps=1)
+                 web_changes=10, web_n=(1,), web_consoles=50, web_w=1.0, reps=1)
     else:
         p = dict(start_n=100, shut_n=100, cap=150, mem=(1, 100, 1000), idle_n=100, idle_w=20.0,
                  settle=1.0, log=1 << 30, rot=(50 * 1000 * 1000, 10), ctl=(100, 1000),
                  calls=200, status_runs=3, budget=15.0, spawn_w=3.0, crash_w=6.0, ev_w=5.0,
                  ev_remote=100, ev_kill=20, dep_samples=50, graph=(200, 10), life_n=1000,
                  sched_w=20.0, sched_settle=2.0, crash_cap=60, crash_win=120.0,
-                 sv_crash=(20.0, 3.0), metrics_n=(100, 1000), scrapes=500, reps=3)
+                 sv_crash=(20.0, 3.0), metrics_n=(100, 1000), scrapes=500, web_changes=100,
+                 web_n=(1, 1000), web_consoles=50, web_w=10.0, reps=3)
     full = not quick
     R = p["reps"]
 
@@ -1154,4 +1155,47 @@ def build(quick):
         crashloop_backoff(n, cap, win, sv_win, sv_settle), reps=1, feature="backoff_max",
         est={"tend": 3 + n * 0.005 + _ramp(cap) + 2 + win,
              "supervisord": 3 + n * 0.03 + sv_settle + sv_win, "*": 10.0}))
+
+    no_console = {"supervisord": "not comparable: its page is static (no live updates, no assets)"}
+    cases.append(Case(
+        "web", "web: console page weight (/, its CSS and JS)",
+        [Metric("total_gz", "page + assets, gzip as served", "KiB", digits=1,
+                target=("<=", 60 * 1000 / 1024, "≤ 60 KB")),
+         Metric("assets_gz", "assets, gzip as served", "KiB", digits=1),
+         Metric("assets", "assets, uncompressed", "KiB", digits=1),
+         Metric("html", "page for 10 programs, uncompressed", "KiB", digits=1),
+         Metric("html_gz", "page for 10 programs, gzip", "KiB", digits=1),
+         Metric("files", "asset files", "", digits=0)],
+        _web(web.page_weight()), reps=1, products=("tend",), not_for=no_console,
+        feature="web console", est={"tend": 1.5, "*": 0.0}))
+    n = p["web_changes"]
+    for programs in p["web_n"]:
+        cases.append(Case(
+            "web", f"web: XML-RPC stop/start → headless Chromium's DOM, N={programs}, {n} changes",
+            [Metric("first", "call → first new state in the DOM, median", "ms", digits=2,
+                    target=("<=", 100.0, "≤ 100 ms")),
+             Metric("final", "call → final state in the DOM, median", "ms", digits=2),
+             Metric("p90", "call → final state in the DOM, p90", "ms", digits=2)],
+            _web(web.dom_latency(n, programs)), reps=1, products=("tend",), not_for=no_console,
+            feature="web console", est={"tend": 4 + programs * 0.005 + n * 0.05, "*": 0.0}))
+    c, w = p["web_consoles"], p["web_w"]
+    cases.append(Case(
+        "web", f"web: {c} idle live consoles (api/events streams), 10 programs, {w:g} s windows",
+        [Metric("wake_n", f"context switches with {c} consoles open", "", digits=0,
+                target=("<=", 0, "0")),
+         Metric("cpu_n", f"tend CPU with {c} consoles open", "ms", digits=2),
+         Metric("wake_0", "context switches, no console", "", digits=0),
+         Metric("cpu_0", "tend CPU, no console", "ms", digits=2)],
+        _web(web.idle_consoles(10, c, w, 0.5)), reps=1, products=("tend",), not_for=no_console,
+        feature="web console", est={"tend": 2 * (w + 0.5) + 2, "*": 0.0}))
     return cases
+
+
+def _web(run):
+    """A web scenario whose missing console (or browser) is n/a, not an error."""
+    def wrapped(product, sb):
+        try:
+            return run(product, sb)
+        except web.Unsupported as exc:
+            raise NotSupported(str(exc)) from None
+    return wrapped
