@@ -132,6 +132,10 @@ class WebConsole::Impl {
       tail(rq, rs);
     } else if (rel.substr(0, 7) == "assets/") {
       asset(rq, rs, rel.substr(7));
+    } else if (rel == "favicon.ico") {
+      // Browsers ask for it on pages that name no icon (an error page, a
+      // plain-text log); browsers take an SVG icon whatever its URL says.
+      asset(rq, rs, "favicon.svg");
     } else if (rel == "api/status") {
       if (!get_only(rq, rs)) {
         return;

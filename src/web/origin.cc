@@ -64,6 +64,16 @@ std::string host_authority(std::string_view host, std::string_view default_port)
 }
 
 bool same_site(const http::Request& request) {
+  // Browsers send Sec-Fetch-Site with every request and no page can set it.
+  // It closes what Origin and Referer leave open: a cross-site link or GET
+  // form from a page with `referrerpolicy="no-referrer"` carries neither.
+  // "none" is the user's own navigation (a bookmark, a typed URL).
+  if (const std::string* site = request.header("sec-fetch-site")) {
+    std::string v = lower(*site);
+    if (v != "same-origin" && v != "none") {
+      return false;
+    }
+  }
   const std::string* origin = request.header("origin");
   const std::string* source = origin != nullptr ? origin : request.header("referer");
   if (source == nullptr) {

@@ -19,7 +19,9 @@ std::string url_authority(std::string_view url);
 // The Host header the same way (default port 80 when absent); "" for none.
 std::string host_authority(std::string_view host, std::string_view default_port = "80");
 
-// Whether the request may act: true when it has neither Origin nor Referer,
+// Whether the request may act: false when a browser's Sec-Fetch-Site says
+// anything but "same-origin" or "none"; else true when it has neither Origin
+// nor Referer,
 // or when the one that decides (Origin first) names the same host and port
 // as the Host header. An Origin of "null" (sandboxed frames, file: pages) or
 // a Referer of another scheme is cross-site.

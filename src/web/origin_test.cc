@@ -52,5 +52,18 @@ TEST(WebOrigin, OtherSitesAreRefused) {
   EXPECT_FALSE(same_site(request({{"host", "h:1"}, {"origin", "http://h:1.evil.example"}})));
 }
 
+TEST(WebOrigin, SecFetchSiteDecidesForBrowsers) {
+  // A no-referrer link from another site: no Origin, no Referer, but the browser says where it came from.
+  EXPECT_FALSE(same_site(request({{"host", "127.0.0.1:9001"}, {"sec-fetch-site", "cross-site"}})));
+  // Another port of the same host is the same site but not the same origin.
+  EXPECT_FALSE(same_site(request({{"host", "127.0.0.1:9001"}, {"sec-fetch-site", "same-site"}})));
+  EXPECT_TRUE(same_site(request({{"host", "127.0.0.1:9001"}, {"sec-fetch-site", "same-origin"}})));
+  // A bookmark or a typed URL.
+  EXPECT_TRUE(same_site(request({{"host", "127.0.0.1:9001"}, {"sec-fetch-site", "None"}})));
+  // same-origin does not overrule an Origin of another site.
+  EXPECT_FALSE(same_site(request(
+      {{"host", "127.0.0.1:9001"}, {"sec-fetch-site", "same-origin"}, {"origin", "http://evil.example"}})));
+}
+
 }  // namespace
 }  // namespace tend::web

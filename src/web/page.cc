@@ -19,7 +19,8 @@ void head(std::string& out, std::string_view title, bool script) {
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
   append_html_escaped(out, title);
-  out += "</title>\n<link rel=\"stylesheet\" href=\"assets/console.css\">\n";
+  out += "</title>\n<link rel=\"icon\" href=\"assets/favicon.svg\" type=\"image/svg+xml\">\n"
+         "<link rel=\"stylesheet\" href=\"assets/console.css\">\n";
   if (script) {
     out += "<script src=\"assets/console.js\" defer></script>\n";
   }

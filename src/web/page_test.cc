@@ -23,6 +23,7 @@ TEST(WebPage, IndexHasTheStructureTheScriptReadsAndNoInlineCode) {
             std::string::npos);
   EXPECT_NE(html.find("<tbody data-group=\"web\">"), std::string::npos);
   EXPECT_NE(html.find("<link rel=\"stylesheet\" href=\"assets/console.css\">"), std::string::npos);
+  EXPECT_NE(html.find("<link rel=\"icon\" href=\"assets/favicon.svg\""), std::string::npos);
   EXPECT_NE(html.find("<script src=\"assets/console.js\" defer></script>"), std::string::npos);
   EXPECT_NE(html.find("<meta name=\"viewport\""), std::string::npos);
   EXPECT_NE(html.find("href=\"index.html?action=refresh\""), std::string::npos);

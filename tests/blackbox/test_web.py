@@ -283,6 +283,10 @@ def test_assets_gzip_etag_and_identity(tend):
     assert tend.get("/assets/console.js", headers={"If-None-Match": '"other"'})[0] == 200
     assert tend.get("/assets/nosuch.js")[0] == 404
     assert tend.get("/assets/../tend.conf")[0] == 404
+    # Pages that name no icon (an error page) make browsers ask for /favicon.ico: the console's icon.
+    status, h, icon = tend.get("/favicon.ico")
+    assert status == 200 and h["content-type"].startswith("image/svg+xml")
+    assert icon == (REPO / "web" / "favicon.svg").read_bytes()
 
 
 def test_unknown_paths_are_404_and_other_routes_still_work(tend):
