@@ -1,4 +1,4 @@
-# How the static release tend is linked and compiled to stay small: under 3 MB stripped, and under
+# How the static release tend is linked and compiled to stay small: under 3.2 MB stripped, and under
 # 2 MiB RSS with one program (bench/run.py, tests/blackbox/test_binary_size.py).
 #
 # Most of a static tend's RSS is its own text: each page fault on code maps up to 64 KiB around it

@@ -1,6 +1,7 @@
-"""The static release tend stays small: under 3 MB stripped, its hot functions laid out together
-(cmake/release_link.cmake), and under 2 MiB RSS running one program (bench/run.py reports the
-same figures as "Binary size" and "memory N=1")."""
+"""The static release tend stays small: under 3.2 MB stripped (2.9 MB before the web console,
+metrics and JSON logs; they added 0.17 MB, 11 KB of it the console's compressed assets), its hot
+functions laid out together (cmake/release_link.cmake), and under 2 MiB RSS running one program
+(bench/run.py reports the same figures as "Binary size" and "memory N=1")."""
 
 import shutil
 import signal
@@ -45,14 +46,14 @@ def _text_section():
     pytest.fail("tend has no .text section")
 
 
-def test_stripped_tend_is_under_3_mb(tmp_path):
+def test_stripped_tend_is_under_3_2_mb(tmp_path):
     _tend_static()
     stripped = tmp_path / "tend"
     readelf = subprocess.run(["readelf", "-h", str(TEND)], capture_output=True, text=True).stdout
     strip = "aarch64-linux-gnu-strip" if "AArch64" in readelf else "strip"
     subprocess.run([strip, "-o", str(stripped), str(TEND)], check=True)
     size = stripped.stat().st_size
-    assert size < 3_000_000, f"stripped static tend is {size:,} bytes"
+    assert size < 3_200_000, f"stripped static tend is {size:,} bytes"
 
 
 def test_hot_functions_are_laid_out_together_in_trace_order():
