@@ -67,7 +67,15 @@ void MetricsSource::render(std::string& out) {
   Exposition ex(out);
   // A failed scan leaves the snapshot empty: the per-tree families are then
   // left out, the rest is still worth a scrape.
-  (void)m_scanner.scan(m_snapshot);
+  m_roots.clear();
+  for (const auto& g : m_sup.table().groups()) {
+    for (const auto& p : g->processes) {
+      if (p->pid() > 0) {
+        m_roots.push_back(p->pid());
+      }
+    }
+  }
+  (void)m_scanner.scan(m_snapshot, m_roots);
   ProcForest forest(m_snapshot);
   const ProcUsage* self = nullptr;
   pid_t me = getpid();

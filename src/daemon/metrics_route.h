@@ -42,6 +42,7 @@ class MetricsSource {
   std::string m_proc_root;
   ProcScanner m_scanner;              // keeps the stat files of the trees open between scrapes
   std::vector<ProcUsage> m_snapshot;  // reused: its capacity survives scrapes
+  std::vector<pid_t> m_roots;         // the programs' pids, reused likewise
 };
 
 // Installs GET /metrics (exactly that path; HEAD too). `source` must outlive `server`.
