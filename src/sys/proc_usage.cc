@@ -199,24 +199,30 @@ ProcScanner::Kept ProcScanner::read_kept(Entry& e, char* buf, size_t size) {
       return Kept::Gone;
     }
   }
-  if (run > 0 && static_cast<uint64_t>(run) == e.run_ns && e.last.threads == 1 && e.statm) {
+  Kept k = Kept::Statm;
+  if (run == 0 || static_cast<uint64_t>(run) != e.run_ns || e.last.threads != 1 || !e.statm) {
+    ssize_t n = read_stat(e.stat.get(), buf, size, false);
+    Result<ProcUsage> u = n > 0 ? parse_proc_usage(std::string_view(buf, static_cast<size_t>(n)))
+                                : Result<ProcUsage>(make_error("gone"));
+    if (!u.ok()) {
+      return Kept::Gone;
+    }
+    e.last = *u;
+    // Read before stat: a run in between makes the next scan read stat again.
+    e.run_ns = static_cast<uint64_t>(run);
+    k = Kept::Stat;
+  }
+  if (e.statm) {
+    // Always, even after stat: stat's rss is the kernel's quick estimate
+    // (its per-CPU counters unsummed), statm's the exact sum, and a gauge
+    // should not move because of the file it came from.
     int64_t resident = nth_number(buf, read_stat(e.statm.get(), buf, size, false), 1);
     if (resident < 0) {
       return Kept::Gone;
     }
     e.last.rss_pages = static_cast<uint64_t>(resident);
-    return Kept::Statm;
   }
-  ssize_t n = read_stat(e.stat.get(), buf, size, false);
-  Result<ProcUsage> u = n > 0 ? parse_proc_usage(std::string_view(buf, static_cast<size_t>(n)))
-                              : Result<ProcUsage>(make_error("gone"));
-  if (!u.ok()) {
-    return Kept::Gone;
-  }
-  e.last = *u;
-  // Read before stat: a run in between makes the next scan read stat again.
-  e.run_ns = static_cast<uint64_t>(run);
-  return Kept::Stat;
+  return k;
 }
 
 bool ProcScanner::read_fresh(int dfd, pid_t pid, Entry& e, char* buf, size_t size) {

@@ -1,12 +1,12 @@
 // What processes cost right now, read from /proc for /metrics: CPU time and
 // resident memory of whole process trees (a program and every descendant).
 //
-// Cost contract: one scan reads /proc once (one getdents walk of the /proc
-// directory, then one read of <pid>/stat per process through openat on the
-// directory's fd) and sums every requested tree in one pass over a child
-// index: O(processes on the host), whatever the number of trees. Nothing is
-// cached between scans; a scan is a snapshot, racy by nature (a process that
-// exits mid-scan is simply missing).
+// Cost contract: scan_proc_usage reads /proc once (one getdents walk of the
+// /proc directory, then one read of <pid>/stat per process through openat on
+// the directory's fd); ProcScanner does less for repeated scans (below). A
+// ProcForest sums every requested tree in one pass over a child index:
+// O(processes in the snapshot), whatever the number of trees. A scan is a
+// snapshot, racy by nature (a process that exits mid-scan is simply missing).
 #pragma once
 
 #include <sys/types.h>
@@ -57,12 +57,11 @@ Status scan_proc_usage(std::vector<ProcUsage>& out, const std::string& proc_root
 // listing by pid and inode number (a reused pid gets a new /proc inode).
 //
 // Gated stat reads. Of a kept process, stat is read again only when it may
-// have changed; otherwise /proc/<pid>/statm gives its resident memory
-// (statm's second field is the same counter as stat's rss) at about a third
-// of stat's cost. The gate is /proc/<pid>/schedstat, whose first field is the
-// main thread's run time in ns (also cheap). When it is unchanged and the
-// process had one thread at its last stat read, nothing else in the fields
-// used here can have changed:
+// have changed. The gate is /proc/<pid>/schedstat, whose first field is the
+// main thread's run time in ns: reading it costs about a quarter of stat
+// (whose 52 fields the kernel formats at every read). When it is unchanged
+// and the process had one thread at its last stat read, nothing else in the
+// fields used here can have changed:
 // - utime + stime: the kernel scales them so that their sum is the thread
 //   group's run time (cputime_adjust), and with one thread that is the main
 //   thread's run time (which could only have made a new thread by running);
@@ -71,7 +70,10 @@ Status scan_proc_usage(std::vector<ProcUsage>& out, const std::string& proc_root
 //   gone or a zombie is read in full (the parent had to run to exit, so its
 //   own stat was read again and shows it);
 // - rss can change without the process running (reclaim, a vfork child,
-//   another process writing its memory): statm is read at every scan.
+//   another process writing its memory): /proc/<pid>/statm is read at
+//   every scan. Its second field is the exact resident size; stat's rss is
+//   the kernel's estimate (per-CPU counters not summed, off by up to a few
+//   hundred KiB), so a kept process's rss always comes from statm.
 // A multi-threaded process, or one whose schedstat cannot be read (or shows
 // 0, a kernel without CONFIG_SCHED_INFO), is read in full every scan.
 //
