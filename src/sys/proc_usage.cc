@@ -249,7 +249,7 @@ bool ProcScanner::last_pid_changed() {
   return changed;
 }
 
-Status ProcScanner::list(bool recheck, char* buf, size_t size) {
+Status ProcScanner::list(bool recheck, char* buf, size_t size, std::vector<pid_t>* ended) {
   DIR* dir = opendir(m_root.c_str());
   if (dir == nullptr) {
     return make_error(fmt::format("unable to list {}: {}", m_root, strerror(errno)));
@@ -267,6 +267,9 @@ Status ProcScanner::list(bool recheck, char* buf, size_t size) {
       continue;
     }
     // New, a reused pid, wanted without kept files, or a recheck.
+    if (e.ino != 0 && e.ino != d->d_ino) {
+      ended->push_back(pid);  // the process that had this pid is gone
+    }
     e.stat.close();
     e.schedstat.close();
     e.statm.close();
@@ -316,7 +319,7 @@ Status ProcScanner::scan(std::vector<ProcUsage>& out, const std::vector<pid_t>& 
     if (recheck) {
       last_pid_changed();  // the counter as of this listing
     }
-    Status st = list(recheck, buf, sizeof buf);
+    Status st = list(recheck, buf, sizeof buf, &ended);
     if (!st.ok()) {
       return st;
     }

@@ -135,7 +135,8 @@ class ProcScanner {
   enum class Kept { Gone, Stat, Statm };
   Kept read_kept(Entry& e, char* buf, size_t size);
   bool read_fresh(int dfd, pid_t pid, Entry& e, char* buf, size_t size);
-  Status list(bool recheck, char* buf, size_t size);
+  // Lists /proc; adds to `ended` the pids that now name another process.
+  Status list(bool recheck, char* buf, size_t size, std::vector<pid_t>* ended);
   bool last_pid_changed();
   void settle_one(pid_t pid, bool wanted);
 

@@ -280,6 +280,22 @@ TEST_F(GatedProc, ChildrenOfAProcessThatExitedAreReadAgain) {
   EXPECT_EQ(worker->ppid, 1);
 }
 
+TEST_F(GatedProc, ChildrenOfAPidThatNamesAnotherProcessNowAreReadAgain) {
+  proc(101, 100, 3, 10, 700);
+  scrape({100});
+  scrape({100});
+  // web ended and its pid went to a newcomer (a new /proc inode) before
+  // the next listing; the worker, asleep, went to init.
+  std::filesystem::rename(path() + "/100", path() + "/old");
+  proc(100, 10, 1, 1, 100);
+  proc(101, 1, 3, 10, 700);
+  last_pid(600);
+  ProcForest& f = scrape({100, 200});  // a root not known yet: the scan lists /proc
+  EXPECT_TRUE(m_scanner->listed());
+  EXPECT_EQ(f.tree(100).processes, 1u);
+  EXPECT_EQ(f.tree(100).cpu_ticks, 1u);
+}
+
 TEST_F(GatedProc, ANewChildIsFoundWhenAPidWasGivenOut) {
   scrape({100});
   scrape({100});
