@@ -314,9 +314,10 @@ Status ProcScanner::scan(std::vector<ProcUsage>& out, const std::vector<pid_t>& 
   for (const auto& [pid, e] : m_entries) {
     wanted_unkept = wanted_unkept || (e.wanted && !e.stat);
   }
-  m_listed = recheck || wanted_unkept || (ran && last_pid_changed());
+  bool may_be_new = ran && last_pid_changed();
+  m_listed = recheck || wanted_unkept || may_be_new;
   if (m_listed) {
-    if (recheck) {
+    if (!ran) {
       last_pid_changed();  // the counter as of this listing
     }
     Status st = list(recheck, buf, sizeof buf, &ended);
