@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -64,10 +65,21 @@ MetricsSource::MetricsSource(Supervisor& sup, const metrics::RpcStats& rpc,
     : m_sup(sup), m_rpc(rpc), m_pools(pools), m_proc_root(proc_root), m_scanner(std::move(proc_root)) {}
 
 void MetricsSource::render(std::string& out) {
+  // The text grows by tens of bytes a time: room for about the last size at once.
+  size_t start = out.size();
+  out.reserve(start + m_last_size + m_last_size / 8);
   Exposition ex(out);
   // A failed scan leaves the snapshot empty: the per-tree families are then
   // left out, the rest is still worth a scrape.
-  (void)m_scanner.scan(m_snapshot);
+  m_roots.clear();
+  for (const auto& g : m_sup.table().groups()) {
+    for (const auto& p : g->processes) {
+      if (p->pid() > 0) {
+        m_roots.push_back(p->pid());
+      }
+    }
+  }
+  (void)m_scanner.scan(m_snapshot, m_roots);
   ProcForest forest(m_snapshot);
   const ProcUsage* self = nullptr;
   pid_t me = getpid();
@@ -83,6 +95,7 @@ void MetricsSource::render(std::string& out) {
   m_rpc.write(ex);
   // What the next scrape reads: tend and every process of a program's tree.
   m_scanner.settle(m_snapshot, [&forest, me](pid_t pid) { return pid == me || forest.walked(pid); });
+  m_last_size = out.size() - start;
 }
 
 void MetricsSource::render_tend(Exposition& ex, const ProcUsage* self) {
@@ -112,49 +125,58 @@ void MetricsSource::render_tend(Exposition& ex, const ProcUsage* self) {
 }
 
 void MetricsSource::render_processes(Exposition& ex, ProcForest& forest) {
-  struct Row {
-    const Process* p;
-    std::string labels;
-    TreeUsage tree;
-  };
-  std::vector<Row> rows;
-  rows.reserve(m_sup.table().process_count());
+  // One pass over the processes copies what the families need into rows
+  // (reused from scrape to scrape, label strings' capacity included): with
+  // a thousand programs, going back to each process and its output channels
+  // once per family costs more in cache misses than the text does.
+  std::vector<Row>& rows = m_rows;
+  size_t n = 0;
   for (const auto& g : m_sup.table().groups()) {
     for (const auto& p : g->processes) {
-      Row r{p.get(), metrics::labels({{"group", p->group()}, {"name", p->name()}}), {}};
-      if (p->pid() > 0) {
-        r.tree = forest.tree(p->pid());
+      if (n == rows.size()) {
+        rows.emplace_back();
       }
-      rows.push_back(std::move(r));
+      Row& r = rows[n++];
+      r.labels.clear();
+      metrics::append_labels(r.labels, {{"group", p->group()}, {"name", p->name()}});
+      r.state = p->state();
+      r.ever_started = p->fsm().ever_started();
+      r.laststart = r.ever_started ? p->fsm().laststart_wall() : 0.0;
+      r.spawns = p->fsm().spawns();
+      r.exited = p->has_exited();
+      r.exit_code = r.exited ? exit_code_of(p->last_wait_status()) : 0;
+      for (Stream s : {Stream::Stdout, Stream::Stderr}) {
+        const OutputChannel* ch = static_cast<const Process&>(*p).sink(s);
+        r.log_bytes[static_cast<size_t>(s)] = ch != nullptr ? std::optional(ch->bytes_received()) : std::nullopt;
+      }
+      r.tree = p->pid() > 0 ? forest.tree(p->pid()) : TreeUsage{};
     }
   }
+  rows.resize(n);
   ex.family("tend_process_state", Type::Gauge,
             "1 for the state the process is in (the state label), 0 for the others.");
   for (const Row& r : rows) {
-    ProcessState s = r.p->state();
     for (ProcessState k : k_states) {
-      ex.sample("tend_process_state", r.labels, Label{"state", state_name(k)}, s == k ? 1.0 : 0.0);
+      ex.sample("tend_process_state", r.labels, Label{"state", state_name(k)}, r.state == k ? 1.0 : 0.0);
     }
   }
   ex.family("tend_process_start_time_seconds", Type::Gauge,
             "When the process was last started, in seconds since the Unix epoch (absent if never started).");
   for (const Row& r : rows) {
-    if (r.p->fsm().ever_started()) {
-      ex.sample("tend_process_start_time_seconds", r.labels, r.p->fsm().laststart_wall());
+    if (r.ever_started) {
+      ex.sample("tend_process_start_time_seconds", r.labels, r.laststart);
     }
   }
   ex.family("tend_process_restarts_total", Type::Counter,
             "Times the process was started again after its first start (automatic or asked for).");
   for (const Row& r : rows) {
-    uint64_t spawns = r.p->fsm().spawns();
-    ex.sample("tend_process_restarts_total", r.labels, spawns > 0 ? spawns - 1 : 0);
+    ex.sample("tend_process_restarts_total", r.labels, r.spawns > 0 ? r.spawns - 1 : 0);
   }
   ex.family("tend_process_last_exit_status", Type::Gauge,
             "Exit status of the last run that ended: its exit code, or 128 + the signal that killed it.");
   for (const Row& r : rows) {
-    if (r.p->has_exited()) {
-      ex.sample("tend_process_last_exit_status", r.labels,
-                static_cast<double>(exit_code_of(r.p->last_wait_status())));
+    if (r.exited) {
+      ex.sample("tend_process_last_exit_status", r.labels, static_cast<double>(r.exit_code));
     }
   }
   double tick = 1.0 / static_cast<double>(clock_ticks_per_second());
@@ -185,11 +207,9 @@ void MetricsSource::render_processes(Exposition& ex, ProcForest& forest) {
             "Bytes the process wrote on each output stream, as tend received them.");
   for (const Row& r : rows) {
     for (Stream s : {Stream::Stdout, Stream::Stderr}) {
-      const OutputChannel* ch = r.p->sink(s);
-      if (ch != nullptr) {
-        ex.sample("tend_process_log_bytes_total", r.labels,
-                  Label{"stream", stream_name(s)},
-                  static_cast<double>(ch->bytes_received()));
+      if (const auto& bytes = r.log_bytes[static_cast<size_t>(s)]) {
+        ex.sample("tend_process_log_bytes_total", r.labels, Label{"stream", stream_name(s)},
+                  static_cast<double>(*bytes));
       }
     }
   }

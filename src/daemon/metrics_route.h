@@ -7,6 +7,7 @@
 // scrapes and skips processes outside them). docs/containers.md lists the families.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,20 @@ class MetricsSource {
   std::string m_proc_root;
   ProcScanner m_scanner;              // keeps the stat files of the trees open between scrapes
   std::vector<ProcUsage> m_snapshot;  // reused: its capacity survives scrapes
+  std::vector<pid_t> m_roots;         // the programs' pids, reused likewise
+  struct Row {  // what render_processes() shows of one process
+    std::string labels;  // group="...",name="..."
+    ProcessState state = ProcessState::Stopped;
+    bool ever_started = false;
+    bool exited = false;
+    double laststart = 0;
+    uint64_t spawns = 0;
+    int exit_code = 0;
+    std::optional<uint64_t> log_bytes[2];  // by Stream; none without a channel
+    TreeUsage tree;
+  };
+  std::vector<Row> m_rows;  // render_processes()', reused likewise
+  size_t m_last_size = 0;   // of the last scrape's text
 };
 
 // Installs GET /metrics (exactly that path; HEAD too). `source` must outlive `server`.

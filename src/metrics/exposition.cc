@@ -1,8 +1,8 @@
 #include "metrics/exposition.h"
 
 #include <cmath>
-#include <iterator>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 namespace tend::metrics {
@@ -36,30 +36,36 @@ void append_escaped_help(std::string& out, std::string_view help) {
 }  // namespace
 
 void append_escaped_label_value(std::string& out, std::string_view value) {
-  for (char c : value) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
+  // Whole runs between the special characters: most values have none.
+  size_t run = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c == '\\' || c == '"' || c == '\n') {
+      out.append(value.substr(run, i - run));
+      out += c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\";
+      run = i + 1;
     }
   }
+  out.append(value.substr(run));
 }
 
-std::string labels(std::initializer_list<Label> list) {
-  std::string out;
+void append_labels(std::string& out, std::initializer_list<Label> list) {
+  bool first = true;
   for (const auto& [name, value] : list) {
-    if (!out.empty()) {
+    if (!first) {
       out += ',';
     }
+    first = false;
     out += name;
     out += "=\"";
     append_escaped_label_value(out, value);
     out += '"';
   }
+}
+
+std::string labels(std::initializer_list<Label> list) {
+  std::string out;
+  append_labels(out, list);
   return out;
 }
 
@@ -69,9 +75,11 @@ void append_value(std::string& out, double value) {
   } else if (std::isinf(value)) {
     out += value > 0 ? "+Inf" : "-Inf";
   } else if (value == std::trunc(value) && std::fabs(value) < 1e15) {
-    fmt::format_to(std::back_inserter(out), "{}", static_cast<int64_t>(value));
+    fmt::format_int text(static_cast<int64_t>(value));
+    out.append(text.data(), text.size());
   } else {
-    fmt::format_to(std::back_inserter(out), "{}", value);
+    char text[32];  // the shortest exact form of a double is at most 24 characters
+    out.append(text, fmt::format_to(text, FMT_COMPILE("{}"), value));
   }
 }
 
@@ -114,7 +122,8 @@ void Exposition::sample(std::string_view name, std::string_view labels, double v
 
 void Exposition::sample(std::string_view name, std::string_view labels, uint64_t value) {
   head(name, labels, nullptr);
-  fmt::format_to(std::back_inserter(m_out), "{}", value);
+  fmt::format_int text(value);
+  m_out.append(text.data(), text.size());
   m_out += '\n';
 }
 

@@ -28,6 +28,8 @@ void append_escaped_label_value(std::string& out, std::string_view value);
 
 // The inside of a sample's braces, e.g. group="web",name="web_0" (no braces).
 std::string labels(std::initializer_list<Label> list);
+// The same, appended to `out` (whose capacity a caller may reuse).
+void append_labels(std::string& out, std::initializer_list<Label> list);
 
 class Exposition {
  public:

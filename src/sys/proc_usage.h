@@ -1,15 +1,16 @@
 // What processes cost right now, read from /proc for /metrics: CPU time and
 // resident memory of whole process trees (a program and every descendant).
 //
-// Cost contract: one scan reads /proc once (one getdents walk of the /proc
-// directory, then one read of <pid>/stat per process through openat on the
-// directory's fd) and sums every requested tree in one pass over a child
-// index: O(processes on the host), whatever the number of trees. Nothing is
-// cached between scans; a scan is a snapshot, racy by nature (a process that
-// exits mid-scan is simply missing).
+// Cost contract: scan_proc_usage reads /proc once (one getdents walk of the
+// /proc directory, then one read of <pid>/stat per process through openat on
+// the directory's fd); ProcScanner does less for repeated scans (below). A
+// ProcForest sums every requested tree in one pass over a child index:
+// O(processes in the snapshot), whatever the number of trees. A scan is a
+// snapshot, racy by nature (a process that exits mid-scan is simply missing).
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <string>
@@ -31,6 +32,8 @@ struct ProcUsage {
   // tree's total does not drop when a descendant exits and is reaped inside it.
   uint64_t cpu_ticks = 0;
   uint64_t rss_pages = 0;
+  char state = 0;        // R, S, Z...
+  uint32_t threads = 0;  // num_threads
 };
 
 // Parses the text of /proc/<pid>/stat (comm may hold spaces and parentheses:
@@ -42,60 +45,109 @@ Result<ProcUsage> parse_proc_usage(std::string_view stat_text);
 // reused (its capacity survives between scans).
 Status scan_proc_usage(std::vector<ProcUsage>& out, const std::string& proc_root = "/proc");
 
-// Repeated scans for /metrics, at a fraction of scan_proc_usage's cost. Most
-// of that cost is the kernel opening /proc/<pid>/stat (a path walk and a new
-// file per process, then its release); reading an open one again (pread) is
-// less than half of it. So a scanner keeps the stat files of the processes
-// the caller cares about open between scans (settle() says which), and skips
-// the others altogether: a process outside every tree of interest cannot
-// enter one (a process's parent changes only when its parent dies, and then
-// it goes to a subreaper above it), so it is read once and then only
-// recognised in the /proc listing by pid and inode number (a reused pid gets
-// a new /proc inode). To be safe against that assumption, every
-// k_recheck_every-th scan reads them all again.
+// Repeated scans for /metrics, at a fraction of scan_proc_usage's cost.
 //
-// An open stat file is bound to its process: once the process is gone, a
-// read fails instead of showing a newcomer with the same pid. The files are
-// opened close-on-exec and only below half of RLIMIT_NOFILE's soft value
-// (above it the process is read as by scan_proc_usage, every time), so the
-// cache never takes descriptors that spawning needs.
+// Kept files. Most of a scan's cost is the kernel: opening /proc/<pid>/stat
+// (a path walk, a new file, its release) and then formatting its 52 fields.
+// A scanner keeps the files of the processes the caller cares about open
+// between scans (settle() says which) and reads them again with pread. A
+// process outside every tree of interest cannot enter one (a process's
+// parent changes only when its parent dies, and then it goes to a subreaper
+// above it), so it is read once and then only recognised in the /proc
+// listing by pid and inode number (a reused pid gets a new /proc inode).
+//
+// Gated stat reads. Of a kept process, stat is read again only when it may
+// have changed. The gate is /proc/<pid>/schedstat, whose first field is the
+// main thread's run time in ns: reading it costs about a quarter of stat
+// (whose 52 fields the kernel formats at every read). When it is unchanged
+// and the process had one thread at its last stat read, nothing else in the
+// fields used here can have changed:
+// - utime + stime: the kernel scales them so that their sum is the thread
+//   group's run time (cputime_adjust), and with one thread that is the main
+//   thread's run time (which could only have made a new thread by running);
+// - cutime, cstime: they grow when the process reaps a child, by running;
+// - ppid: it changes when the parent exits. Every process whose parent is
+//   gone or a zombie is read in full (the parent had to run to exit, so its
+//   own stat was read again and shows it);
+// - rss can change without the process running (reclaim, a vfork child,
+//   another process writing its memory): /proc/<pid>/statm is read at
+//   every scan. Its second field is the exact resident size; stat's rss is
+//   the kernel's estimate (per-CPU counters not summed, off by up to a few
+//   hundred KiB), so a kept process's rss always comes from statm.
+// A multi-threaded process, or one whose schedstat cannot be read (or shows
+// 0, a kernel without CONFIG_SCHED_INFO), is read in full every scan.
+//
+// Skipped listings. New processes in a tree are made by a process of the
+// tree, which then ran, or by tend (the roots, which the caller names). So
+// the /proc listing is skipped when no kept process but tend ran, no root
+// is new, or when the last pid the kernel gave out (/proc/loadavg's 5th
+// field, in tend's pid namespace) is the same as at the last listing: no
+// process was made at all. A process that ended is seen by its kept file,
+// which fails to read once the process is gone (a newcomer with the same
+// pid is a new file).
+//
+// To be safe against these assumptions (and the pid counter wrapping
+// around to the same value), every k_recheck_every-th scan lists /proc and
+// reads every process in full.
+//
+// The files are opened close-on-exec and only below half of RLIMIT_NOFILE's
+// soft value (above it the process is read as by scan_proc_usage, every
+// time), so the cache never takes descriptors that spawning needs.
 class ProcScanner {
  public:
   static constexpr int k_recheck_every = 32;
 
-  explicit ProcScanner(std::string proc_root = "/proc") : m_root(std::move(proc_root)) {}
+  // `self`: tend, whose own running says nothing about new processes in
+  // the trees (the roots do).
+  explicit ProcScanner(std::string proc_root = "/proc", pid_t self = getpid())
+      : m_root(std::move(proc_root)), m_self(self) {}
 
-  // Every process listed now but those known to be of no interest. Error
-  // only when proc_root cannot be listed.
-  Status scan(std::vector<ProcUsage>& out);
+  // Every kept process and every process listed now but those known to be
+  // of no interest. `roots` are the pids the caller will ask tree() about:
+  // one not known yet makes the scan list /proc. Error only when proc_root
+  // has to be listed and cannot be.
+  Status scan(std::vector<ProcUsage>& out, const std::vector<pid_t>& roots = {});
   // After scan(): `wanted(pid)` says whether a process of the last scan will
-  // be asked about again. Their stat files stay open; the others are
-  // skipped by the next scans; what was not listed in the last scan is
-  // forgotten.
+  // be asked about again. Their files stay open; the others are skipped by
+  // the next scans.
   template <typename Wanted>
   void settle(const std::vector<ProcUsage>& last, Wanted wanted) {
     for (const ProcUsage& u : last) {
       settle_one(u.pid, wanted(u.pid));
     }
-    forget_unseen();
   }
-  size_t open_files() const;  // stat files kept open
+  size_t open_files() const;  // processes whose files are kept open
   size_t skipped() const { return m_skipped; }  // processes the last scan did not read
+  size_t stat_reads() const { return m_stat_reads; }  // stat files the last scan read
+  bool listed() const { return m_listed; }  // whether the last scan listed /proc
 
  private:
   struct Entry {
-    Fd fd;               // the open stat file, if kept
-    ino_t ino = 0;       // of /proc/<pid> when last read
-    bool wanted = false;  // settle() wants it: never skipped
-    bool seen = false;    // listed by the current scan
+    Fd stat, schedstat, statm;  // kept open while wanted
+    ino_t ino = 0;              // of /proc/<pid> when last read
+    ProcUsage last;             // at the last read
+    uint64_t run_ns = 0;        // schedstat's run time just before the last stat read; 0: unknown
+    bool wanted = false;        // settle() wants it: never skipped
+    bool read = false;          // read by the current scan
+    bool stat_read = false;     // ... in full
+    bool seen = false;          // listed by the current scan
   };
+  enum class Kept { Gone, Stat, Statm };
+  Kept read_kept(Entry& e, char* buf, size_t size);
+  bool read_fresh(int dfd, pid_t pid, Entry& e, char* buf, size_t size);
+  // Lists /proc; adds to `ended` the pids that now name another process.
+  Status list(bool recheck, char* buf, size_t size, std::vector<pid_t>* ended);
+  bool last_pid_changed();
   void settle_one(pid_t pid, bool wanted);
-  void forget_unseen();
 
   std::string m_root;
+  pid_t m_self;
   std::unordered_map<pid_t, Entry> m_entries;
   int m_scans = 0;
+  int64_t m_last_pid = -1;  // /proc/loadavg's at the last listing
   size_t m_skipped = 0;
+  size_t m_stat_reads = 0;
+  bool m_listed = false;
   uint64_t m_keep_below = 0;  // fds from here up are not kept (half the limit)
 };
 

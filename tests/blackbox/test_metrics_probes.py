@@ -143,7 +143,9 @@ class Tend:
         return self.rpc().supervisor.getProcessInfo(name)["statename"]
 
     def main_log(self):
-        return Path(self.dir, "main.log").read_text(errors="replace")
+        # Empty until tend has opened it: callers poll it right after the launch.
+        p = Path(self.dir, "main.log")
+        return p.read_text(errors="replace") if p.exists() else ""
 
     def stop(self):
         kill_session(self.proc)
