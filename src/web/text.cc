@@ -4,46 +4,13 @@
 
 #include <fmt/format.h>
 
+#include "config/unicode.h"
+
 namespace tend::web {
 
 namespace {
 
 constexpr std::string_view k_replacement = "\xEF\xBF\xBD";
-
-// Length of the valid UTF-8 sequence starting at s[i] (a non-ASCII lead), or
-// 0 when it is invalid there.
-size_t utf8_length(std::string_view s, size_t i) {
-  auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = at(i);
-  size_t n = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    lo = c == 0xE0 ? 0xA0 : 0x80;  // no overlong forms
-    hi = c == 0xED ? 0x9F : 0xBF;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    lo = c == 0xF0 ? 0x90 : 0x80;
-    hi = c == 0xF4 ? 0x8F : 0xBF;  // nothing above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) {
-    return 0;
-  }
-  if (at(i + 1) < lo || at(i + 1) > hi) {
-    return 0;
-  }
-  for (size_t k = 2; k < n; ++k) {
-    if ((at(i + k) & 0xC0) != 0x80) {
-      return 0;
-    }
-  }
-  return n;
-}
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') {
@@ -72,7 +39,8 @@ void append_repaired_utf8(std::string& out, std::string_view s) {
     if (i >= s.size()) {
       break;
     }
-    size_t n = utf8_length(s, i);
+    char32_t cp = 0;
+    size_t n = unicode::decode(s, i, &cp);
     if (n == 0) {
       out.append(k_replacement);
       ++i;
