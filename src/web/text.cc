@@ -2,28 +2,18 @@
 
 #include <time.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "config/unicode.h"
+#include "http/logtail.h"
 
 namespace tend::web {
 
 namespace {
 
 constexpr std::string_view k_replacement = "\xEF\xBF\xBD";
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 }  // namespace
 
@@ -129,25 +119,11 @@ std::string url_quote(std::string_view s) {
 }
 
 std::string form_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = hex_digit(s[i + 1]);
-      int lo = hex_digit(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-      } else {
-        out += '%';
-      }
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
+  // '+' is never part of a %XX escape, so turning it into a space first
+  // cannot change what the escapes decode to.
+  std::string spaced(s);
+  std::replace(spaced.begin(), spaced.end(), '+', ' ');
+  return http::percent_decode(spaced);
 }
 
 Form parse_form(std::string_view query) {
