@@ -70,7 +70,7 @@ bool is_cut_short_sequence(std::string_view s) {
 
 }  // namespace
 
-std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
+EpochMs split_epoch_ms(std::chrono::system_clock::time_point t) {
   using namespace std::chrono;
   int64_t ms_total = duration_cast<milliseconds>(t.time_since_epoch()).count();
   int64_t secs = ms_total / 1000;
@@ -79,11 +79,15 @@ std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
     ms += 1000;
     secs -= 1;
   }
-  time_t tt = static_cast<time_t>(secs);
+  return EpochMs{static_cast<time_t>(secs), static_cast<int>(ms)};
+}
+
+std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
+  EpochMs e = split_epoch_ms(t);
   struct tm tm {};
-  ::gmtime_r(&tt, &tm);
+  ::gmtime_r(&e.secs, &tm);
   return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, e.ms);
 }
 
 bool append_json_string(std::string& out, std::string_view bytes) {

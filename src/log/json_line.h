@@ -24,6 +24,7 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,15 @@
 #include "log/stream.h"
 
 namespace tend {
+
+// `t` as whole seconds since the epoch and milliseconds (0 to 999), floored
+// rather than truncated before the epoch: what both log timestamp formats
+// hand to gmtime_r/localtime_r.
+struct EpochMs {
+  time_t secs;
+  int ms;
+};
+EpochMs split_epoch_ms(std::chrono::system_clock::time_point t);
 
 // "2026-12-04T15:04:05.123Z": RFC 3339, UTC, milliseconds (truncated).
 std::string format_rfc3339_ms(std::chrono::system_clock::time_point t);
