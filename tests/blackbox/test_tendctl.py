@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import kill_session
+from conftest import free_port, kill_session
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("TEND_BUILD", REPO / "build"))
@@ -620,12 +620,6 @@ def test_auth_wrong_or_missing_credentials(auth_server):
         assert b.returncode == a.returncode
     finally:
         shutil.rmtree(d, ignore_errors=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_http_server_url(request):

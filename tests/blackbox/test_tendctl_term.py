@@ -10,7 +10,6 @@ import pty
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import textwrap
@@ -19,17 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Proc, TEND, kill_session, read_text, wait_for
+from conftest import Proc, TEND, free_port, kill_session, read_text, wait_for
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TENDCTL = str(TEND.parent / "tendctl")
 ESC = "\x1b["
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class CtlTend:
