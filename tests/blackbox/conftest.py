@@ -16,6 +16,7 @@ there is a broken setup, not a reason to pass. Only skips whose reason starts wi
 import ctypes
 import http.client
 import os
+import pty
 import shutil
 import signal
 import socket
@@ -149,6 +150,29 @@ class UnixTransport(xmlrpc.client.Transport):
     def make_connection(self, host):
         _, self._extra_headers, _ = self.get_host_info(host)
         return UnixHTTPConnection(self.path)
+
+
+def on_terminal(argv, env=None):
+    """Runs argv with stdout on a pseudo-terminal; returns (exit status, output)."""
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen(argv, stdout=slave, stdin=subprocess.DEVNULL, env=env)
+        os.close(slave)
+        slave = -1
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO: the other side is closed
+                break
+            if not data:
+                break
+            chunks.append(data)
+        return p.wait(timeout=30), b"".join(chunks).decode()
+    finally:
+        os.close(master)
+        if slave >= 0:
+            os.close(slave)
 
 
 def read_text(path):
