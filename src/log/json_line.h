@@ -49,11 +49,6 @@ std::string format_rfc3339_ms(std::chrono::system_clock::time_point t);
 // Returns false when some byte was not valid UTF-8 (and became U+FFFD).
 bool append_json_string(std::string& out, std::string_view bytes);
 
-// The length of the longest prefix of s that does not end inside a UTF-8
-// sequence that its next bytes could still complete: s.size() unless s ends
-// with the start of a well-formed sequence (1 to 3 bytes) that is cut short.
-size_t utf8_complete_prefix(std::string_view s);
-
 struct JsonRecord {
   std::chrono::system_clock::time_point ts;
   std::string_view level;

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "config/unicode.h"
 #include "http/logtail.h"
+#include "util/utf8.h"
 
 namespace tend::web {
 
@@ -29,8 +29,7 @@ void append_repaired_utf8(std::string& out, std::string_view s) {
     if (i >= s.size()) {
       break;
     }
-    char32_t cp = 0;
-    size_t n = unicode::decode(s, i, &cp);
+    size_t n = utf8_sequence_length(s.substr(i));
     if (n == 0) {
       out.append(k_replacement);
       ++i;
@@ -41,35 +40,7 @@ void append_repaired_utf8(std::string& out, std::string_view s) {
   }
 }
 
-size_t incomplete_utf8_tail(std::string_view s) {
-  size_t n = s.size();
-  for (size_t back = 1; back <= 3 && back <= n; ++back) {
-    unsigned char c = static_cast<unsigned char>(s[n - back]);
-    if ((c & 0xC0) == 0x80) {
-      continue;  // a continuation byte: look further back for the lead
-    }
-    size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 1;
-    if (c >= 0xF5 || need <= back) {
-      return 0;  // complete, ASCII, or no lead at all
-    }
-    // Only a prefix that can still become valid is held back.
-    std::string_view tail = s.substr(n - back);
-    if (c == 0xE0 && back >= 2 && static_cast<unsigned char>(tail[1]) < 0xA0) {
-      return 0;
-    }
-    if (c == 0xF0 && back >= 2 && static_cast<unsigned char>(tail[1]) < 0x90) {
-      return 0;
-    }
-    if (c == 0xED && back >= 2 && static_cast<unsigned char>(tail[1]) > 0x9F) {
-      return 0;
-    }
-    if (c == 0xF4 && back >= 2 && static_cast<unsigned char>(tail[1]) > 0x8F) {
-      return 0;
-    }
-    return back;
-  }
-  return 0;
-}
+size_t incomplete_utf8_tail(std::string_view s) { return s.size() - utf8_complete_prefix(s); }
 
 std::string repair_utf8(std::string_view s) {
   std::string out;
