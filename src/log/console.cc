@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "log/json_line.h"
+#include "util/utf8.h"
 
 namespace tend {
 namespace {

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,17 +33,21 @@
 
 namespace tend {
 
+// `t` as whole seconds since the epoch and milliseconds (0 to 999), floored
+// rather than truncated before the epoch: what both log timestamp formats
+// hand to gmtime_r/localtime_r.
+struct EpochMs {
+  time_t secs;
+  int ms;
+};
+EpochMs split_epoch_ms(std::chrono::system_clock::time_point t);
+
 // "2026-12-04T15:04:05.123Z": RFC 3339, UTC, milliseconds (truncated).
 std::string format_rfc3339_ms(std::chrono::system_clock::time_point t);
 
 // Appends bytes as a JSON string, quotes included, by the rules above.
 // Returns false when some byte was not valid UTF-8 (and became U+FFFD).
 bool append_json_string(std::string& out, std::string_view bytes);
-
-// The length of the longest prefix of s that does not end inside a UTF-8
-// sequence that its next bytes could still complete: s.size() unless s ends
-// with the start of a well-formed sequence (1 to 3 bytes) that is cut short.
-size_t utf8_complete_prefix(std::string_view s);
 
 struct JsonRecord {
   std::chrono::system_clock::time_point ts;

@@ -8,6 +8,7 @@
 
 #include "log/flat_json_test_util.h"
 #include "util/base64.h"
+#include "util/utf8.h"
 
 namespace tend {
 namespace {

@@ -68,19 +68,11 @@ std::string_view level_tag(Level level) {
 }
 
 std::string format_timestamp(WallTime t) {
-  using namespace std::chrono;
-  int64_t ms_total = duration_cast<milliseconds>(t.time_since_epoch()).count();
-  int64_t secs = ms_total / 1000;
-  int64_t ms = ms_total % 1000;
-  if (ms < 0) {  // before the epoch: floor, not truncate
-    ms += 1000;
-    secs -= 1;
-  }
-  time_t tt = static_cast<time_t>(secs);
+  EpochMs e = split_epoch_ms(t);
   struct tm tm {};
-  ::localtime_r(&tt, &tm);
+  ::localtime_r(&e.secs, &tm);
   return fmt::format("{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d},{:03d}", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, e.ms);
 }
 
 std::string format_log_line(WallTime t, Level level, std::string_view msg) {

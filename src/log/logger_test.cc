@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fakes/scoped_tz.h"
 #include "log/log_test_util.h"
 
 namespace tend {
@@ -17,32 +18,6 @@ namespace {
 
 using logtest::slurp;
 using logtest::TempDir;
-
-// Runs a test body with TZ set, restoring the previous value afterwards.
-class ScopedTz {
- public:
-  explicit ScopedTz(const char* tz) {
-    const char* old = std::getenv("TZ");
-    m_had = old != nullptr;
-    if (m_had) {
-      m_old = old;
-    }
-    ::setenv("TZ", tz, 1);
-    ::tzset();
-  }
-  ~ScopedTz() {
-    if (m_had) {
-      ::setenv("TZ", m_old.c_str(), 1);
-    } else {
-      ::unsetenv("TZ");
-    }
-    ::tzset();
-  }
-
- private:
-  bool m_had = false;
-  std::string m_old;
-};
 
 WallTime at(int64_t epoch_ms) { return WallTime(std::chrono::milliseconds(epoch_ms)); }
 

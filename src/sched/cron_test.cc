@@ -15,40 +15,10 @@
 #include <random>
 #include <vector>
 
+#include "fakes/scoped_tz.h"
+
 namespace tend::sched {
 namespace {
-
-// Sets TZ (or unsets it, for nullptr) for the life of the object.
-class ScopedTz {
- public:
-  explicit ScopedTz(const char* tz) {
-    const char* old = std::getenv("TZ");
-    m_had = old != nullptr;
-    if (m_had) {
-      m_old = old;
-    }
-    if (tz == nullptr) {
-      ::unsetenv("TZ");
-    } else {
-      ::setenv("TZ", tz, 1);
-    }
-    ::tzset();
-  }
-  ~ScopedTz() {
-    if (m_had) {
-      ::setenv("TZ", m_old.c_str(), 1);
-    } else {
-      ::unsetenv("TZ");
-    }
-    ::tzset();
-  }
-  ScopedTz(const ScopedTz&) = delete;
-  ScopedTz& operator=(const ScopedTz&) = delete;
-
- private:
-  bool m_had = false;
-  std::string m_old;
-};
 
 // tend's zone under a given TZ.
 struct PosixZone {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "config/unicode.h"
 #include "web/text.h"
 
 namespace tend::web {
@@ -204,24 +205,6 @@ class Parser {
     return v;
   }
 
-  static void append_utf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
   std::optional<std::string> string() {
     if (!eat('"')) {
       return std::nullopt;
@@ -268,7 +251,7 @@ class Parser {
           } else if (v >= 0xD800 && v <= 0xDFFF) {
             v = 0xFFFD;  // a lone surrogate
           }
-          append_utf8(out, v);
+          out += unicode::encode(v);
           break;
         }
         default: return std::nullopt;

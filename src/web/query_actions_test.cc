@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "fakes/scoped_tz.h"
+
 namespace tend::web {
 namespace {
 
@@ -35,29 +37,6 @@ TEST(WebQuery, OnlyRealActionsAreCheckedCrossSite) {
   EXPECT_TRUE(changes_state(QueryKind::Invalid));
 }
 
-// Local time is UTC while it lives; the previous TZ comes back after.
-class ScopedUtc {
- public:
-  ScopedUtc() {
-    if (const char* tz = getenv("TZ")) {
-      m_old = tz;
-    }
-    setenv("TZ", "UTC", 1);
-    tzset();
-  }
-  ~ScopedUtc() {
-    if (m_old) {
-      setenv("TZ", m_old->c_str(), 1);
-    } else {
-      unsetenv("TZ");
-    }
-    tzset();
-  }
-
- private:
-  std::optional<std::string> m_old;
-};
-
 TEST(WebQuery, MessagesAreSupervisords) {
   EXPECT_EQ(start_message("a", CommandResult::success()), "Process a started");
   EXPECT_EQ(start_message("a", CommandResult::refused(Refusal::AlreadyStarted)),
@@ -76,7 +55,7 @@ TEST(WebQuery, MessagesAreSupervisords) {
   EXPECT_EQ(clearlog_message("a", CommandResult::success()), "Log for a cleared");
   EXPECT_EQ(restart_message("a"), "Process a restarted");
   EXPECT_EQ(no_such_process_message("grp:*"), "No such process named grp:*");
-  ScopedUtc utc;
+  ScopedTz utc("UTC");
   EXPECT_EQ(refresh_message(1796399491), "Page refreshed at Fri Dec  4 15:51:31 2026");
   EXPECT_EQ(stopall_message(1796399491), "All stopped at Fri Dec  4 15:51:31 2026");
   EXPECT_EQ(restartall_message(1796399491), "All restarted at Fri Dec  4 15:51:31 2026");

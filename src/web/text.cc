@@ -2,61 +2,18 @@
 
 #include <time.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
+
+#include "http/logtail.h"
+#include "util/utf8.h"
 
 namespace tend::web {
 
 namespace {
 
 constexpr std::string_view k_replacement = "\xEF\xBF\xBD";
-
-// Length of the valid UTF-8 sequence starting at s[i] (a non-ASCII lead), or
-// 0 when it is invalid there.
-size_t utf8_length(std::string_view s, size_t i) {
-  auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = at(i);
-  size_t n = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    lo = c == 0xE0 ? 0xA0 : 0x80;  // no overlong forms
-    hi = c == 0xED ? 0x9F : 0xBF;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    lo = c == 0xF0 ? 0x90 : 0x80;
-    hi = c == 0xF4 ? 0x8F : 0xBF;  // nothing above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) {
-    return 0;
-  }
-  if (at(i + 1) < lo || at(i + 1) > hi) {
-    return 0;
-  }
-  for (size_t k = 2; k < n; ++k) {
-    if ((at(i + k) & 0xC0) != 0x80) {
-      return 0;
-    }
-  }
-  return n;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 }  // namespace
 
@@ -72,7 +29,7 @@ void append_repaired_utf8(std::string& out, std::string_view s) {
     if (i >= s.size()) {
       break;
     }
-    size_t n = utf8_length(s, i);
+    size_t n = utf8_sequence_length(s.substr(i));
     if (n == 0) {
       out.append(k_replacement);
       ++i;
@@ -83,35 +40,7 @@ void append_repaired_utf8(std::string& out, std::string_view s) {
   }
 }
 
-size_t incomplete_utf8_tail(std::string_view s) {
-  size_t n = s.size();
-  for (size_t back = 1; back <= 3 && back <= n; ++back) {
-    unsigned char c = static_cast<unsigned char>(s[n - back]);
-    if ((c & 0xC0) == 0x80) {
-      continue;  // a continuation byte: look further back for the lead
-    }
-    size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 1;
-    if (c >= 0xF5 || need <= back) {
-      return 0;  // complete, ASCII, or no lead at all
-    }
-    // Only a prefix that can still become valid is held back.
-    std::string_view tail = s.substr(n - back);
-    if (c == 0xE0 && back >= 2 && static_cast<unsigned char>(tail[1]) < 0xA0) {
-      return 0;
-    }
-    if (c == 0xF0 && back >= 2 && static_cast<unsigned char>(tail[1]) < 0x90) {
-      return 0;
-    }
-    if (c == 0xED && back >= 2 && static_cast<unsigned char>(tail[1]) > 0x9F) {
-      return 0;
-    }
-    if (c == 0xF4 && back >= 2 && static_cast<unsigned char>(tail[1]) > 0x8F) {
-      return 0;
-    }
-    return back;
-  }
-  return 0;
-}
+size_t incomplete_utf8_tail(std::string_view s) { return s.size() - utf8_complete_prefix(s); }
 
 std::string repair_utf8(std::string_view s) {
   std::string out;
@@ -161,25 +90,11 @@ std::string url_quote(std::string_view s) {
 }
 
 std::string form_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = hex_digit(s[i + 1]);
-      int lo = hex_digit(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-      } else {
-        out += '%';
-      }
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
+  // '+' is never part of a %XX escape, so turning it into a space first
+  // cannot change what the escapes decode to.
+  std::string spaced(s);
+  std::replace(spaced.begin(), spaced.end(), '+', ' ');
+  return http::percent_decode(spaced);
 }
 
 Form parse_form(std::string_view query) {

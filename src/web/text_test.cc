@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "fakes/scoped_tz.h"
+
 namespace tend::web {
 namespace {
 
@@ -67,31 +69,8 @@ TEST(WebText, ParseFormKeepsFirstValueAndDropsBlanks) {
   EXPECT_EQ(parse_form("n=%FF")["n"], "\xEF\xBF\xBD");
 }
 
-// Local time is UTC while it lives; the previous TZ comes back after.
-class ScopedUtc {
- public:
-  ScopedUtc() {
-    if (const char* tz = getenv("TZ")) {
-      m_old = tz;
-    }
-    setenv("TZ", "UTC", 1);
-    tzset();
-  }
-  ~ScopedUtc() {
-    if (m_old) {
-      setenv("TZ", m_old->c_str(), 1);
-    } else {
-      unsetenv("TZ");
-    }
-    tzset();
-  }
-
- private:
-  std::optional<std::string> m_old;
-};
-
 TEST(WebText, CtimeHasPythonLayout) {
-  ScopedUtc utc;
+  ScopedTz utc("UTC");
   EXPECT_EQ(ctime_text(1796399491), "Fri Dec  4 15:51:31 2026");
   EXPECT_EQ(ctime_text(0), "Thu Jan  1 00:00:00 1970");
 }

@@ -14,13 +14,17 @@ there is a broken setup, not a reason to pass. Only skips whose reason starts wi
 (`skip_by_design`) stay skips.
 """
 import ctypes
+import http.client
 import os
+import pty
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
 import time
+import xmlrpc.client
 from pathlib import Path
 
 import pytest
@@ -108,6 +112,67 @@ def wait_for(pred, timeout=10.0, interval=0.02, what=None):
             desc = what() if callable(what) else (what or pred)
             raise AssertionError(f"timed out after {timeout}s waiting for {desc}")
         time.sleep(interval)
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def namespec(info):
+    """"group:name" of a getProcessInfo dict, or the bare name when the group is the program."""
+    return info["name"] if info["group"] == info["name"] else f"{info['group']}:{info['name']}"
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """http.client over the unix socket at `path`."""
+
+    def __init__(self, path, timeout=10):
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.path)
+
+
+class UnixTransport(xmlrpc.client.Transport):
+    """xmlrpc.client over the unix socket at `path`; the user:password@ of the proxy's URL, if any, goes
+    along as basic auth."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = path
+
+    def make_connection(self, host):
+        _, self._extra_headers, _ = self.get_host_info(host)
+        return UnixHTTPConnection(self.path)
+
+
+def on_terminal(argv, env=None):
+    """Runs argv with stdout on a pseudo-terminal; returns (exit status, output)."""
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen(argv, stdout=slave, stdin=subprocess.DEVNULL, env=env)
+        os.close(slave)
+        slave = -1
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO: the other side is closed
+                break
+            if not data:
+                break
+            chunks.append(data)
+        return p.wait(timeout=30), b"".join(chunks).decode()
+    finally:
+        os.close(master)
+        if slave >= 0:
+            os.close(slave)
 
 
 def read_text(path):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from supervisor.xmlrpc import SupervisorTransport
 
-from conftest import FIXTURES, kill_session
+from conftest import FIXTURES, kill_session, namespec
 from test_rpc import SUPERVISORD, TEND, make_conf
 
 EV = FIXTURES / "events"
@@ -95,10 +95,6 @@ class EvDaemon:
             self.err.close()
         if os.environ.get("TEND_EVENTS_KEEP") != "1":
             shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def namespec(info):
-    return info["name"] if info["group"] == info["name"] else f"{info['group']}:{info['name']}"
 
 
 class Side:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEND, kill_session, wait_for
+from conftest import TEND, UnixTransport, free_port, kill_session, wait_for
 
 USER, PASSWORD = "admin", "s3cret-pass"
 AUTH_HEADER = b"Authorization: Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()) + b"\r\n"
@@ -73,32 +73,6 @@ stderr_logfile=NONE
 LATENCY_LIMIT = 3.0
 RSS_LIMIT_KB = 16 * 1024
 DOM_RSS_LIMIT_KB = 64 * 1024
-
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path, timeout=10):
-        super().__init__("localhost", timeout=timeout)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.path)
-
-
-class UnixTransport(xmlrpc.client.Transport):
-    def __init__(self, path):
-        super().__init__()
-        self.path = path
-
-    def make_connection(self, host):
-        return UnixHTTPConnection(self.path)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def status_kb(pid, key):

@@ -18,7 +18,6 @@ SUPERVISOR_SERVER_URL (childutils.getRPCInterface(os.environ)).
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import free_port
 from evlib import (EV, KINDS, PY, SUPERVISORCTL, EvDaemon, check_side, log_lines, oracle_ok,
                    read_jsonl, side_of, start_pair)
 from test_rpc import SUPERVISORD
@@ -112,11 +112,6 @@ def test_crash_mailer(crashmail, kind):
 
 # ---------------------------------------------------------------------------------------------
 # HTTP checker
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def httpok_conf(port):

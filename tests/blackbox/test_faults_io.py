@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import read_text, wait_for
+from conftest import free_port, read_text, wait_for
 from test_rpc import SUPERVISORCTL, Daemon
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (tmpfs mounts, setuid, prlimit)")
@@ -297,12 +297,6 @@ STORM_ATTEMPTS = 10_000
 # EMFILE keeps a core busy (~1.0); accepting and closing the storm takes a fraction of that even on
 # the loaded 2-core test machine.
 STORM_CPU_BOUND = 0.5
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cpu_seconds(pid):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, read_text, wait_for
+from conftest import FIXTURES, free_port, read_text, wait_for
 from test_rpc import SUPERVISORCTL, SUPERVISORD, TEND, Daemon, make_conf, namespec
 
 pytestmark = pytest.mark.skipif(not (os.path.exists(SUPERVISORD) and os.path.exists(SUPERVISORCTL)),
@@ -32,12 +32,6 @@ pytestmark = pytest.mark.skipif(not (os.path.exists(SUPERVISORD) and os.path.exi
 
 APP = f"/usr/bin/python3 {FIXTURES / 'fcgi_echo.py'}"
 KINDS = ("supervisord", "tend")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fcgi(name, sock, extra=""):

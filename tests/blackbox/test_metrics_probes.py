@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEND, kill_session, skip_by_design, wait_for
+from conftest import TEND, UnixHTTPConnection, UnixTransport, free_port, kill_session, skip_by_design, wait_for
 
 USER, PASSWORD = "metrics", "pw-for-tests"
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
@@ -80,33 +80,6 @@ startsecs=0
 """
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=10)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.path)
-
-
-class UnixTransport(xmlrpc.client.Transport):
-    def __init__(self, path):
-        super().__init__()
-        self.path = path
-
-    def make_connection(self, host):
-        _, self._extra_headers, _ = self.get_host_info(host)  # the Authorization of user:password@
-        return UnixConnection(self.path)
-
-
 class Tend:
     def __init__(self, conf_text, port):
         self.dir = tempfile.mkdtemp(prefix="tmetr")
@@ -126,7 +99,7 @@ class Tend:
 
     def request(self, path, where="inet", headers=None, method="GET"):
         """(status, headers dict, body text) of one request."""
-        conn = UnixConnection(self.sock) if where == "unix" else http.client.HTTPConnection(
+        conn = UnixHTTPConnection(self.sock) if where == "unix" else http.client.HTTPConnection(
             "127.0.0.1", self.port, timeout=10)
         try:
             conn.request(method, path, headers=headers or {})

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, TEND, read_text, wait_for
+from conftest import FIXTURES, TEND, free_port, read_text, wait_for
 
 READY_APP = FIXTURES / "ready_app.py"
 
@@ -122,12 +122,6 @@ def tend(spawn, tmp_path):
     def _tend(programs):
         return Tend(spawn, tmp_path, programs)
     return _tend
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def need(path, package):

@@ -27,7 +27,7 @@ import pytest
 
 from supervisor.xmlrpc import SupervisorTransport
 
-from conftest import kill_session
+from conftest import kill_session, namespec
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("TEND_BUILD", REPO / "build"))
@@ -193,10 +193,6 @@ class Daemon:
         kill_session(self.proc)
         self.out.close()
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def namespec(info):
-    return info["name"] if info["group"] == info["name"] else f"{info['group']}:{info['name']}"
 
 
 def start_pair(request, **kw):

@@ -10,7 +10,6 @@ Where tendctl prints its own words (help texts after a usage error, Python excep
 after "error: "), only the first line / the "error: " prefix is compared.
 """
 import os
-import pty
 import re
 import shutil
 import signal
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import kill_session
+from conftest import free_port, kill_session, on_terminal
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("TEND_BUILD", REPO / "build"))
@@ -371,27 +370,8 @@ def test_interactive_shell_transcript(shared):
 
 
 def test_status_colours_state_only_on_a_terminal(shared):
-    master, slave = pty.openpty()
-    try:
-        p = subprocess.Popen([TENDCTL, "-c", shared.conf, "status", "runner"], stdout=slave,
-                             stdin=subprocess.DEVNULL)
-        os.close(slave)
-        slave = -1
-        chunks = []
-        while True:
-            try:
-                data = os.read(master, 4096)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        assert p.wait(timeout=30) == 0
-    finally:
-        os.close(master)
-        if slave >= 0:
-            os.close(slave)
-    out = b"".join(chunks).decode()
+    rc, out = on_terminal([TENDCTL, "-c", shared.conf, "status", "runner"])
+    assert rc == 0
     assert re.search(r"runner {27}\x1b\[32mRUNNING\x1b\[0m {3}pid \d+", out), repr(out)
     assert "\x1b" not in run("tend", shared.conf, "status", "runner").stdout
 
@@ -620,12 +600,6 @@ def test_auth_wrong_or_missing_credentials(auth_server):
         assert b.returncode == a.returncode
     finally:
         shutil.rmtree(d, ignore_errors=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_http_server_url(request):

@@ -6,11 +6,9 @@ One tend for the module, in a short temp dir (its UNIX socket path must fit), wi
 [inet_http_server] on a free loopback port.
 """
 import os
-import pty
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import textwrap
@@ -19,17 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Proc, TEND, kill_session, read_text, wait_for
+from conftest import Proc, TEND, free_port, kill_session, on_terminal, read_text, wait_for
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TENDCTL = str(TEND.parent / "tendctl")
 ESC = "\x1b["
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class CtlTend:
@@ -110,29 +102,6 @@ def ct():
         yield t
     finally:
         t.stop()
-
-
-def on_terminal(argv, env=None):
-    """Runs argv with stdout on a pseudo-terminal; returns (exit status, output)."""
-    master, slave = pty.openpty()
-    try:
-        p = subprocess.Popen(argv, stdout=slave, stdin=subprocess.DEVNULL, env=env)
-        os.close(slave)
-        slave = -1
-        chunks = []
-        while True:
-            try:
-                data = os.read(master, 4096)
-            except OSError:  # EIO: the other side is closed
-                break
-            if not data:
-                break
-            chunks.append(data)
-        return p.wait(timeout=30), b"".join(chunks).decode()
-    finally:
-        os.close(master)
-        if slave >= 0:
-            os.close(slave)
 
 
 def env_with(**kw):

@@ -9,7 +9,6 @@ import http.server
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import cdplib
-from conftest import TEND, kill_session, wait_for
+from conftest import TEND, free_port, kill_session, wait_for
 
 SUPERVISORCTL = "/usr/bin/supervisorctl"
 USER, PASSWORD = "admin", "s3cret"
@@ -100,12 +99,6 @@ startsecs=0
 command=/bin/sleep 1000
 startsecs=0
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class WebTend:

@@ -11,13 +11,7 @@ import time
 import xmlrpc.client
 from pathlib import Path
 
-from conftest import SUPERVISORD, TEND, kill_session
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import SUPERVISORD, TEND, free_port, kill_session, namespec
 
 
 class WebDaemon:
@@ -105,10 +99,6 @@ serverurl=http://127.0.0.1:{self.port}
         kill_session(self.proc)
         self.out.close()
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def namespec(info):
-    return info["name"] if info["group"] == info["name"] else f"{info['group']}:{info['name']}"
 
 
 class EventStream:
