@@ -6,8 +6,7 @@ import re
 import signal
 import urllib.request
 
-from conftest import BUILD, REPO, native_only, wait_for
-from weblib import free_port
+from conftest import BUILD, REPO, free_port, native_only, wait_for
 
 
 @native_only("qemu-user refuses PR_SET_CHILD_SUBREAPER: forker's orphaned worker is not tend's to stop")
