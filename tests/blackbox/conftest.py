@@ -40,6 +40,15 @@ BY_DESIGN = "by design: "
 # through the native wrappers of tests/arm64/qemu-wrappers.sh); empty for native binaries.
 EMULATOR = os.environ.get("TEND_EMULATOR", "")
 
+# A run started in the background by a non-interactive shell (`make test &`, some CI runners) inherits
+# SIGINT and SIGQUIT ignored, and exec keeps SIG_IGN: init mode hands tend's ignored signals on to CMD
+# as tini does, so the Ctrl-C tests would meet a CMD that cannot be interrupted. The processes the
+# tests start get what a terminal gives: a Python handler here becomes SIG_DFL across exec.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+if signal.getsignal(signal.SIGQUIT) == signal.SIG_IGN:
+    signal.signal(signal.SIGQUIT, lambda *_: None)
+
 
 def skip_by_design(reason):
     """Skips the current test for a reason no installation can change (stays a skip when strict)."""
