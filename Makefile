@@ -41,9 +41,17 @@ asan: deps
 	cmake --build $(ASAN_BUILD) -j$(JOBS) --target unit_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(ASAN_BUILD)/unit_tests --gtest_brief=1
 
+# The black-box modules that share nothing run BLACKBOX_WORKERS at a time (they mostly wait on
+# processes), then the ones marked serial (tests/blackbox/conftest.py: SERIAL_MODULES) alone.
+BLACKBOX_WORKERS ?= 2
+# What blackbox builds first: everything by default; make test builds only the programs the tests run
+# (its unit tests run in the ASan/UBSan build, TEND_UNIT_TESTS, so the release build skips them).
+BLACKBOX_BUILD_ARGS ?=
 blackbox: configure
-	cmake --build $(BUILD) -j$(JOBS)
-	TEND_BUILD=$(abspath $(BUILD)) $(PYTEST) -q tests/blackbox
+	cmake --build $(BUILD) -j$(JOBS) $(BLACKBOX_BUILD_ARGS)
+	TEND_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -n $(BLACKBOX_WORKERS) --dist loadfile \
+	  -m "not serial" tests/blackbox
+	TEND_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -m serial tests/blackbox
 
 # libFuzzer targets (fuzz/README.md), built with Debian's clang-14 in $(FUZZ_BUILD). `make fuzz` runs
 # each for FUZZ_SECONDS (`make fuzz FUZZ_SECONDS=3600`), two at a time on a 2-core machine; new corpus
@@ -80,8 +88,13 @@ unicode-tables:
 # installed everything, so TEND_STRICT=1 turns such skips into failures in unit, asan and blackbox
 # (tests/fakes/missing_tool.h, tests/blackbox/conftest.py). Set it yourself for a single target:
 # `make unit TEND_STRICT=1`.
+# The unit tests run once, in the ASan/UBSan build (`make unit` runs them in the release build):
+# building them a second time at -O2 cost three of make test's 30 minutes on two cores; the release
+# binaries are what the black-box suite runs.
 test: export TEND_STRICT = 1
-test: layers unit asan fuzz-smoke blackbox check-repro-quick repro-arm64-smoke
+test: export BLACKBOX_BUILD_ARGS = --target tend tendctl tend-dynamic tend-ini-dump
+test: export TEND_UNIT_TESTS = $(abspath $(ASAN_BUILD))/unit_tests
+test: layers asan fuzz-smoke blackbox check-repro-quick repro-arm64-smoke
 	$(MAKE) --no-print-directory bench QUICK=1 BENCH_REQUIRE=tend
 
 BENCH_REQUIRE ?=

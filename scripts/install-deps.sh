@@ -18,12 +18,14 @@ set -euo pipefail
 # the static release tend with its hot functions together (--symbol-ordering-file,
 # cmake/release_link.cmake): the difference between ~3 and under 2 MiB RSS. chromium: the web
 # console's browser tests and benchmark drive a real headless browser (tests/blackbox/cdplib.py).
-# prometheus: its promtool checks a /metrics scrape (test_metrics_probes.py).
+# prometheus: its promtool checks a /metrics scrape (test_metrics_probes.py). python3-pytest-xdist:
+# make test runs the black-box modules that share nothing two at a time (they mostly wait on
+# processes: one at a time kept the machine ~20 % busy), the ones that load or change the machine alone.
 pkgs=(cmake g++ gcc make pkg-config libpugixml-dev libfmt-dev node-llhttp googletest libgtest-dev libgmock-dev
       python3 python3-pytest supervisor tini dumb-init procps psmisc util-linux mount valgrind
       systemd s6 python3-dotenv clang-14 libclang-rt-14-dev
       g++-aarch64-linux-gnu qemu-user-static libpugixml-dev:arm64 libgtest-dev:arm64 libgmock-dev:arm64
-      pandoc lintian man-db lld file prometheus chromium)
+      pandoc lintian man-db lld file prometheus chromium python3-pytest-xdist)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

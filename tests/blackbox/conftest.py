@@ -79,12 +79,31 @@ def pytest_runtest_makereport(item, call):
                        "scripts/install-deps.sh installs what the tests need")
 
 
+# `make test` runs the black-box modules two at a time (pytest-xdist, --dist loadfile: a module's
+# tests stay together on one worker), then these alone (-m serial): they load the machine (hundreds
+# of programs, floods, a browser, 10,000 connections or orphans), step the wall clock every process
+# sees, or assert timings and CPU use that another module's load would blur.
+SERIAL_MODULES = {
+    "test_control_abuse", "test_events_abuse", "test_faults_clock", "test_faults_io",
+    "test_faults_proc", "test_realconf", "test_restart_policy", "test_schedule",
+    "test_signals_survive", "test_soak", "test_web_browser",
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "serial: run alone, never beside another module's tests "
+                                       "(conftest.SERIAL_MODULES)")
+
+
 def pytest_addoption(parser):
     parser.addoption("--peer", default="tend", choices=("tend", "supervisord"),
                      help="supervisor to run the sup_argv tests against (supervisord: report only)")
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in SERIAL_MODULES:
+            item.add_marker(pytest.mark.serial)
     if config.getoption("--peer") == "tend":
         return
     for item in items:
