@@ -226,6 +226,7 @@ CommandResult Commands::clear_logs(const Process& target) {
       }
     }
   }
+  m_sup.bus().publish(ProcessLogsCleared{p});
   return CommandResult::success();
 }
 

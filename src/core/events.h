@@ -96,9 +96,15 @@ struct RemoteComm {
   std::string_view type;
   std::string_view data;
 };
+// The process's log files were emptied (clearProcessLogs, clearAllProcessLogs, the web page or
+// console): whoever shows their content starts over.
+struct ProcessLogsCleared {
+  const Process* process;
+};
 
 using Event = std::variant<ProcessStateChanged, ProcessOutput, ProcessCommunication, ProcessReadiness, ProcessHealth,
-                           ProcessRemoved, SupervisorStateChanged, GroupAdded, GroupRemoved, Tick, RemoteComm>;
+                           ProcessRemoved, SupervisorStateChanged, GroupAdded, GroupRemoved, Tick, RemoteComm,
+                           ProcessLogsCleared>;
 
 // The kinds, numbered as the variant's alternatives, for subscription masks.
 enum class EventKind : uint8_t {
@@ -113,9 +119,10 @@ enum class EventKind : uint8_t {
   GroupRemoved,
   Tick,
   RemoteComm,
+  LogsCleared,
 };
 constexpr int k_event_kinds = static_cast<int>(std::variant_size_v<Event>);
-static_assert(static_cast<int>(EventKind::RemoteComm) == k_event_kinds - 1, "EventKind follows Event");
+static_assert(static_cast<int>(EventKind::LogsCleared) == k_event_kinds - 1, "EventKind follows Event");
 
 inline EventKind kind_of(const Event& e) { return static_cast<EventKind>(e.index()); }
 
@@ -128,6 +135,7 @@ constexpr EventMask k_all_events = (EventMask{1} << k_event_kinds) - 1;
 // The kinds that name a process (process_of() is not nullptr).
 constexpr EventMask k_process_events = mask_of(EventKind::ProcessState) | mask_of(EventKind::Output) |
                                        mask_of(EventKind::Communication) | mask_of(EventKind::Readiness) |
-                                       mask_of(EventKind::Health) | mask_of(EventKind::Removed);
+                                       mask_of(EventKind::Health) | mask_of(EventKind::Removed) |
+                                       mask_of(EventKind::LogsCleared);
 
 }  // namespace tend

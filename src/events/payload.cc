@@ -161,6 +161,7 @@ std::optional<Rendered> render(const Event& e, const FactsOf& facts, bool strip_
     case EventKind::Readiness:
     case EventKind::Health:
     case EventKind::Removed:
+    case EventKind::LogsCleared:  // supervisord has no event for it
       return std::nullopt;
   }
   return std::nullopt;

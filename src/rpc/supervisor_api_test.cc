@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <future>
@@ -324,11 +325,22 @@ TEST_F(SupervisorApiTest, LogsReadTailAndClear) {
   EXPECT_EQ(f.string, "BAD_ARGUMENTS");
   EXPECT_EQ(value_of(call("supervisor.tailProcessStdoutLog", {Value("w"), Value(0), Value(3)})),
             Value(Array{Value("789"), Value(10), Value(true)}));
+  // Each clear is an event on the bus (the web console's log panes start over on it).
+  std::atomic<int> cleared{0};
+  EventBus::Subscription sub = thread->run([&] {
+    return sup->bus().subscribe(mask_of(EventKind::LogsCleared), [&](const Event& e) {
+      EXPECT_EQ(process_of(e), sup->table().find("w", "w"));
+      ++cleared;
+    });
+  });
   EXPECT_EQ(value_of(call("supervisor.clearProcessLogs", {Value("w")})), Value(true));
   EXPECT_EQ(read_file(out), "");
+  EXPECT_EQ(cleared.load(), 1);
   Array all = value_of(call("supervisor.clearAllProcessLogs", {})).as_array();
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(*all[0].get("description"), Value("OK"));
+  EXPECT_EQ(cleared.load(), 2);
+  thread->run([&] { sub.reset(); });
 }
 
 TEST_F(SupervisorApiTest, StdinReachesTheProcess) {

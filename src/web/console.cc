@@ -260,8 +260,7 @@ class WebConsole::Impl {
           response.send(301, "text/html", http::error_body(301),
                         with_security({{"Location", message_location(server, *message)},
                                        {"Cache-Control", "no-cache"}}));
-        },
-        [this](const Process& p) { m_logs.reset(p); });
+        });
   }
 
   void tail(const http::Request& rq, const http::Response& rs) {
@@ -404,8 +403,7 @@ class WebConsole::Impl {
       a.kind = what == "stopall" ? QueryKind::StopAll : QueryKind::RestartAll;
       run_query_action(
           m_sup, a, [response] { return response.alive(); },
-          [reply](std::optional<std::string> message) { reply(200, true, message.value_or("")); },
-          [](const Process&) {});
+          [reply](std::optional<std::string> message) { reply(200, true, message.value_or("")); });
       return;
     }
     if (what != "start" && what != "stop" && what != "restart" && what != "signal" && what != "clearlog") {
@@ -455,11 +453,7 @@ class WebConsole::Impl {
       }
       answer("signalled")(commands.signal(*p, *sig));
     } else {
-      CommandResult r = commands.clear_logs(*p);
-      if (r.ok()) {
-        m_logs.reset(*p);
-      }
-      answer("log cleared")(r);
+      answer("log cleared")(commands.clear_logs(*p));
     }
   }
 

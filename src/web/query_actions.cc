@@ -173,8 +173,7 @@ std::string message_location(const std::string& server, const std::string& messa
 }
 
 void run_query_action(Supervisor& sup, const QueryAction& a, std::function<bool()> alive,
-                      std::function<void(std::optional<std::string>)> done,
-                      std::function<void(const Process&)> cleared) {
+                      std::function<void(std::optional<std::string>)> done) {
   auto finish = [alive, done](std::optional<std::string> message) {
     if (alive()) {
       done(std::move(message));
@@ -225,11 +224,7 @@ void run_query_action(Supervisor& sup, const QueryAction& a, std::function<bool(
                                                                           }});
                                    }});
   } else if (a.action == "clearlog") {
-    CommandResult r = commands.clear_logs(*p);
-    if (r.ok()) {
-      cleared(*p);
-    }
-    finish(clearlog_message(ns, r));
+    finish(clearlog_message(ns, commands.clear_logs(*p)));
   } else {
     finish(std::nullopt);
   }

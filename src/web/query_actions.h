@@ -67,9 +67,8 @@ std::string message_location(const std::string& server, const std::string& messa
 // Runs `a` against `sup`; `done` gets the message (nullopt: the action is
 // Invalid, answer 500) once the action is over. The action runs to its end
 // even when the client goes away; `done` is then not called (`alive`
-// returns false). `cleared` is told of each process whose logs were cleared.
+// returns false).
 void run_query_action(Supervisor& sup, const QueryAction& a, std::function<bool()> alive,
-                      std::function<void(std::optional<std::string>)> done,
-                      std::function<void(const Process&)> cleared);
+                      std::function<void(std::optional<std::string>)> done);
 
 }  // namespace tend::web

@@ -184,7 +184,8 @@ void LogStreams::serve_process(const http::Response& response, const http::Heade
   }
   uint64_t id = add(Client{response, &p, channel, {}, {}});
   m_clients.at(id).sub = m_bus.subscribe_process(
-      &p, mask_of(EventKind::Output) | mask_of(EventKind::Removed), [this, id](const Event& e) {
+      &p, mask_of(EventKind::Output) | mask_of(EventKind::LogsCleared) | mask_of(EventKind::Removed),
+      [this, id](const Event& e) {
         auto it = m_clients.find(id);
         if (it == m_clients.end()) {
           return;
@@ -193,6 +194,12 @@ void LogStreams::serve_process(const http::Response& response, const http::Heade
           if (out->channel == it->second.channel) {
             send_bytes(id, out->data);
           }
+          return;
+        }
+        if (std::holds_alternative<ProcessLogsCleared>(e)) {
+          // Whoever cleared them (supervisorctl, XML-RPC, the page, a console): the pane starts over.
+          it->second.pending.clear();
+          send(id, sse_event("reset", "{}"));
           return;
         }
         // The process goes away (removed from the configuration): so does its stream.
@@ -229,19 +236,6 @@ void LogStreams::serve_main(const http::Response& response, const http::Headers&
         send(id, frame);
       }
     });
-  }
-}
-
-void LogStreams::reset(const Process& p) {
-  std::vector<uint64_t> ids;
-  for (const auto& [id, c] : m_clients) {
-    if (c.process == &p) {
-      ids.push_back(id);
-    }
-  }
-  for (uint64_t id : ids) {
-    m_clients.at(id).pending.clear();
-    send(id, sse_event("reset", "{}"));
   }
 }
 

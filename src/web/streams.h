@@ -75,8 +75,8 @@ class LogStreams {
                      const std::string& path);
   // The main log: its file's end, then each line the main logger writes.
   void serve_main(const http::Response& response, const http::Headers& headers, const std::string& path);
-  // Sends `event: reset` to the streams of `p` (its logs were cleared).
-  void reset(const Process& p);
+  // A process's streams get `event: reset` when its logs are cleared (ProcessLogsCleared), by whom
+  // ever: supervisorctl, XML-RPC, the page or a console.
   size_t clients() const { return m_clients.size(); }
 
  private:

@@ -250,6 +250,23 @@ def test_log_stream_shows_a_line_written_after_connecting(tend):
         s.close()
 
 
+def test_log_stream_resets_on_a_clear_from_supervisorctl_or_xmlrpc(tend):
+    """A clear by any client, not only the console's own, starts the open panes over."""
+    ensure(tend, "echoer", "RUNNING")
+    s = EventStream(tend.port, "/api/log?processname=echoer&channel=stdout")
+    try:
+        tend.rpc().supervisor.sendProcessStdin("echoer", "before-clear\n")
+        s.wait_event(lambda n, d: n == "data" and "before-clear" in d)
+        tend.ctl("clear", "echoer")
+        s.wait_event(lambda n, d: n == "reset")
+        tend.rpc().supervisor.sendProcessStdin("echoer", "between-clears\n")
+        s.wait_event(lambda n, d: n == "data" and "between-clears" in d)
+        tend.rpc().supervisor.clearAllProcessLogs()
+        s.wait_event(lambda n, d: n == "reset")
+    finally:
+        s.close()
+
+
 def test_main_log_stream(tend):
     s = EventStream(tend.port, "/api/log?channel=main")
     try:
