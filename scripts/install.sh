@@ -5,6 +5,7 @@
 # Layout: P/bin/{tend,tendctl}, P/share/man/man8/tend.8, man1/tendctl.1, man5/tend.conf.5 (".gz" with
 # --gzip-man: gzip -n, so the bytes do not depend on when they were made). --compat adds the names
 # scripts and habits call, as relative symlinks: bin/supervisord -> tend, bin/supervisorctl -> tendctl,
+# bin/echo_supervisord_conf -> tend (it prints the sample config when called by that name),
 # and the same for their man pages. An existing supervisord or supervisorctl that is not such a link
 # (a pip-installed supervisor, say) is never overwritten: install fails instead.
 # uninstall removes exactly these files; a compat name only while it still points at tend's file.
@@ -15,8 +16,8 @@ die() { echo "install.sh: $*" >&2; exit 1; }
 
 # "name section target": the man pages, and which compat link points at which installed name.
 readonly k_man_pages=("tend 8" "tendctl 1" "tend.conf 5")
-readonly k_compat_bins=("supervisord tend" "supervisorctl tendctl")
-readonly k_compat_man=("supervisord 8 tend" "supervisorctl 1 tendctl")
+readonly k_compat_bins=("supervisord tend" "supervisorctl tendctl" "echo_supervisord_conf tend")
+readonly k_compat_man=("supervisord 8 tend" "supervisorctl 1 tendctl" "echo_supervisord_conf 8 tend")
 
 action=${1:-}
 [ $# -gt 0 ] && shift

@@ -4,11 +4,17 @@
 
 #include "config/cli.h"
 #include "config/loader.h"
+#include "config/sample_config.h"
 #include "daemon/daemon.h"
 #include "init/init_main.h"
 #include "util/version.h"
 
 namespace {
+
+bool invoked_as(const std::string& argv0, std::string_view name) {
+  size_t slash = argv0.rfind('/');
+  return std::string_view(argv0).substr(slash == std::string::npos ? 0 : slash + 1) == name;
+}
 
 int usage_error(const std::string& argv0, const std::string& msg) {
   fmt::print(stderr, "Error: {}\nFor help, use {} -h\n", msg, argv0);
@@ -20,6 +26,12 @@ int usage_error(const std::string& argv0, const std::string& msg) {
 int main(int argc, char** argv) {
   using namespace tend;
   const std::string argv0 = argc > 0 ? argv[0] : "tend";
+  // make install-compat and the .deb install tend as supervisor's echo_supervisord_conf too
+  // (Dockerfiles run `echo_supervisord_conf > /etc/supervisord.conf`): it prints the sample.
+  if (invoked_as(argv0, "echo_supervisord_conf")) {
+    fmt::print("{}", sample_config());
+    return 0;
+  }
   if (init::wants_init_mode(argc, argv)) {
     return init::init_main(argc, argv);  // tend [options] -- CMD ARGS...
   }
@@ -41,6 +53,10 @@ int main(int argc, char** argv) {
   }
   if (cli->action == ServerCli::Action::Version) {
     fmt::print("{}\n", tend::version());
+    return 0;
+  }
+  if (cli->action == ServerCli::Action::SampleConfig) {
+    fmt::print("{}", sample_config());
     return 0;
   }
   Result<std::string> path = locate_config(*cli, argv0);

@@ -16,6 +16,7 @@ namespace {
 // Long-only options get values above any char.
 constexpr int k_opt_minprocs = 256;
 constexpr int k_opt_profile_options = 257;
+constexpr int k_opt_sample_config = 258;  // tend's own
 
 const struct option k_long_options[] = {
     {"help", no_argument, nullptr, 'h'},
@@ -38,6 +39,7 @@ const struct option k_long_options[] = {
     {"strip_ansi", no_argument, nullptr, 't'},
     {"profile_options", required_argument, nullptr, k_opt_profile_options},
     {"silent", no_argument, nullptr, 's'},
+    {"sample-config", no_argument, nullptr, k_opt_sample_config},
     {nullptr, 0, nullptr, 0},
 };
 // '+': stop at the first non-option (Python's getopt); ':': report a missing
@@ -161,8 +163,10 @@ Result<ServerCli> parse_server_cli(int argc, char** argv) {
   ServerCli cli;
   std::vector<int> seen;
   for (const RawOption& o : opts) {
-    if (o.val == 'h' || o.val == 'v') {
-      cli.action = o.val == 'h' ? ServerCli::Action::Help : ServerCli::Action::Version;
+    if (o.val == 'h' || o.val == 'v' || o.val == k_opt_sample_config) {
+      cli.action = o.val == 'h'   ? ServerCli::Action::Help
+                   : o.val == 'v' ? ServerCli::Action::Version
+                                  : ServerCli::Action::SampleConfig;
       return cli;  // supervisord acts on -h/-v at once, ignoring what follows
     }
     for (int s : seen) {
@@ -266,6 +270,7 @@ std::string server_help_text(const std::string& argv0) {
       "  -s/--silent               in the foreground, do not echo the main log to stdout\n"
       "  -h/--help                 show this text and exit\n"
       "  -v/--version              show tend's version and exit\n"
+      "  --sample-config           print a starting config file (supervisord's format) and exit\n"
       "  -u/--user USER            switch to this user (name or uid) after starting\n"
       "  -m/--umask UMASK          octal umask applied when daemonizing (e.g. 022)\n"
       "  -d/--directory DIR        change to this directory when daemonizing\n"

@@ -17,7 +17,8 @@
 namespace tend {
 
 struct ServerCli {
-  enum class Action { Run, Help, Version } action = Action::Run;  // the first -h/-v wins
+  // The first -h/-v/--sample-config wins.
+  enum class Action { Run, Help, Version, SampleConfig } action = Action::Run;
   std::optional<std::string> configuration;  // -c
   // Flags: true when given on the command line (they can only switch on).
   bool nodaemon = false;    // -n

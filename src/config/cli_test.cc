@@ -62,6 +62,10 @@ TEST(ServerCli, HelpAndVersion) {
   EXPECT_EQ(parse({"--version", "-h"})->action, ServerCli::Action::Version);
   EXPECT_EQ(parse({"-h", "-m", "bad"})->action, ServerCli::Action::Help);  // acted on before later values
   EXPECT_FALSE(parse({"-m", "bad", "-h"}).ok());
+  EXPECT_EQ(parse({"--sample-config"})->action, ServerCli::Action::SampleConfig);
+  EXPECT_EQ(parse({"--sample", "-c", "x"})->action, ServerCli::Action::SampleConfig);  // a unique prefix
+  EXPECT_EQ(parse({"-v", "--sample-config"})->action, ServerCli::Action::Version);
+  EXPECT_FALSE(parse({"--sample-config=x"}).ok());
 }
 
 TEST(ServerCli, ErrorsUseSupervisordWording) {

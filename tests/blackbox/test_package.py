@@ -177,8 +177,10 @@ def test_deb_files_modes_and_owners(deb):
         assert members[name].mode == mode, f"{name}: {oct(members[name].mode)}"
     links = {
         "usr/bin/supervisord": "tend", "usr/bin/supervisorctl": "tendctl",
+        "usr/bin/echo_supervisord_conf": "tend",
         "usr/share/man/man8/supervisord.8.gz": "tend.8.gz",
         "usr/share/man/man1/supervisorctl.1.gz": "tendctl.1.gz",
+        "usr/share/man/man8/echo_supervisord_conf.8.gz": "tend.8.gz",
     }
     for name, target in links.items():
         assert members[name].issym() and members[name].linkname == target, name
@@ -255,7 +257,7 @@ def make_stand_in_supervisor(out):
         "Package: supervisor\nVersion: 4.2.5-1\nArchitecture: all\nMaintainer: Nobody <nobody@example.org>\n"
         "Description: stand-in for Debian's supervisor\n for the package test\n")
     (root / "DEBIAN/conffiles").write_text("/etc/supervisor/supervisord.conf\n")
-    for name in ("supervisord", "supervisorctl"):
+    for name in ("supervisord", "supervisorctl", "echo_supervisord_conf"):
         script = root / "usr/bin" / name
         script.parent.mkdir(parents=True, exist_ok=True)
         script.write_text("#!/bin/sh\necho stand-in\n")
@@ -330,6 +332,8 @@ def test_dpkg_install_replaces_supervisor_and_the_compat_names_work(deb, tmp_pat
     root, dpkg, _ = install_over_stand_in(deb, tmp_path, edit_conf=True)
     assert os.readlink(root / "usr/bin/supervisord") == "tend"
     assert os.readlink(root / "usr/bin/supervisorctl") == "tendctl"
+    assert os.readlink(root / "usr/bin/echo_supervisord_conf") == "tend"
+    assert "[supervisord]" in run([root / "usr/bin/echo_supervisord_conf"]).stdout
     assert (root / "etc/supervisor/supervisord.conf").read_text() == STAND_IN_CONF + EDITED
     assert "Alias=tend.service" in (root / "lib/systemd/system/supervisor.service").read_text()
     owned = run(["dpkg-query", f"--admindir={root}/var/lib/dpkg", "-S", "/usr/bin/supervisord"]).stdout
@@ -395,10 +399,11 @@ def test_make_install_compat_and_uninstall(man_dir, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert tree_files(dest) == sorted([
         "usr/local/bin/other-tool", "usr/local/bin/tend", "usr/local/bin/tendctl",
-        "usr/local/bin/supervisord", "usr/local/bin/supervisorctl",
+        "usr/local/bin/supervisord", "usr/local/bin/supervisorctl", "usr/local/bin/echo_supervisord_conf",
         "usr/local/share/man/man1/tendctl.1.gz", "usr/local/share/man/man1/supervisorctl.1.gz",
         "usr/local/share/man/man5/tend.conf.5.gz",
         "usr/local/share/man/man8/tend.8.gz", "usr/local/share/man/man8/supervisord.8.gz",
+        "usr/local/share/man/man8/echo_supervisord_conf.8.gz",
     ])
     assert (bindir / "tend").stat().st_mode & 0o777 == 0o755
     assert (bindir / "tend").read_bytes() == (BUILD / "tend").read_bytes()
@@ -407,6 +412,8 @@ def test_make_install_compat_and_uninstall(man_dir, tmp_path):
     # The compat name answers as tendctl does, with supervisorctl's options.
     help_text = run([bindir / "supervisorctl", "-h"]).stdout
     assert "-c, --configuration" in help_text
+    # As supervisor's echo_supervisord_conf, tend prints its sample configuration.
+    assert run([bindir / "echo_supervisord_conf"]).stdout == run([bindir / "tend", "--sample-config"]).stdout
 
     r = make("uninstall", dest, man_dir)
     assert r.returncode == 0, r.stdout + r.stderr
