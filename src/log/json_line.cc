@@ -76,7 +76,7 @@ bool append_json_string(std::string& out, std::string_view bytes) {
     if (len == 0) {
       out.append(k_replacement);
       valid = false;
-      ++i;
+      i += utf8_invalid_length(bytes.substr(i));
       continue;
     }
     std::string_view seq = bytes.substr(i, len);

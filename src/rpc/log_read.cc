@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "util/fd.h"
+#include "util/utf8.h"
 
 namespace tend::rpc {
 
@@ -65,40 +66,6 @@ bool read_at(int fd, int64_t pos, int64_t count, std::string* out) {
 }
 
 void append_replacement(std::string& out) { out += "\xEF\xBF\xBD"; }
-
-// Length of the valid UTF-8 sequence starting at s[i], or the number of bytes
-// to replace with one U+FFFD (as a negative number) when it is invalid.
-int utf8_sequence(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  int need = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    need = 1;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    need = 2;
-    lo = c == 0xE0 ? 0xA0 : 0x80;  // no overlongs
-    hi = c == 0xED ? 0x9F : 0xBF;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    need = 3;
-    lo = c == 0xF0 ? 0x90 : 0x80;
-    hi = c == 0xF4 ? 0x8F : 0xBF;  // nothing above U+10FFFF
-  } else {
-    return -1;
-  }
-  for (int k = 1; k <= need; ++k) {
-    if (i + k >= s.size()) {
-      return -k;
-    }
-    unsigned char b = byte(i + k);
-    bool ok = k == 1 ? (b >= lo && b <= hi) : (b >= 0x80 && b <= 0xBF);
-    if (!ok) {
-      return -k;
-    }
-  }
-  return need + 1;
-}
 
 }  // namespace
 
@@ -185,10 +152,10 @@ std::string sanitize_for_xml(std::string_view s) {
       ++i;
       continue;
     }
-    int n = utf8_sequence(s, i);
-    if (n < 0) {
+    size_t n = utf8_sequence_length(s.substr(i));
+    if (n == 0) {
       append_replacement(out);
-      i += static_cast<size_t>(-n);
+      i += utf8_invalid_length(s.substr(i));
       continue;
     }
     // U+FFFE and U+FFFF (EF BF BE / EF BF BF) are not XML characters.
@@ -196,9 +163,9 @@ std::string sanitize_for_xml(std::string_view s) {
         static_cast<unsigned char>(s[i + 2]) >= 0xBE) {
       append_replacement(out);
     } else {
-      out.append(s.substr(i, static_cast<size_t>(n)));
+      out.append(s.substr(i, n));
     }
-    i += static_cast<size_t>(n);
+    i += n;
   }
   return out;
 }

@@ -60,6 +60,15 @@ size_t utf8_sequence_length(std::string_view s) {
   return lead.len;
 }
 
+size_t utf8_invalid_length(std::string_view s) {
+  Lead lead = lead_of(static_cast<unsigned char>(s[0]));
+  size_t n = 1;
+  while (n < lead.len && n < s.size() && continuation_ok(s.substr(0, n + 1), lead)) {
+    ++n;
+  }
+  return n;
+}
+
 size_t utf8_complete_prefix(std::string_view s) {
   for (size_t back = 1; back <= 3 && back <= s.size(); ++back) {
     unsigned char c = static_cast<unsigned char>(s[s.size() - back]);

@@ -32,7 +32,7 @@ void append_repaired_utf8(std::string& out, std::string_view s) {
     size_t n = utf8_sequence_length(s.substr(i));
     if (n == 0) {
       out.append(k_replacement);
-      ++i;
+      i += utf8_invalid_length(s.substr(i));
     } else {
       out.append(s.substr(i, n));
       i += n;

@@ -28,7 +28,7 @@ TEST(WebText, RepairUtf8ReplacesEachBadByteAndKeepsGoodOnes) {
   EXPECT_EQ(repair_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                 // overlong '/'
   EXPECT_EQ(repair_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
   EXPECT_EQ(repair_utf8("\xF4\x90\x80\x80").size(), 12u);                        // above U+10FFFF
-  EXPECT_EQ(repair_utf8("x\xE2\x82"), "x\xEF\xBF\xBD\xEF\xBF\xBD");               // truncated
+  EXPECT_EQ(repair_utf8("x\xE2\x82"), "x\xEF\xBF\xBD");  // cut short: one U+FFFD, as Python and browsers
   EXPECT_EQ(repair_utf8(std::string("\0a", 2)), std::string("\0a", 2));          // NUL is valid UTF-8
 }
 
