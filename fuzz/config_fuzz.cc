@@ -81,11 +81,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   FUZZ_CHECK(first->groups == second->groups);
   std::set<std::string> names;
+  // Names follow supervisord's rule: never ' ', ':' or '/', and unique per kind; empty is allowed
+  // (`[program:]` is a program named "" in supervisord 4.2.5 too; Loader.EmptyProgramAndGroupNames...).
+  auto well_formed = [](const std::string& name) { return name.find_first_of(" :/") == std::string::npos; };
   for (const tend::GroupConfig& g : first->groups) {
-    FUZZ_CHECK(!g.name.empty());
+    FUZZ_CHECK(well_formed(g.name));
     FUZZ_CHECK(names.insert(g.name).second);
     for (const tend::ProcessConfig& p : g.processes) {
-      FUZZ_CHECK(!p.name.empty());
+      FUZZ_CHECK(well_formed(p.name));
     }
   }
   return 0;

@@ -170,6 +170,26 @@ TEST(Loader, GroupsAndOrdering) {
   EXPECT_EQ(l->processes[0].buffer_size, 10);
 }
 
+// supervisord 4.2.5 takes `[program:]` and `[group:]` (text after the `]` ignored, as
+// configparser does) as a program and a group named "": so does tend, and runs them
+// (supervisorctl shows the process as ":"). Found by the config fuzzer, whose invariant had
+// wrongly required non-empty names; a name never holds ' ', ':' or '/'.
+TEST(Loader, EmptyProgramAndGroupNamesLoadAsInSupervisord) {
+  TempDir d;
+  Result<Config> c = load(d.write("s.conf", std::string(k_sd) + "[program:]\ncommand=/bin/a\n"));
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_EQ(c->groups.size(), 1u);
+  EXPECT_EQ(c->groups[0].name, "");
+  ASSERT_EQ(c->groups[0].processes.size(), 1u);
+  EXPECT_EQ(c->groups[0].processes[0].name, "");
+  c = load(d.write("g.conf", std::string(k_sd) + "[group:]kdenbca\nprograms=db\n[program:db]\ncommand=/bin/db\n"));
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_EQ(c->groups.size(), 1u);
+  EXPECT_EQ(c->groups[0].name, "");
+  EXPECT_EQ(c->groups[0].processes[0].name, "db");
+  EXPECT_FALSE(load(d.write("bad.conf", std::string(k_sd) + "[program:a b]\ncommand=/bin/a\n")).ok());
+}
+
 // events= as supervisord reads it: upper-cased the way Python's str.upper()
 // does (so "ß" is "SS"), duplicates once; result_handler's two built-in
 // handlers in any spelling pkg_resources accepts, kept as module:attr.
